@@ -1,0 +1,3 @@
+"""local_rules: placeholder, filled in by its own issue."""
+
+__all__: list[str] = []
