@@ -625,7 +625,7 @@ def near_transition_amplitude(D: int | sp.Symbol, xi: Any = 0) -> NearTransition
         xi_v = sp.nsimplify(xi)
     # work with positive stand-ins A = (D-1)/2 > 0 and k = 1 - xi > 0, substituted at the end
     A, k = sp.symbols("A k", positive=True)
-    dh, s, z, tt = sp.symbols("delta_h s z t", positive=True)
+    dh, z, tt = sp.symbols("delta_h z t", positive=True)
     h = 1 - dh
     # small-z leading term of the regularised incomplete beta: z^A / (2 A B(A, 1/2))
     small_beta = sp.integrate(tt ** (A - 1), (tt, 0, z)) / (2 * sp.beta(A, _HALF))

@@ -64,7 +64,7 @@ def test_cap_expansion_general_D() -> None:
     assert is_zero(r.next_coefficient + r.amplitude * (D - 1) * (D + 1) / (4 * (D + 3)))
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(D=st.integers(1, 12), k=st.integers(8, 14))
 def test_cap_expansion_numeric(D: int, k: int) -> None:
     """(E(1-δ) - A δ^ν)/δ^{ν+1} -> next coefficient, with E from mpmath's incomplete beta."""
@@ -89,7 +89,7 @@ def eq22_printed(D: int, h: sp.Symbol, prefactor_D: int | None = None) -> sp.Exp
             * sp.hyper([sp.Rational(1, 2), (1 - Dv) / 2], [sp.Rational(3, 2)], h ** 2) * h)
 
 
-@pytest.mark.parametrize("D", range(1, 8))
+@pytest.mark.parametrize("D", range(1, 7))
 def test_eq22_hypergeometric_equals_integral_symbolically(D: int) -> None:
     f = sym.cap_forms(D)
     assert sp.simplify(f.integral - sp.hyperexpand(eq22_printed(D, f.h))) == 0
