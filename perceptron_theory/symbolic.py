@@ -638,7 +638,7 @@ def near_transition_amplitude(D: int | sp.Symbol, xi: Any = 0) -> NearTransition
     exponent_k = A + k
     exact_k = sp.gammasimp(sp.powsimp(sp.expand_power_base(
         sint / dh ** exponent_k, force=True), force=True))
-    rho_int = sp.integrate(s ** (k - 1), (s, 0, 1)) * dh ** k
+    rho_int = sp.integrate(u ** (k - 1), (u, 0, 1)) * dh ** k  # ∫_0^{δh} r^{-ξ} dr
     eq48_lead = small_beta.subs(z, sp.series(2 * dh - dh ** 2, dh, 0, 2).removeO()) * rho_int
     eq48_k = sp.gammasimp(sp.powsimp(sp.expand_power_base(
         eq48_lead / dh ** exponent_k, force=True), force=True))
