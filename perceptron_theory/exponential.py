@@ -95,7 +95,7 @@ def bias_trajectory(t: ArrayLike, xbar: ArrayLike, b0: ArrayLike,
     b_first = xl - (xl - b0) * np.exp(-k * np.minimum(t, t0))
     # after reaching 0: stick if |x| <= lam1, else leave on the other branch
     s1 = np.sign(x) * (np.abs(x) > l1)
-    xl1 = (x - s1 * l1) / k
+    xl1 = np.where(s1 == 0, 0.0, (x - s1 * l1) / k)  # stuck at 0 when |x| <= lam1
     tau = np.where(np.isfinite(t0), t - np.where(np.isfinite(t0), t0, 0.0), 0.0)
     b_second = xl1 * (1.0 - np.exp(-k * np.maximum(tau, 0.0)))
     return np.where(t <= t0, b_first, b_second)

@@ -56,11 +56,14 @@ def _curve_times(t_eps: NDArray, scale: NDArray, n_global: int, n_aligned: int) 
     R = t_eps.size
     glob = np.concatenate([[0.0], np.geomspace(1e-3, 1.0, n_global - 1)])[None, :] * scale[:, None]
     fin = np.isfinite(t_eps) & (t_eps > 0)
-    tau = np.geomspace(1e-7, 1.0, n_aligned)[None, :] * np.where(fin, t_eps, 1.0)[:, None]
+    tau = np.geomspace(1e-7, 0.5, n_aligned)[None, :] * np.where(fin, t_eps, 1.0)[:, None]
     aligned = np.where(fin[:, None], t_eps[:, None] - tau, np.nan)
     both = np.concatenate([glob, aligned, np.where(fin, t_eps, np.nan)[:, None]], axis=1)
     both.sort(axis=1)  # NaNs go last
-    return both.reshape(R, -1)
+    dup = np.zeros_like(both, dtype=bool)
+    dup[:, 1:] = both[:, 1:] == both[:, :-1]
+    both[dup] = np.nan  # one row per (run, t)
+    return both
 
 
 def _tidy_curves(run_ids: NDArray, times: NDArray, test: NDArray, train: NDArray) -> pd.DataFrame:
