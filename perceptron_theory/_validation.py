@@ -21,8 +21,8 @@ __all__ = [
 
 
 def _describe(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
-    left = "(" if lo_open else "["
-    right = ")" if hi_open else "]"
+    left = "(" if (lo_open or lo is None) else "["
+    right = ")" if (hi_open or hi is None) else "]"
     lo_s = "-inf" if lo is None else repr(lo)
     hi_s = "inf" if hi is None else repr(hi)
     return f"{left}{lo_s}, {hi_s}{right}"
