@@ -120,7 +120,7 @@ def test_xi_angle_handles_wraparound_and_context_sum():
 @pytest.mark.parametrize("D", [1, 2, 3])
 def test_margin_exponent_ball(D):
     rng = np.random.default_rng(D)
-    X, y = two_balls(40_000, D, 1.5, rng)
+    X, y = two_balls(100_000, D, 1.5, rng)
     w = rng.standard_normal(D) * 0.05 + np.eye(D)[0]  # any direction works for a ball
     me = margin_exponent(X, y, w, n_boot=20)
     assert abs(me.a - (D + 1) / 2) < 4 * me.a_se, (me.a, me.a_se)
