@@ -36,6 +36,7 @@ def check_array(
     *,
     lo_open: bool = False,
     hi_open: bool = False,
+    allow_inf: bool = False,
 ) -> NDArray[np.float64]:
     """Return ``value`` as a float array after checking finiteness and range.
 
@@ -47,7 +48,7 @@ def check_array(
     except (TypeError, ValueError) as exc:  # e.g. a string
         raise ValueError(f"{name} must be a real number or array of reals, got {value!r}") from exc
     rng = _describe(lo, hi, lo_open, hi_open)
-    if not np.all(np.isfinite(arr)):
+    if not np.all(np.isfinite(arr) | (allow_inf & ~np.isnan(arr))):
         raise ValueError(f"{name} must be finite and in {rng}, got {value!r}")
     bad = np.zeros(arr.shape, dtype=bool)
     if lo is not None:

@@ -80,7 +80,7 @@ def bias_trajectory(t: ArrayLike, xbar: ArrayLike, b0: ArrayLike,
     a trajectory that reaches b = 0 with :math:`|\bar x| \le \lambda_1` stays there
     (the Filippov solution of the L1 flow), otherwise it continues on the other branch.
     """
-    t = check_array("t", t, 0.0)
+    t = check_array("t", t, 0.0, allow_inf=True)
     x = check_array("xbar", xbar)
     b0 = check_array("b0", b0)
     _, l1, l2 = _params(0.0, lam1, lam2)
@@ -96,7 +96,7 @@ def bias_trajectory(t: ArrayLike, xbar: ArrayLike, b0: ArrayLike,
     # after reaching 0: stick if |x| <= lam1, else leave on the other branch
     s1 = np.sign(x) * (np.abs(x) > l1)
     xl1 = (x - s1 * l1) / k
-    tau = np.where(np.isfinite(t0), t - t0, 0.0)
+    tau = np.where(np.isfinite(t0), t - np.where(np.isfinite(t0), t0, 0.0), 0.0)
     b_second = xl1 * (1.0 - np.exp(-k * np.maximum(tau, 0.0)))
     return np.where(t <= t0, b_first, b_second)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LinearFlow", "exact_flow", "L1Flow", "l1_flow"]
+__all__ = ["LinearFlow", "exact_flow", "L1Flow", "l1_flow", "l1_stationary"]
 
 
 class LinearFlow:
@@ -90,6 +90,16 @@ class LinearFlow:
                                       (self.eigvals_, self._a, self._c0, self._cinf, self.zero_))
         decay = np.exp(-lam * tt)
         return np.where(zero, c0 + a * tt, cinf + (c0 - cinf) * decay)
+
+    def coefficients_grid(self, t: ArrayLike) -> NDArray[np.float64]:
+        """Eigenbasis coordinates on per-replica grids ``t`` of shape ``batch + (T,)`` -> ``batch + (T, D)``."""
+        t = np.asarray(t, dtype=float)
+        if t.shape[:-1] != self.batch_shape_:
+            raise ValueError(f"t must have shape {self.batch_shape_} + (T,), got {t.shape}")
+        tt = t[..., None]
+        lam, a, c0, cinf, zero = (x[..., None, :] for x in
+                                  (self.eigvals_, self._a, self._c0, self._cinf, self.zero_))
+        return np.where(zero, c0 + a * tt, cinf + (c0 - cinf) * np.exp(-lam * tt))
 
     def __call__(self, t: ArrayLike) -> NDArray[np.float64]:
         """Weights at times ``t`` (see :meth:`coefficients` for the shapes)."""
@@ -285,3 +295,30 @@ class L1Flow:
 def l1_flow(G: ArrayLike, a: ArrayLike, w0: ArrayLike, lam1: float, times: ArrayLike) -> NDArray[np.float64]:
     """Weights of the L1-regularised flow on a shared time grid: ``(R, T, D)`` (see :class:`L1Flow`)."""
     return L1Flow(G, a, w0, lam1).at(np.asarray(times, dtype=float).reshape(-1) if np.ndim(times) else [float(times)])
+
+
+def l1_stationary(G: ArrayLike, a: ArrayLike, lam1: float, *, tol: float = 1e-13,
+                  max_iter: int = 200_000) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    r"""Minimiser of :math:`\tfrac12 w^\top G w - a^\top w + \lambda_1\|w\|_1` for a batch,
+    i.e. the :math:`t\to\infty` limit of :class:`L1Flow` (the stationary point of Eq. 20
+    with L1), by proximal gradient descent (step 1/λ_max(G)), vectorised over replicas.
+
+    Returns ``(w, converged)`` with shapes ``(R, D)`` and ``(R,)``.
+    """
+    G = np.asarray(G, dtype=float)
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    R, D = a.shape
+    G = np.broadcast_to(G, (R, D, D))
+    L = np.linalg.eigvalsh(G)[:, -1][:, None]
+    step = 1.0 / L
+    w = np.zeros((R, D))
+    done = np.zeros(R, dtype=bool)
+    for _ in range(max_iter):
+        z = w - step * (np.einsum("rij,rj->ri", G, w) - a)
+        new = np.sign(z) * np.maximum(np.abs(z) - step * lam1, 0.0)
+        delta = np.max(np.abs(new - w), axis=1)
+        w = new
+        done = delta <= tol * (1.0 + np.max(np.abs(w), axis=1))
+        if np.all(done):
+            break
+    return w, done
