@@ -19,7 +19,7 @@ Window rule (default; reported in ``window_`` and ``window_rule_``)
   aligned error first reaches half its maximum over the available range (the
   end of the approach, the start of the plateau), and the largest τ at which
   at least ``min_frac`` of the aligned runs still have data.
-* A t_ε read off the time grid (it coincides with a sample) is moved to the
+* A t_ε read off the time grid (detected from the curves) is moved to the
   midpoint with the previous sample (``refine_t_eps``); the aligned curves are
   interpolated linearly in (log τ, log E), exact for a power law.
 * At least ``min_points`` grid points must fall in the window, else ValueError.
@@ -115,6 +115,9 @@ class NuFitter:
     zero_tol : tolerance used when t_ε has to be detected from the curves.
     refine_t_eps : move a t_ε that sits on a curve sample (read off the grid) to
         the midpoint with the previous sample (see ``refine_grid_t_eps``).
+        ``"auto"`` (default) does so only for times detected from the curves
+        (``summary.t_eps_source == "curves"``, e.g. external tables), never for a
+        simulator's exact t_ε.
     random_state : seed of the bootstrap.
 
     Attributes (after :meth:`fit`)
@@ -126,7 +129,7 @@ class NuFitter:
     def __init__(self, window: tuple[float, float] | None = None, *, floor_factor: float = 3.0,
                  width_decades: float = 1.0, points_per_decade: int = 20, min_frac: float = 0.9,
                  min_points: int = 5, n_boot: int = 200, ci: float = 0.95, zero_tol: float = 0.0,
-                 refine_t_eps: bool = True, random_state: int = 0):
+                 refine_t_eps: bool | str = "auto", random_state: int = 0):
         self.window = window
         self.floor_factor = floor_factor
         self.width_decades = width_decades
@@ -184,11 +187,21 @@ class NuFitter:
             "no_transition": int((~np.isfinite(s["t_eps"].astype(float)) & ~div).sum()),
         }
         good = t_eps[np.isfinite(t_eps)]
+        t_first = curves.groupby("run")["t"].min().reindex(good.index)
+        approach = (good > t_first).to_numpy()
+        self.excluded_["no_approach"] = int((~approach).sum())  # t_eps at the first sample
+        good = good[approach]
         if good.size < 2:
             raise ValueError(f"need at least 2 runs with a finite t_eps to fit nu, got {good.size}")
         self.t_eps_refined_frac_ = 0.0
-        if self.refine_t_eps:
+        refine = self.refine_t_eps
+        if refine == "auto":
+            refine = "t_eps_source" in summary.columns and bool((summary["t_eps_source"] == "curves").any())
+        elif not isinstance(refine, bool):
+            raise ValueError(f"refine_t_eps must be True, False or 'auto', got {refine!r}")
+        if refine:
             good, self.t_eps_refined_frac_ = refine_grid_t_eps(curves, good)
+        self.t_eps_used_ = good
         dt = grid_step_at_transition(curves, good)
         # available tau range: from the floor to the earliest start of the curves
         t0 = curves.groupby("run")["t"].min().reindex(good.index)

@@ -200,9 +200,11 @@ def _content_problems(curves: pd.DataFrame, summary: pd.DataFrame | None) -> lis
         if out.any():
             problems.append(f"curves column 'test_error' has {int(out.sum())} values outside [0, 1]")
     if "run" in curves and "t" in curves and not problems:
-        dup = curves.duplicated(subset=["run", "t"])
+        # exact duplicate rows are harmless (dropped on writing); conflicting ones are not
+        dedup = curves.drop_duplicates()
+        dup = dedup.duplicated(subset=["run", "t"])
         if dup.any():
-            problems.append(f"curves has {int(dup.sum())} duplicated (run, t) rows")
+            problems.append(f"curves has {int(dup.sum())} (run, t) pairs with conflicting values")
     if summary is not None and "run" in summary and "run" in curves:
         if summary["run"].duplicated().any():
             problems.append("summary has duplicated run ids")
@@ -221,7 +223,7 @@ def _normalise(curves: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.DataFram
     for col in ("groks", "diverged"):
         if col in summary:
             summary[col] = summary[col].astype(bool)
-    curves = curves.sort_values(["run", "t"], kind="mergesort").reset_index(drop=True)
+    curves = curves.drop_duplicates().sort_values(["run", "t"], kind="mergesort").reset_index(drop=True)
     summary = summary.sort_values("run", kind="mergesort").reset_index(drop=True)
     return curves, summary
 

@@ -64,7 +64,8 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
     Returns
     -------
     DataFrame, one row per run: ``run, t_train, t_eps, t_G, groks, diverged,
-    flag`` (``flag`` says why a time is undefined; see ``FLAGS``). Runs with any
+    flag, zero_tol, t_eps_source`` (``flag`` says why a time is undefined; see
+    ``FLAGS``; ``t_eps_source = "curves"`` marks times read off the time grid). Runs with any
     non-finite error are flagged ``diverged`` and get NaN times.
     """
     tol = _check_tol(zero_tol)
@@ -102,6 +103,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
     flag[out["diverged"].to_numpy()] = "diverged"
     out["flag"] = flag.astype(str)
     out["zero_tol"] = tol
+    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
     return out
 
 
