@@ -137,6 +137,18 @@ def _feature_estimates(rs: RunSet, rng: np.random.Generator, notes: list[str]) -
     de, de_se = _bootstrap_d_eff(X, 30, rng)
     out["d_eff"], out["d_eff_se"] = de, de_se
     y = _labels_for(f, X.shape[0], prefer)
+    if y is not None and np.unique(y).size >= 2:
+        # within-class D_eff: class means removed. Eq. 50's D is the dimension of a class
+        # support near its boundary; the class separation would otherwise count as a dimension.
+        Xc = X.copy()
+        for c in np.unique(y):
+            Xc[y == c] -= Xc[y == c].mean(axis=0)
+        dw, dw_se = _bootstrap_d_eff(Xc, 30, rng)
+        out["d_eff_within"], out["d_eff_within_se"] = dw, dw_se
+        out["d_eff_used"] = "d_eff_within"
+        de = dw
+    else:
+        out["d_eff_used"] = "d_eff"
     w = None
     if "w_final" in f:
         W = np.asarray(f["w_final"], dtype=float)
@@ -242,10 +254,11 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
                                                 float(cfg.get("lam2", 0.0)))
         elif "d_eff" in a.features:
             xi = a.features.get("xi")
-            pred = predict_nu_eq50(a.features["d_eff"], xi if xi is not None else 0.0,
-                                   a.features.get("d_eff_se", 0.0), a.features.get("xi_se", 0.0))
+            used = a.features["d_eff_used"]
+            pred = predict_nu_eq50(a.features[used], xi if xi is not None else 0.0,
+                                   a.features.get(f"{used}_se", 0.0), a.features.get("xi_se", 0.0))
             a.predictions = {"nu": pred["nu"], "nu_se": pred["nu_se"],
-                             "nu_source": "Eq. 50 with D -> D_eff: (D_eff+1)/2 - xi" +
+                             "nu_source": f"Eq. 50 with D -> {used}: (D_eff+1)/2 - xi" +
                                           ("" if xi is not None else " (xi unavailable: taken as 0)")}
     except (ImportError, KeyError, ValueError) as exc:
         a.notes.append(f"theory predictions unavailable: {exc.__class__.__name__}: {exc}")

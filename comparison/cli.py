@@ -181,6 +181,12 @@ def _call_simulator(name: str, params: dict[str, Any], progress: bool) -> Any:
     if unknown and not has_var_kw:
         allowed = [k for k in sig.parameters if k != "progress"]
         raise CLIError(f"unknown parameter(s) {unknown} for {name}; allowed: {allowed}")
+    missing = [k for k, p in sig.parameters.items()
+               if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and k not in params]
+    if missing:
+        flags = {dest: flag for flag, dest, _, _ in _SIM_FLAGS.get(name, [])}
+        need = ", ".join(flags.get(k, f"--set {k}=...") for k in missing)
+        raise CLIError(f"{name} needs {need} (or the key(s) {missing} in --config)")
     if "progress" in sig.parameters:
         params = {**params, "progress": progress}
     return fn(**params)
@@ -368,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except BrokenPipeError:  # e.g. `grokcheck theory ball | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except KeyboardInterrupt:
         print("grokcheck: interrupted (nothing half-written was left behind)", file=sys.stderr)
         return 130
