@@ -103,14 +103,16 @@ def _verdict_row(quantity: str, measured: float, se_meas: float, predicted: floa
             "verdict": "agrees" if ok else "disagrees", "theory": source, "note": note}
 
 
-def _bootstrap_d_eff(X: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[float, float]:
+def _bootstrap_d_eff(X: np.ndarray, n_boot: int, rng: np.random.Generator,
+                     w: np.ndarray | None = None) -> tuple[float, float]:
     from ._features import d_eff
 
-    val = d_eff(X)
+    val = d_eff(X, w)
     if n_boot <= 1 or X.shape[0] < 10:
         return val, 0.0
     m = min(X.shape[0], 20000)
-    boots = [d_eff(X[rng.integers(0, X.shape[0], m)]) for _ in range(n_boot)]
+    p = None if w is None else w / w.sum()
+    boots = [d_eff(X[rng.choice(X.shape[0], m, p=p)]) for _ in range(n_boot)]
     return val, float(np.std(boots, ddof=1) * math.sqrt(m / X.shape[0]))
 
 
@@ -134,7 +136,11 @@ def _feature_estimates(rs: RunSet, rng: np.random.Generator, notes: list[str]) -
     prefer = key.split("_")[0]
     out["features_used"] = key
     out["n_feature_samples"] = int(X.shape[0])
-    de, de_se = _bootstrap_d_eff(X, 30, rng)
+    sw = None
+    if f"{prefer}_weights" in f and np.asarray(f[f"{prefer}_weights"]).reshape(-1).shape[0] == X.shape[0]:
+        sw = np.asarray(f[f"{prefer}_weights"], dtype=float).reshape(-1)
+        out["weights_used"] = f"{prefer}_weights"
+    de, de_se = _bootstrap_d_eff(X, 30, rng, sw)
     out["d_eff"], out["d_eff_se"] = de, de_se
     y = _labels_for(f, X.shape[0], prefer)
     if y is not None and np.unique(y).size >= 2:
@@ -143,7 +149,7 @@ def _feature_estimates(rs: RunSet, rng: np.random.Generator, notes: list[str]) -
         Xc = X.copy()
         for c in np.unique(y):
             Xc[y == c] -= Xc[y == c].mean(axis=0)
-        dw, dw_se = _bootstrap_d_eff(Xc, 30, rng)
+        dw, dw_se = _bootstrap_d_eff(Xc, 30, rng, sw)
         out["d_eff_within"], out["d_eff_within_se"] = dw, dw_se
         out["d_eff_used"] = "d_eff_within"
         de = dw
@@ -159,13 +165,13 @@ def _feature_estimates(rs: RunSet, rng: np.random.Generator, notes: list[str]) -
             out["w_final_spread"] = float(np.mean(np.linalg.norm(Wn - w, axis=1)))
     if y is not None and np.unique(y).size == 2:
         try:
-            eps = epsilon_separation(X, y, direction=w, dim=de)
+            eps = epsilon_separation(X, y, direction=w, dim=de, weights=sw)
             out.update({k: v for k, v in eps.items() if k != "dim_used"})
         except ValueError as exc:
             notes.append(f"epsilon not estimated: {exc}")
         if w is not None:
             try:
-                me = margin_exponent(X, y, w, n_boot=20, random_state=int(rng.integers(2**31)))
+                me = margin_exponent(X, y, w, n_boot=20, weights=sw, random_state=int(rng.integers(2**31)))
                 out["nu_margin"], out["nu_margin_se"] = me.a, me.a_se
                 out["xi_margin"] = (de + 1) / 2 - me.a
             except ValueError as exc:

@@ -50,15 +50,33 @@ def _as_2d(name: str, X: ArrayLike) -> NDArray[np.float64]:
     return A
 
 
+def _weights(name: str, w: ArrayLike | None, n: int) -> NDArray[np.float64] | None:
+    """Validate optional sample weights (probability weights, e.g. of de-duplicated
+    test points); returns them normalised to sum 1, or None."""
+    if w is None:
+        return None
+    a = np.asarray(w, dtype=float).reshape(-1)
+    if a.shape[0] != n:
+        raise ValueError(f"{name} must have one entry per sample ({n}), got {a.shape[0]}")
+    if not np.all(np.isfinite(a)) or np.any(a < 0) or a.sum() <= 0:
+        raise ValueError(f"{name} must be finite, >= 0 and not all zero")
+    return a / a.sum()
+
+
 # ------------------------------------------------------------------------ D_eff
-def d_eff(X: ArrayLike) -> float:
+def d_eff(X: ArrayLike, weights: ArrayLike | None = None) -> float:
     r"""Effective dimension (paper sec. 4.3.1): with σ_k the fraction of variance
     explained by the k-th principal component, S = −Σ σ_k log σ_k and
     D_eff = e^S. It is 1 for data on a line and D for isotropic data in R^D.
-    ``X`` is ``(n_samples, n_features)``; the mean is removed.
+    ``X`` is ``(n_samples, n_features)``; the (weighted) mean is removed.
+    ``weights``: optional probability weights of the rows.
     """
     A = _as_2d("X", X)
-    A = A - A.mean(axis=0)
+    w = _weights("weights", weights, A.shape[0])
+    if w is None:
+        A = A - A.mean(axis=0)
+    else:
+        A = (A - w @ A) * np.sqrt(w)[:, None]
     s = np.linalg.svd(A, compute_uv=False)
     var = s ** 2
     tot = var.sum()
@@ -196,20 +214,22 @@ class MarginExponent:
     curve: tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
-def _edge_power_fit(m_sorted: NDArray[np.float64], frac: float, k_min: int) -> tuple[float, float]:
-    """Fit F(m) = c (m − m0)^a to the empirical CDF of the lowest ``frac`` of the
-    sample, with the edge m0 ≤ min(m) profiled out (least squares in log F on
-    log-spaced ranks). Returns (a, m0)."""
+def _edge_power_fit(m_sorted: NDArray[np.float64], F_sorted: NDArray[np.float64], frac: float,
+                    k_min: int) -> tuple[float, float]:
+    """Fit F(m) = c (m − m0)^a to the empirical CDF ``F_sorted`` (at the sorted
+    sample ``m_sorted``) over 40 log-spaced CDF levels from the ``k_min``-th point
+    to ``frac``, the edge m0 ≤ min(m) profiled out (least squares in log F).
+    Returns (a, m0)."""
     from scipy.optimize import minimize_scalar
 
-    n = m_sorted.size
-    ks = np.unique(np.geomspace(k_min, max(frac * n, k_min + 10), 40).astype(int))
-    ks = ks[ks <= n]
-    F = np.log((ks - 0.5) / n)
-    x = m_sorted[ks - 1]
+    lo_level = F_sorted[min(k_min, F_sorted.size) - 1]
+    levels = np.geomspace(lo_level, max(frac, lo_level * 10), 40)
+    idx = np.unique(np.clip(np.searchsorted(F_sorted, levels), 0, F_sorted.size - 1))
+    F = np.log(F_sorted[idx])
+    x = m_sorted[idx]
     span = float(x[-1] - m_sorted[0])
-    if span <= 0:
-        raise ValueError("the lowest margins are all equal; the edge exponent is undefined")
+    if span <= 0 or idx.size < 5:
+        raise ValueError("the lowest margins are (nearly) all equal; the edge exponent is undefined")
 
     def fit(log_s: float) -> tuple[float, float]:
         d = np.log(x - (m_sorted[0] - np.exp(log_s) * span))
@@ -223,9 +243,18 @@ def _edge_power_fit(m_sorted: NDArray[np.float64], frac: float, k_min: int) -> t
     return fit(float(res.x))[1], float(m_sorted[0] - np.exp(res.x) * span)
 
 
+def _ecdf(m: NDArray[np.float64], w: NDArray[np.float64] | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    order = np.argsort(m, kind="mergesort")
+    ms = m[order]
+    if w is None:
+        return ms, (np.arange(1, ms.size + 1) - 0.5) / ms.size
+    ws = w[order] / w.sum()
+    return ms, np.cumsum(ws) - 0.5 * ws
+
+
 def margin_exponent(features: ArrayLike, labels: ArrayLike, direction: ArrayLike, *,
                     frac: float = 0.05, k_min: int = 5, n_boot: int = 40, per_class: str = "min",
-                    random_state: int = 0) -> MarginExponent:
+                    weights: ArrayLike | None = None, random_state: int = 0) -> MarginExponent:
     r"""Exponent of the mass of features near the classifier's plane, any dimension.
 
     The signed margins m_i = y_i (z_i · ŵ) of the features along the
@@ -244,7 +273,9 @@ def margin_exponent(features: ArrayLike, labels: ArrayLike, direction: ArrayLike
 
     ``labels`` take two values (the larger is the positive class). Each class
     is fitted separately; ``per_class="min"`` reports the smaller exponent (the
-    class whose edge controls the approach of the error).
+    class whose edge controls the approach of the error). ``weights``: optional
+    probability weights of the rows (weighted CDF; the bootstrap resamples rows
+    with these probabilities).
     """
     Z = _as_2d("features", features)
     y = np.asarray(labels)
@@ -263,24 +294,31 @@ def margin_exponent(features: ArrayLike, labels: ArrayLike, direction: ArrayLike
     classes = np.unique(y)
     if classes.size != 2:
         raise ValueError(f"labels must hold exactly two classes, got {classes.size}")
+    sw = _weights("weights", weights, Z.shape[0])
     sign = np.where(y == classes.max(), 1.0, -1.0)
     m = sign * (Z @ (w / nw))
     rng = np.random.default_rng(random_state)
     results = []
     for c in (-1.0, 1.0):
-        mc = np.sort(m[sign == c])
-        k = int(frac * mc.size)
+        sel = sign == c
+        mw = None if sw is None else sw[sel]
+        if mw is not None and mw.sum() <= 0:
+            continue
+        ms, F = _ecdf(m[sel], mw)
+        k = int(np.sum(F <= frac))
         if k < k_min + 20:
             continue
-        a, m0 = _edge_power_fit(mc, frac, k_min)
-        boots = [
-            _edge_power_fit(np.sort(rng.choice(mc, size=mc.size, replace=True)), frac, k_min)[0]
-            for _ in range(int(n_boot))
-        ]
+        a, m0 = _edge_power_fit(ms, F, frac, k_min)
+        p = None if mw is None else mw / mw.sum()
+        boots = []
+        for _ in range(int(n_boot)):
+            mb = rng.choice(ms if p is None else m[sel], size=ms.size, replace=True, p=p)
+            try:
+                boots.append(_edge_power_fit(*_ecdf(mb, None), frac, k_min)[0])
+            except ValueError:
+                continue
         se = float(np.std(boots, ddof=1)) if len(boots) > 1 else float("nan")
-        gaps = mc - m0
-        M = np.arange(1, mc.size + 1) / mc.size
-        results.append(MarginExponent(a=a, a_se=se, k=k, edge=m0, curve=(gaps, M)))
+        results.append(MarginExponent(a=a, a_se=se, k=k, edge=m0, curve=(ms - m0, F)))
     if not results:
         raise ValueError(f"too few margins for the edge fit: each class needs frac*n >= {k_min + 20}")
     return (min if per_class == "min" else max)(results, key=lambda r: r.a)
@@ -288,7 +326,7 @@ def margin_exponent(features: ArrayLike, labels: ArrayLike, direction: ArrayLike
 
 # ------------------------------------------------------------------------ epsilon
 def epsilon_separation(features: ArrayLike, labels: ArrayLike, direction: ArrayLike | None = None,
-                       *, dim: float | None = None) -> dict[str, float]:
+                       *, dim: float | None = None, weights: ArrayLike | None = None) -> dict[str, float]:
     r"""Class separation ε "in units of the intra-class spread" (sec. 4.3.1).
 
     With ŵ the unit direction (default: the difference of the class means),
@@ -302,16 +340,25 @@ def epsilon_separation(features: ArrayLike, labels: ArrayLike, direction: ArrayL
     * ``eps_std``: Δ / σ_w, the plain signal-to-noise ratio.
     * ``eps_support``: Δ / (half-width of the projected class supports),
       i.e. ε in units of the support radius (1 for touching supports).
+
+    ``weights``: optional probability weights of the rows; each class is
+    normalised separately and σ_w² is the mean of the two class variances.
     """
     Z = _as_2d("features", features)
     y = np.asarray(labels)
     classes = np.unique(y)
     if classes.size != 2:
         raise ValueError(f"labels must hold exactly two classes, got {classes.size}")
-    pos, neg = Z[y == classes.max()], Z[y == classes.min()]
-    if pos.shape[0] < 2 or neg.shape[0] < 2:
-        raise ValueError("each class needs at least 2 samples")
-    mu_p, mu_n = pos.mean(axis=0), neg.mean(axis=0)
+    sw_all = _weights("weights", weights, Z.shape[0])
+    if sw_all is None:
+        sw_all = np.full(Z.shape[0], 1.0 / Z.shape[0])
+    ip, ineg = y == classes.max(), y == classes.min()
+    pos, neg = Z[ip], Z[ineg]
+    wp, wn = sw_all[ip], sw_all[ineg]
+    if pos.shape[0] < 2 or neg.shape[0] < 2 or wp.sum() <= 0 or wn.sum() <= 0:
+        raise ValueError("each class needs at least 2 samples with positive weight")
+    wp, wn = wp / wp.sum(), wn / wn.sum()
+    mu_p, mu_n = wp @ pos, wn @ neg
     w = (mu_p - mu_n) if direction is None else np.asarray(direction, dtype=float).reshape(-1)
     nw = np.linalg.norm(w)
     if w.size != Z.shape[1] or not np.isfinite(nw) or nw == 0:
@@ -319,9 +366,10 @@ def epsilon_separation(features: ArrayLike, labels: ArrayLike, direction: ArrayL
     w = w / nw
     delta = float((mu_p - mu_n) @ w / 2)
     pp, pn = (pos - mu_p) @ w, (neg - mu_n) @ w
-    sw = float(np.sqrt((np.sum(pp ** 2) + np.sum(pn ** 2)) / (pp.size + pn.size - 2)))
-    halfwidth = float(max(np.max(np.abs(pp)), np.max(np.abs(pn))))
-    D = float(dim) if dim is not None else d_eff(np.vstack([pos - mu_p, neg - mu_n]))
+    sw = float(np.sqrt(0.5 * (wp @ pp ** 2 + wn @ pn ** 2)))
+    halfwidth = float(max(np.max(np.abs(pp[wp > 0])), np.max(np.abs(pn[wn > 0]))))
+    D = float(dim) if dim is not None else d_eff(np.vstack([pos - mu_p, neg - mu_n]),
+                                                 np.concatenate([wp, wn]))
     if sw <= 0:
         raise ValueError("features have zero within-class spread along the direction")
     return {"eps": float(delta / (np.sqrt(D + 2) * sw)), "eps_std": float(delta / sw),

@@ -211,3 +211,19 @@ def test_kde_normalised():
     assert abs(np.trapezoid(p, g) - 1) < 2e-3
     g, p = kde(x, np.linspace(-5, 40, 20001), log=False)
     assert abs(np.trapezoid(p, g) - 1) < 2e-3
+
+
+def test_integer_weights_equal_repeated_rows():
+    rng = np.random.default_rng(8)
+    X, y = two_balls(3000, 3, 1.4, rng)
+    reps = rng.integers(1, 4, size=len(X))
+    Xr, yr = np.repeat(X, reps, axis=0), np.repeat(y, reps)
+    assert np.isclose(d_eff(X, weights=reps), d_eff(Xr), rtol=1e-10)
+    e_w, e_r = epsilon_separation(X, y, weights=reps), epsilon_separation(Xr, yr)
+    assert np.isclose(e_w["eps_support"], e_r["eps_support"], rtol=1e-10)
+    assert np.isclose(e_w["eps_std"], e_r["eps_std"], rtol=2e-3)  # n vs n-2 style normalisation only
+    a_w = margin_exponent(X, y, [1, 0, 0], weights=reps, n_boot=0).a
+    a_r = margin_exponent(Xr, yr, [1, 0, 0], n_boot=0).a
+    assert abs(a_w - a_r) < 0.05
+    with pytest.raises(ValueError, match="weights"):
+        d_eff(X, weights=-np.ones(len(X)))
