@@ -108,22 +108,20 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
 
 
 def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
-    """Median over runs of the curve's time step just before its t_eps.
+    """Median over runs of ``t_eps`` minus the run's last sample strictly before it.
 
     This is the time resolution of the aligned average near the transition:
-    below it the curve is only known through interpolation.
+    closer to t_eps than this the curve is not sampled at all.
     """
     steps = []
     for run, grp in curves.groupby("run", sort=True):
         te = t_eps.get(run, np.nan)
         if not np.isfinite(te):
             continue
-        t = np.unique(grp["t"].to_numpy(dtype=float))
-        k = int(np.searchsorted(t, te, side="left"))  # t[k-1] < te <= t[k]
-        if 1 <= k < t.size:
-            steps.append(t[k] - t[k - 1])
-        elif k >= 2:
-            steps.append(t[k - 1] - t[k - 2])
+        t = grp["t"].to_numpy(dtype=float)
+        before = t[t < te]
+        if before.size:
+            steps.append(te - before.max())
     return float(np.median(steps)) if steps else float("nan")
 
 
@@ -137,7 +135,9 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
     power law, so the interpolation does not bias ν), else linear in t.
 
     Returns ``(M, runs)`` with ``M[i, k]`` the value of run ``runs[i]`` at
-    ``tau[k]`` (NaN where the run's curve does not reach back that far). Only
+    ``tau[k]`` (NaN where the run's curve does not reach back that far, and for
+    τ closer to t_eps than the run's last sample before t_eps, where the curve
+    is not sampled). Only
     runs with a finite ``t_eps`` are included.
     """
     tau = np.asarray(tau, dtype=float)
@@ -150,6 +150,10 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
         t = g["t"].to_numpy(dtype=float)
         y = g[column].to_numpy(dtype=float)
         vals = _interp_aligned(t, y, te, tau) if loglog else np.interp(te - tau, t, y, left=np.nan, right=np.nan)
+        # closer to t_eps than the run's last sample before it there is no data: mask
+        before = t[t < te]
+        last = before.max() if before.size else -np.inf
+        vals = np.where(tau < te - last, np.nan, vals)
         rows.append(vals)
         runs.append(int(run))
     if not rows:
