@@ -12,9 +12,13 @@ against log τ by ordinary least squares on a log-spaced τ grid.
 
 Window rule (default; reported in ``window_`` and ``window_rule_``)
 ------------------------------------------------------------------
-* ``tau_lo`` = ``floor_factor`` × the curves' time step at the transition
-  (median over runs). Below it the aligned curve is only an interpolation
-  between the last non-zero sample and zero, which forces a spurious ν = 1.
+* ``tau_lo`` = ``floor_factor`` × the curves' time resolution at the transition
+  (median over runs of t_ε minus the last sample before it; closer than that a
+  run is not sampled), or, if later, the τ where the aligned error first
+  reaches ``min_error_factor`` × the *error quantum* (median over runs of the
+  smallest non-zero test error before t_ε). With a finite test set the error
+  moves in steps of one test point's weight, and the last steps before t_ε
+  are a staircase, not the power law (ν → 0 there).
 * ``tau_hi`` = the smallest of ``tau_lo`` × 10^``width_decades``, the τ where the
   aligned error first reaches half its maximum over the available range (the
   end of the approach, the start of the plateau), and the largest τ at which
@@ -118,6 +122,8 @@ class NuFitter:
         ``"auto"`` (default) does so only for times detected from the curves
         (``summary.t_eps_source == "curves"``, e.g. external tables), never for a
         simulator's exact t_ε.
+    min_error_factor : the default window starts no closer to t_ε than where
+        the aligned error is this many times the error quantum (0 disables).
     random_state : seed of the bootstrap.
 
     Attributes (after :meth:`fit`)
@@ -129,7 +135,7 @@ class NuFitter:
     def __init__(self, window: tuple[float, float] | None = None, *, floor_factor: float = 3.0,
                  width_decades: float = 1.0, points_per_decade: int = 20, min_frac: float = 0.9,
                  min_points: int = 5, n_boot: int = 200, ci: float = 0.95, zero_tol: float = 0.0,
-                 refine_t_eps: bool | str = "auto", random_state: int = 0):
+                 refine_t_eps: bool | str = "auto", min_error_factor: float = 10.0, random_state: int = 0):
         self.window = window
         self.floor_factor = floor_factor
         self.width_decades = width_decades
@@ -140,6 +146,7 @@ class NuFitter:
         self.ci = ci
         self.zero_tol = zero_tol
         self.refine_t_eps = refine_t_eps
+        self.min_error_factor = min_error_factor
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
@@ -203,6 +210,11 @@ class NuFitter:
             good, self.t_eps_refined_frac_ = refine_grid_t_eps(curves, good)
         self.t_eps_used_ = good
         dt = grid_step_at_transition(curves, good)
+        # the error quantum: median over runs of the smallest non-zero error before t_eps
+        c = curves[curves["run"].isin(good.index)]
+        before = c["t"].to_numpy() < c["run"].map(good).to_numpy()
+        pos = c.loc[before & (c["test_error"].to_numpy() > 0)]
+        self.error_quantum_ = float(pos.groupby("run")["test_error"].min().median()) if len(pos) else float("nan")
         # available tau range: from the floor to the earliest start of the curves
         t0 = curves.groupby("run")["t"].min().reindex(good.index)
         reach = (good - t0).to_numpy(dtype=float)
@@ -283,6 +295,14 @@ class NuFitter:
             lo, hi = map(float, self.window)
             return lo, hi, "explicit window"
         lo = self.floor_factor * dt
+        why_lo = f"{self.floor_factor:g} x time step at the transition ({dt:.3g})"
+        q = self.error_quantum_
+        if self.min_error_factor > 0 and np.isfinite(q) and q > 0:
+            above_q = np.nonzero(usable & np.isfinite(mean) & (mean >= self.min_error_factor * q))[0]
+            if above_q.size and tau[above_q[0]] > lo:
+                lo = float(tau[above_q[0]])
+                why_lo = (f"the aligned error reaches {self.min_error_factor:g} x the smallest non-zero "
+                          f"error of the runs ({q:.3g}; a finite test set's resolution)")
         cap_width = lo * 10 ** self.width_decades
         ok = usable & np.isfinite(mean) & (tau >= lo)
         if not ok.any():
@@ -296,8 +316,7 @@ class NuFitter:
         which = {cap_width: f"{self.width_decades:g} decade(s) above tau_lo",
                  cap_half: "the aligned error reaches half its maximum",
                  cap_avail: f"fewer than {self.min_frac:.0%} of runs reach further back"}[hi]
-        rule = (f"tau_lo = {self.floor_factor:g} x time step at the transition ({dt:.3g}); "
-                f"tau_hi set by: {which}")
+        rule = f"tau_lo set by: {why_lo}; tau_hi set by: {which}"
         return lo, hi, rule
 
     def _bootstrap(self, in_win: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -369,6 +388,7 @@ class NuFitter:
             "window": list(self.window_), "window_rule": self.window_rule_,
             "time_step_at_transition": self.time_step_,
             "t_eps_refined_fraction": self.t_eps_refined_frac_,
+            "error_quantum": self.error_quantum_,
             "nu_window_spread": self.nu_window_spread_,
             "gof": self.gof_, "n_runs_used": self.n_runs_used_, "excluded": self.excluded_,
             "per_run_nu": {"n": int(pr.size),
