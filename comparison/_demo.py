@@ -67,7 +67,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     try:
         import local_rules
 
-        res = local_rules.run_scenario_b(A="example1", lam1=0.01, n_init=int(max(100, 500 * scale)), seed=4,
+        res = local_rules.run_scenario_b(A="example1", lam1=0.01, n_init=int(max(100, 300 * scale)), seed=4,
                                          progress=progress)
         paths.append(write_runset(res, root / "runs" / "scenario-b-example1", overwrite=True))
     except (ImportError, AttributeError):
@@ -90,7 +90,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
             rep.p("Notes: " + "; ".join(notes))
 
     extra = paper_sections(n_replicas=int(max(100, 400 * scale)), seed=0, progress=progress,
-                           tg_replicas=int(max(2000, 20000 * scale)), n_init=int(max(100, 300 * scale)))
+                           tg_replicas=int(max(2000, 20000 * scale)), n_init=int(max(40, 100 * scale)))
     report_runsets(runsets, root / "report", title="grokcheck demo report", preamble=[verification_section],
                    extra_sections=extra, progress=progress)
     summary = {"runsets": [str(p) for p in paths], "report": str(root / "report" / "report.html"),
