@@ -29,6 +29,11 @@ _EXPORTS: dict[str, str] = {
     # grokking-time laws
     "kde": "_laws", "BimodalityResult": "_laws", "bimodality_test": "_laws",
     "LawDistance": "_laws", "law_distance": "_laws",
+    # theory predictions, agreement, reports
+    "predict_ball": "_theory", "predict_exponential": "_theory", "predict_nu_eq50": "_theory",
+    "Analysis": "_agreement", "analyse": "_agreement", "TOLERANCE_RULES": "_agreement",
+    "Report": "_report", "write_report": "_report", "report_runsets": "_report",
+    "paper_sections": "_paper", "run_demo": "_demo",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -55,3 +60,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._runset import (SCHEMA_VERSION, RunSet, RunSetError, load_any, load_runset, load_table,
                           merge_runsets, runset_from_curves, validate_runset, write_runset)
     from ._transitions import aligned_matrix, detect_transitions
+    from ._theory import predict_ball, predict_exponential, predict_nu_eq50
+    from ._agreement import TOLERANCE_RULES, Analysis, analyse
+    from ._report import Report, report_runsets, write_report
+    from ._paper import paper_sections
+    from ._demo import run_demo
