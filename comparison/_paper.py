@@ -284,7 +284,9 @@ def section_scenario_b(n_init: int = 300, seed: int = 400, progress: bool = Fals
                         "nu_ci": (f"[{a.nu.nu_ci_[0]:.3f}, {a.nu.nu_ci_[1]:.3f}]" if a.nu is not None else "–"),
                         "nu_window": (f"[{a.nu.window_[0]:.3g}, {a.nu.window_[1]:.3g}]" if a.nu is not None
                                       else "–"),
-                        "D_eff": f.get("d_eff", float("nan")), "xi": f.get("xi", float("nan")),
+                        "D_eff": f.get(f.get("d_eff_used", "d_eff"), float("nan")),
+                        "D_eff_pooled": f.get("d_eff", float("nan")), "xi": f.get("xi", float("nan")),
+                        "xi_margin": f.get("xi_margin", float("nan")),
                         "eps": f.get("eps", float("nan")), "nu_pred": a.predictions.get("nu", float("nan")),
                         "nu_margin": f.get("nu_margin", float("nan")),
                         "t_G_bimodal": a.bimodality.bimodal if a.bimodality is not None else "–",
@@ -299,9 +301,12 @@ def section_scenario_b(n_init: int = 300, seed: int = 400, progress: bool = Fals
                 k += 1
                 bar.update()
         bar.close()
-        rep.p(f"{n_init} classifier initialisations per setting. nu_pred = (D_eff + 1)/2 - xi (Eq. 50 with "
-              "D -> D_eff); nu_margin = exponent of the feature mass near the final plane (Eq. 48). "
-              "G_split = ratio across the largest gap of G's eigenvalues.")
+        rep.p(f"{n_init} classifier initialisations per setting. D_eff: within-class effective dimension of the "
+              "(weighted) test features (D_eff_pooled: the paper's literal pooled one); nu_pred = (D_eff + 1)/2 - xi "
+              "(Eq. 50 with D -> D_eff; xi from the d = 2 angle recipe, taken as 0 when it cannot be measured); "
+              "nu_margin = exponent of the feature mass near the final plane (Eq. 48), xi_margin = "
+              "(D_eff + 1)/2 - nu_margin. G_split = ratio across the largest gap of G's eigenvalues. "
+              "Settings with few grokking runs cannot be fitted (–).")
         rep.table(pd.DataFrame(rows))
     return build
 
