@@ -125,8 +125,8 @@ def test_fit_external_table_and_corrupted_runset(tmp_path, capsys):
 
 
 def test_report_is_deterministic_and_self_contained(tmp_path, capsys):
-    rc, _, e = run(["simulate", "perceptron-1d", "--N", "5", "--eps", "0.4", "--replicas", "150", "--no-progress",
-                    "--out", str(tmp_path / "exp")], capsys)
+    rc, _, e = run(["simulate", "perceptron-ball", "--D", "3", "--N", "50", "--eps", "1.5", "--replicas", "150",
+                    "--no-progress", "--out", str(tmp_path / "exp")], capsys)
     assert rc == 0, e
     for k in (1, 2):
         rc, o, e = run(["report", str(tmp_path / "exp"), "--out", str(tmp_path / f"rep{k}"), "--no-progress"], capsys)
