@@ -235,7 +235,10 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
                        "excluded from the t_G law")
     a.t_G = tg[tg > 0]
     if a.t_G.size >= 10 and np.ptp(a.t_G) > 0:
-        a.bimodality = bimodality_test(a.t_G)
+        try:
+            a.bimodality = bimodality_test(a.t_G)
+        except ValueError as exc:
+            a.notes.append(f"t_G bimodality not tested: {exc}")
 
     # --- features
     a.features = _feature_estimates(rs, rng, a.notes)

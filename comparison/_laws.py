@@ -107,6 +107,8 @@ def _em2(x: NDArray[np.float64], floor: float, split: float, iters: int = 500) -
     """EM for a two-component 1-d Gaussian mixture started by splitting at a quantile."""
     cut = np.quantile(x, split)
     r = (x > cut).astype(float)
+    if r.sum() < 1 or r.sum() > x.size - 1:  # ties at the cut: split at the median rank instead
+        r = (np.argsort(np.argsort(x, kind="mergesort")) >= int(split * x.size)).astype(float)
     params = np.zeros(6)
     ll_old = -np.inf
     for _ in range(iters):
@@ -141,19 +143,49 @@ def _count_modes(params: NDArray[np.float64], lo: float, hi: float) -> int:
         + int(sgn.size > 0 and sgn[-1] > 0)
 
 
+def _dequantise(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Spread tied values (times read off a grid) evenly over the interval
+    reaching half-way to the neighbouring distinct values, deterministically.
+
+    Without this a Gaussian component collapses onto one grid value and the
+    likelihood, hence ΔBIC, diverges. Needs at least 5 distinct values.
+    """
+    u, inv, counts = np.unique(z, return_inverse=True, return_counts=True)
+    if u.size == z.size:
+        return z
+    if u.size < 5:
+        raise ValueError(f"samples hold only {u.size} distinct values; bimodality cannot be tested")
+    gaps = np.diff(u)
+    left = np.concatenate([[gaps[0]], gaps])
+    right = np.concatenate([gaps, [gaps[-1]]])
+    half = 0.5 * np.minimum(left, right)
+    out = z.astype(float).copy()
+    order = np.argsort(inv, kind="mergesort")
+    start = 0
+    for k, c in enumerate(counts):
+        idx = order[start:start + c]
+        if c > 1:
+            out[idx] = u[k] + half[k] * ((np.arange(c) + 0.5) / c - 0.5)
+        start += c
+    return out
+
+
 def bimodality_test(samples: ArrayLike, *, log: bool = True, threshold: float = 10.0,
                     sd_floor: float = 1e-3) -> BimodalityResult:
     """Is the t_G law bimodal? Two vs one Gaussian components on log t (default).
 
     BIC = −2 log L + k log n with k = 2 (one component) and k = 5 (two).
     ``sd_floor`` (in units of the sample's standard deviation) stops a component
-    from collapsing onto an atom. EM is started from splits at the 25/50/75 %
+    from collapsing onto an atom; tied values (times read off a time grid) are
+    first spread evenly between their neighbours (``_dequantise``), and fewer
+    than 5 distinct values raise ``ValueError``. EM is started from splits at the 25/50/75 %
     quantiles; the best likelihood wins (deterministic, no random starts).
     """
     x = _positive_sample("samples", samples, 10)
     if not threshold >= 0:
         raise ValueError(f"threshold must be >= 0, got {threshold!r}")
     z = np.log(x) if log else x
+    z = _dequantise(z)
     n = z.size
     sd = float(np.std(z))
     if sd == 0:
@@ -166,6 +198,10 @@ def bimodality_test(samples: ArrayLike, *, log: bool = True, threshold: float = 
         if ll > best_ll:
             best_ll, best = ll, params
     bic1 = -2 * ll1 + 2 * math.log(n)
+    if not np.isfinite(best_ll):  # no split gives two non-empty components (e.g. tied values)
+        return BimodalityResult(delta_bic=-math.inf, bic1=float(bic1), bic2=math.inf, weights=(1.0, 0.0),
+                                means=(float(z.mean()), float(z.mean())), sds=(sd, sd), n_modes=1, bimodal=False,
+                                threshold=threshold, n=n, scale="log t" if log else "t")
     bic2 = -2 * best_ll + 5 * math.log(n)
     if best[1] > best[4]:
         best = best[[3, 4, 5, 0, 1, 2]]

@@ -224,10 +224,13 @@ def section_ball_tg(n_replicas: int = 1000, N: int = 100, seed: int = 300,
                             "sim_mean": float(np.mean(tg)) if tg.size else float("nan")})
                 if tg.size >= 10:
                     d = law_distance(tg, law)
-                    b = bimodality_test(tg)
                     row.update({"KS": d.ks, "KS_p": d.ks_pvalue, "W1": d.wasserstein,
-                                "sim_mass_near_atom": d.atom_sample_mass, "sim_bimodal": b.bimodal,
-                                "delta_BIC": b.delta_bic})
+                                "sim_mass_near_atom": d.atom_sample_mass})
+                    try:
+                        b = bimodality_test(tg)
+                        row.update({"sim_bimodal": b.bimodal, "delta_BIC": b.delta_bic})
+                    except ValueError:
+                        pass
                     bins = np.geomspace(max(tg.min(), 1e-4), tg.max() * 1.1, 35)
                     ax.hist(tg, bins=bins, density=True, histtype="step", color=f"C{i}")
                     g = np.geomspace(bins[0], bins[-1], 300)

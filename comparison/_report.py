@@ -309,7 +309,7 @@ def verdict_table(analyses: Sequence[Any]) -> pd.DataFrame:
 
 
 def _config_line(cfg: dict[str, Any]) -> str:
-    keys = [k for k in ("model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p", "op", "n_replicas",
+    keys = [k for k in ("source", "zero_tol", "model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p", "op", "n_replicas",
                         "n_init", "seed", "seeds") if k in cfg]
     return ", ".join(f"{k} = {cfg[k]}" for k in keys)
 

@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the nu CI")
     fit.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     fit.add_argument("--json", action="store_true", help="print the fits as JSON instead of a table")
+    fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
 
     # report
     rep = sub.add_parser("report", help="write report.md, report.html and figures",
@@ -305,6 +306,24 @@ def cmd_fit(args: argparse.Namespace) -> int:
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=args.seed, keep_curves=False)
     digest = a.as_dict()
     _write_json_atomic(args.out, digest)
+    if args.figures:
+        from pathlib import Path
+
+        from ._report import _setup_mpl, fig_sensitivity, fig_t_G
+
+        _setup_mpl()
+        d = Path(args.figures)
+        d.mkdir(parents=True, exist_ok=True)
+        figs = []
+        if a.nu is not None:
+            figs += [("nu-fit", a.nu.plot(title=f"{a.name}: aligned test error")), ("nu-sensitivity", fig_sensitivity(a))]
+        if a.t_G.size >= 3:
+            figs.append(("t-G", fig_t_G(a)))
+        import matplotlib.pyplot as plt
+
+        for name, fig in figs:
+            fig.savefig(d / f"{name}.png", dpi=110, metadata={"Software": None})
+            plt.close(fig)
     if args.json:
         print(json.dumps(digest, indent=2, sort_keys=True))
     else:

@@ -227,3 +227,12 @@ def test_integer_weights_equal_repeated_rows():
     assert abs(a_w - a_r) < 0.05
     with pytest.raises(ValueError, match="weights"):
         d_eff(X, weights=-np.ones(len(X)))
+
+
+def test_bimodality_on_grid_quantised_times():
+    rng = np.random.default_rng(3)
+    assert not bimodality_test(np.round(rng.lognormal(0, 0.5, 300), 2)).bimodal
+    two = np.round(np.r_[rng.lognormal(0, 0.2, 150), rng.lognormal(2, 0.2, 150)], 1)
+    assert bimodality_test(two).bimodal
+    with pytest.raises(ValueError, match="distinct values"):
+        bimodality_test(np.r_[np.full(30, 0.98), np.full(40, 1.0), np.full(30, 1.02)])
