@@ -46,9 +46,13 @@ _SIM_FLAGS: dict[str, list[tuple[str, str, Any, str]]] = {
                    ("--lam1", "lam1", float, "L1 strength"), ("--lam2", "lam2", float, "L2 strength"),
                    ("--n-init", "n_init", int, "classifier initialisations")],
     "scenario-a": [("--d", "d", int, "bond dimension"), ("--K", "K", int, "locality"),
+                   ("--rule", "rule", int, "Wolfram rule number"),
                    ("--lam1", "lam1", float, "L1 strength"), ("--lam2", "lam2", float, "L2 strength"),
-                   ("--n-init", "n_init", int, "initialisations"), ("--device", "device", str, "torch device")],
-    "rfm": [("--p", "p", int, "modulus"), ("--op", "op", str, "operation (+, -, *, /)")],
+                   ("--n-init", "n_init", int, "initialisations"), ("--n-steps", "n_steps", int, "Adam steps"),
+                   ("--lr", "lr", float, "learning rate"), ("--device", "device", str, "torch device")],
+    "rfm": [("--p", "p", int, "prime modulus"), ("--op", "op", str, "operation (+, -, *, /)"),
+            ("--train-frac", "train_frac", float, "training fraction"),
+            ("--n-iter", "n_iter", int, "AGOP iterations"), ("--n-runs", "n_runs", int, "independent splits")],
 }
 
 
