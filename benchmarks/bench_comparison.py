@@ -63,6 +63,8 @@ def run() -> str:
         tr = _best(lambda: report_runsets([rs], Path(d) / "rep"), 1)
         lines += ["### Report", "", f"One run set of 1000 runs: `report_runsets` (analysis + 4 figures + md + html) "
                   f"took {tr:.2f} s.", ""]
-    lines += ["The `grokcheck demo` (full sizes, including the paper-figure sections) takes about 1.5 min on 2 "
-              "cores; `--quick` about 50 s (measured by hand, not in this benchmark)."]
+    lines += ["`grokcheck demo` (full sizes, with the paper-figure sections), timed by hand on this 2-core machine "
+              "(not part of this benchmark): about 1.5 min without scenario B, 3 min 40 s with the local_rules "
+              "scenario-B simulator of the `local-rules` branch (while other jobs shared the machine); `--quick` "
+              "about 50 s without scenario B."]
     return "\n".join(lines)
