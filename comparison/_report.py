@@ -164,11 +164,20 @@ def _inline(text: str) -> str:
 def write_report(rep: Report, out_dir: str | os.PathLike[str]) -> Path:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``out_dir``.
 
-    Files are first written to a temporary directory next to ``out_dir`` and then
-    moved in, replacing only the report's own files (other files in ``out_dir``
-    are left alone).
+    Files are first written to a temporary directory inside ``out_dir`` and then
+    moved in, replacing only the report's own files (``report.md``,
+    ``report.html``, ``figures/``); other files in ``out_dir`` are left alone,
+    and a ``figures/`` directory holding anything but PNGs is refused.
     """
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"report output {str(out)!r} exists and is not a directory")
+    figs = out / "figures"
+    if figs.exists():
+        foreign = [p.name for p in figs.iterdir() if not (p.is_file() and p.suffix == ".png")]
+        if foreign:
+            raise ValueError(f"{str(figs)!r} holds files that are not report figures ({foreign[:3]}); "
+                             "choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report-tmp-", dir=out))
     try:

@@ -179,3 +179,26 @@ def test_merge_seed_chunks(tmp_path):
     assert load_runset(out).manifest["seeds"] == [0, 1]
     with pytest.raises(ValueError, match=r"\['eps'\]"):
         merge_runsets([a, small_result(2, eps=2.0)])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 12), st.integers(0, 2**31 - 1))
+def test_round_trip_property(n_runs, n_t, seed):
+    import tempfile
+
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, 10, n_t))
+    t = np.unique(t)
+    curves = pd.concat([pd.DataFrame({"run": r, "t": t, "test_error": rng.uniform(0, 1, t.size)})
+                        for r in range(n_runs)], ignore_index=True)
+    summary = pd.DataFrame({"run": range(n_runs), "t_train": np.nan, "t_eps": rng.uniform(0, 10, n_runs),
+                            "t_G": np.nan, "groks": True, "diverged": False})
+    with tempfile.TemporaryDirectory() as d:
+        rs = load_runset(write_runset(Result({"generator": "prop", "seed": seed}, curves, summary), Path(d) / "x"))
+        np.testing.assert_array_equal(rs.curves["test_error"].to_numpy(), curves["test_error"].to_numpy())
+        np.testing.assert_array_equal(rs.summary["t_eps"].to_numpy(), summary["t_eps"].to_numpy())
+        assert rs.n_runs == n_runs and rs.manifest["seeds"] == [seed]
