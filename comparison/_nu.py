@@ -1,0 +1,438 @@
+r"""The critical exponent ν of the test error at the grokking transition.
+
+Near the transition the test error vanishes as a power of the time left,
+
+.. math:: E(t) \simeq A\,(t_\varepsilon - t)^{\nu},
+
+with ν = 1 in the 1D model (Eqs. 9-10), ν = (D+1)/2 for the D-ball (Eq. 23) and
+ν = (D+1)/2 − ξ for a boundary density diverging with exponent ξ (Eq. 50).
+Following the paper's recipe (sec. 4.3.1), the runs are aligned at their own
+t_ε, the test error is averaged at equal τ = t_ε − t, and log E is fitted
+against log τ by ordinary least squares on a log-spaced τ grid.
+
+Window rule (default; reported in ``window_`` and ``window_rule_``)
+------------------------------------------------------------------
+* ``tau_lo`` = ``floor_factor`` × the curves' time resolution at the transition
+  (median over runs of t_ε minus the last sample before it; closer than that a
+  run is not sampled), or, if later, the τ where the aligned error first
+  reaches ``min_error_factor`` × the *error quantum* (median over runs of the
+  smallest non-zero test error before t_ε). With a finite test set the error
+  moves in steps of one test point's weight, and the last steps before t_ε
+  are a staircase, not the power law (ν → 0 there).
+* ``tau_hi`` = the smallest of ``tau_lo`` × 10^``width_decades``, the τ where the
+  aligned error first reaches half its maximum over the available range (the
+  end of the approach, the start of the plateau), and the largest τ at which
+  at least ``min_frac`` of the aligned runs still have data.
+* A t_ε read off the time grid (detected from the curves) is moved to the
+  midpoint with the previous sample (``refine_t_eps``); the aligned curves are
+  interpolated linearly in (log τ, log E), exact for a power law.
+* At least ``min_points`` grid points must fall in the window, else ValueError.
+
+An explicit ``window=(tau_lo, tau_hi)`` overrides the rule.
+
+Uncertainty
+-----------
+``nu_ci_`` is a percentile bootstrap interval from resampling *runs* with
+replacement (``n_boot`` resamples, seeded by ``random_state``); ``nu_se_`` the
+bootstrap standard deviation. ``sensitivity_`` refits on shifted and widened
+windows (τ_lo × {1/2, 1, 2, 4}, widths × {1/2, 1, 3/2}) and
+``nu_window_spread_`` is half the range of those fits — the systematic error
+from the window choice. ``per_run_`` holds each run's own fit in the window.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from ._transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
+
+__all__ = ["NuFitter", "fit_power_law"]
+
+
+@dataclass(frozen=True)
+class _Line:
+    slope: float
+    intercept: float
+    slope_se: float
+    r2: float
+    rmse: float
+    n: int
+
+
+def fit_power_law(x: ArrayLike, y: ArrayLike) -> _Line:
+    """OLS fit of ``log y = c + slope · log x`` over the points with x, y > 0."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    lx, ly = np.log(x[ok]), np.log(y[ok])
+    n = lx.size
+    if n < 3:
+        raise ValueError(f"need at least 3 positive points for a power-law fit, got {n}")
+    xm, ym = lx.mean(), ly.mean()
+    sxx = np.sum((lx - xm) ** 2)
+    if sxx <= 0:
+        raise ValueError("all fit points have the same tau; the window is degenerate")
+    slope = float(np.sum((lx - xm) * (ly - ym)) / sxx)
+    intercept = float(ym - slope * xm)
+    resid = ly - (intercept + slope * lx)
+    ss_res = float(np.sum(resid ** 2))
+    ss_tot = float(np.sum((ly - ym) ** 2))
+    se = float(np.sqrt(ss_res / max(n - 2, 1) / sxx))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
+    return _Line(slope, intercept, se, r2, float(np.sqrt(ss_res / n)), n)
+
+
+def _slopes_batch(lx: NDArray[np.float64], LY: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Row-wise OLS slopes of ``LY[b] ~ lx`` ignoring NaNs."""
+    ok = np.isfinite(LY)
+    X = np.where(ok, lx[None, :], 0.0)
+    n = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm = X.sum(axis=1) / n
+        ym = np.where(ok, LY, 0.0).sum(axis=1) / n
+        dx = np.where(ok, lx[None, :] - xm[:, None], 0.0)
+        dy = np.where(ok, LY - ym[:, None], 0.0)
+        s = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
+    s[n < 3] = np.nan
+    return s
+
+
+class NuFitter:
+    """Fit the critical exponent ν on the aligned average (scikit-learn style).
+
+    Parameters
+    ----------
+    window : ``(tau_lo, tau_hi)`` to fix the fit window, or None for the rule
+        in the module docstring.
+    floor_factor : the window starts at this multiple of the curves' time step.
+    width_decades : maximal width of the default window, in decades of τ.
+    points_per_decade : density of the log-spaced τ grid.
+    min_frac : a τ is usable only if at least this fraction of runs has data there.
+    min_points : minimal number of grid points in the window.
+    n_boot : bootstrap resamples of runs for ``nu_ci_`` (0 disables).
+    ci : confidence level of ``nu_ci_``.
+    zero_tol : tolerance used when t_ε has to be detected from the curves.
+    refine_t_eps : move a t_ε that sits on a curve sample (read off the grid) to
+        the midpoint with the previous sample (see ``refine_grid_t_eps``).
+        ``"auto"`` (default) does so only for times detected from the curves
+        (``summary.t_eps_source == "curves"``, e.g. external tables), never for a
+        simulator's exact t_ε.
+    min_error_factor : the default window starts no closer to t_ε than where
+        the aligned error is this many times the error quantum (0 disables).
+    random_state : seed of the bootstrap.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    nu_, amplitude_, nu_ci_, nu_se_, window_, window_rule_, gof_, sensitivity_,
+    nu_window_spread_, per_run_, aligned_, n_runs_used_, excluded_.
+    """
+
+    def __init__(self, window: tuple[float, float] | None = None, *, floor_factor: float = 3.0,
+                 width_decades: float = 1.0, points_per_decade: int = 20, min_frac: float = 0.9,
+                 min_points: int = 5, n_boot: int = 200, ci: float = 0.95, zero_tol: float = 0.0,
+                 refine_t_eps: bool | str = "auto", min_error_factor: float = 10.0, random_state: int = 0):
+        self.window = window
+        self.floor_factor = floor_factor
+        self.width_decades = width_decades
+        self.points_per_decade = points_per_decade
+        self.min_frac = min_frac
+        self.min_points = min_points
+        self.n_boot = n_boot
+        self.ci = ci
+        self.zero_tol = zero_tol
+        self.refine_t_eps = refine_t_eps
+        self.min_error_factor = min_error_factor
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self) -> None:
+        if self.window is not None:
+            lo, hi = self.window
+            if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+                raise ValueError(f"window must be (tau_lo, tau_hi) with 0 < tau_lo < tau_hi, got {self.window!r}")
+        if not (self.floor_factor > 0):
+            raise ValueError(f"floor_factor must be > 0, got {self.floor_factor!r}")
+        if not (self.width_decades > 0):
+            raise ValueError(f"width_decades must be > 0, got {self.width_decades!r}")
+        if not (0 < self.min_frac <= 1):
+            raise ValueError(f"min_frac must be in (0, 1], got {self.min_frac!r}")
+        if int(self.points_per_decade) < 2:
+            raise ValueError(f"points_per_decade must be >= 2, got {self.points_per_decade!r}")
+        if int(self.min_points) < 3:
+            raise ValueError(f"min_points must be >= 3, got {self.min_points!r}")
+        if int(self.n_boot) < 0:
+            raise ValueError(f"n_boot must be >= 0, got {self.n_boot!r}")
+        if not (0 < self.ci < 1):
+            raise ValueError(f"ci must be in (0, 1), got {self.ci!r}")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, curves: pd.DataFrame, summary: pd.DataFrame | None = None) -> "NuFitter":
+        """Fit ν. ``summary`` (with ``run, t_eps`` and optionally ``diverged``)
+        supplies each run's t_ε (e.g. the simulator's exact value); without it t_ε
+        is detected from the curves at ``zero_tol``."""
+        self._check_params()
+        for col in ("run", "t", "test_error"):
+            if col not in curves.columns:
+                raise ValueError(f"curves is missing column {col!r}")
+        if summary is None:
+            summary = detect_transitions(curves, zero_tol=self.zero_tol)
+        if "t_eps" not in summary.columns or "run" not in summary.columns:
+            raise ValueError("summary must have columns 'run' and 't_eps'")
+        s = summary.set_index("run")
+        div = s["diverged"].astype(bool) if "diverged" in s else pd.Series(False, index=s.index)
+        # a run with non-finite errors is diverged even if the summary does not say so
+        bad = curves.loc[~np.isfinite(curves["test_error"].to_numpy(dtype=float)), "run"].unique()
+        div = div | s.index.isin(bad)
+        t_eps = s["t_eps"].astype(float).where(~div)
+        self.excluded_ = {
+            "diverged": int(div.sum()),
+            "no_transition": int((~np.isfinite(s["t_eps"].astype(float)) & ~div).sum()),
+        }
+        good = t_eps[np.isfinite(t_eps)]
+        t_first = curves.groupby("run")["t"].min().reindex(good.index)
+        approach = (good > t_first).to_numpy()
+        self.excluded_["no_approach"] = int((~approach).sum())  # t_eps at the first sample
+        good = good[approach]
+        if good.size < 2:
+            raise ValueError(f"need at least 2 runs with a finite t_eps to fit nu, got {good.size}")
+        self.t_eps_refined_frac_ = 0.0
+        refine = self.refine_t_eps
+        if refine == "auto":
+            refine = "t_eps_source" in summary.columns and bool((summary["t_eps_source"] == "curves").any())
+        elif not isinstance(refine, bool):
+            raise ValueError(f"refine_t_eps must be True, False or 'auto', got {refine!r}")
+        if refine:
+            good, self.t_eps_refined_frac_ = refine_grid_t_eps(curves, good)
+        self.t_eps_used_ = good
+        dt = grid_step_at_transition(curves, good)
+        # the error quantum: median over runs of the smallest non-zero error before t_eps
+        c = curves[curves["run"].isin(good.index)]
+        before = c["t"].to_numpy() < c["run"].map(good).to_numpy()
+        pos = c.loc[before & (c["test_error"].to_numpy() > 0)]
+        self.error_quantum_ = float(pos.groupby("run")["test_error"].min().median()) if len(pos) else float("nan")
+        # available tau range: from the floor to the earliest start of the curves
+        t0 = curves.groupby("run")["t"].min().reindex(good.index)
+        reach = (good - t0).to_numpy(dtype=float)
+        tau_max_avail = float(np.quantile(reach, 1.0 - self.min_frac)) if reach.size else np.nan
+        if self.window is not None:
+            lo_grid = float(self.window[0])
+            hi_grid = max(float(self.window[1]), tau_max_avail)
+        else:
+            if not np.isfinite(dt) or dt <= 0:
+                raise ValueError("cannot determine the curves' time step at the transition")
+            lo_grid = self.floor_factor * dt / 4.0  # the grid reaches below the floor for sensitivity
+            hi_grid = tau_max_avail
+        if not (np.isfinite(hi_grid) and hi_grid > lo_grid):
+            raise ValueError("the curves do not reach back far enough before t_eps for a fit "
+                             f"(available tau up to {tau_max_avail:.3g}, floor {lo_grid:.3g})")
+        n_grid = max(int(np.ceil(np.log10(hi_grid / lo_grid) * self.points_per_decade)) + 1, 3)
+        tau = np.geomspace(lo_grid, hi_grid, n_grid)
+        M, runs = aligned_matrix(curves, good, tau)
+        M = np.where(M < 0, np.nan, M)
+        counts = np.isfinite(M).sum(axis=0)
+        usable = counts >= self.min_frac * len(runs)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.where(usable, np.nanmean(M, axis=0), np.nan)
+            sem = np.where(usable & (counts > 1), np.nanstd(M, axis=0, ddof=1) / np.sqrt(np.maximum(counts, 1)),
+                           np.nan)
+        self.aligned_ = pd.DataFrame({"tau": tau, "mean_error": mean, "sem": sem, "n_runs": counts,
+                                      "usable": usable})
+        self.time_step_ = dt
+        self._tau, self._M, self._runs, self._usable = tau, M, runs, usable
+
+        lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
+        self.window_ = (lo, hi)
+        self.window_rule_ = rule
+        in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
+        if in_win.sum() < self.min_points:
+            raise ValueError(f"only {int(in_win.sum())} usable tau points in the window "
+                             f"[{lo:.3g}, {hi:.3g}] (need min_points={self.min_points}); "
+                             "the curves are too coarse or too short near t_eps")
+        line = fit_power_law(tau[in_win], mean[in_win])
+        self.nu_ = line.slope
+        self.amplitude_ = float(np.exp(line.intercept))
+        lx = np.log(tau[in_win])
+        resid = np.log(mean[in_win]) - (line.intercept + line.slope * lx)
+        # curvature of the residuals: slope change across the window (0 for a pure power law)
+        half = lx.size // 2
+        try:
+            s1 = fit_power_law(tau[in_win][: half + 1], mean[in_win][: half + 1]).slope
+            s2 = fit_power_law(tau[in_win][half:], mean[in_win][half:]).slope
+        except ValueError:
+            s1 = s2 = np.nan
+        self.gof_ = {"r2": line.r2, "rmse_log": line.rmse, "n_points": line.n,
+                     "max_abs_resid_log": float(np.max(np.abs(resid))),
+                     "nu_ols_se": line.slope_se, "nu_lower_half": float(s1), "nu_upper_half": float(s2)}
+        self.n_runs_used_ = int(len(runs))
+
+        # bootstrap over runs
+        self.nu_boot_ = self._bootstrap(in_win)
+        if self.nu_boot_.size >= 10:
+            a = (1 - self.ci) / 2
+            self.nu_ci_ = (float(np.quantile(self.nu_boot_, a)), float(np.quantile(self.nu_boot_, 1 - a)))
+            self.nu_se_ = float(np.std(self.nu_boot_, ddof=1))
+        else:
+            z = 1.959963984540054 if abs(self.ci - 0.95) < 1e-12 else _norm_ppf(0.5 + self.ci / 2)
+            self.nu_se_ = line.slope_se
+            self.nu_ci_ = (self.nu_ - z * line.slope_se, self.nu_ + z * line.slope_se)
+
+        self.sensitivity_ = self._sensitivity(tau, mean, usable, lo, hi)
+        ok = self.sensitivity_["nu"].to_numpy(dtype=float)
+        ok = ok[np.isfinite(ok)]
+        self.nu_window_spread_ = float((ok.max() - ok.min()) / 2) if ok.size else float("nan")
+        self.per_run_ = self._per_run(in_win)
+        return self
+
+    def _choose_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
+                       dt: float, tau_max_avail: float) -> tuple[float, float, str]:
+        if self.window is not None:
+            lo, hi = map(float, self.window)
+            return lo, hi, "explicit window"
+        lo = self.floor_factor * dt
+        why_lo = f"{self.floor_factor:g} x time step at the transition ({dt:.3g})"
+        q = self.error_quantum_
+        if self.min_error_factor > 0 and np.isfinite(q) and q > 0:
+            above_q = np.nonzero(usable & np.isfinite(mean) & (mean >= self.min_error_factor * q))[0]
+            if above_q.size and tau[above_q[0]] > lo:
+                lo = float(tau[above_q[0]])
+                why_lo = (f"the aligned error reaches {self.min_error_factor:g} x the smallest non-zero "
+                          f"error of the runs ({q:.3g}; a finite test set's resolution)")
+        cap_width = lo * 10 ** self.width_decades
+        ok = usable & np.isfinite(mean) & (tau >= lo)
+        if not ok.any():
+            raise ValueError("no usable aligned points above the resolution floor "
+                             f"tau >= {lo:.3g}; the curves are too short before t_eps")
+        peak = float(np.nanmax(mean[ok]))
+        above = np.nonzero(ok & (mean >= 0.5 * peak))[0]
+        cap_half = float(tau[above[0]]) if above.size else float(tau[ok][-1])
+        cap_avail = float(tau[ok][-1])
+        hi = min(cap_width, cap_half, cap_avail)
+        which = {cap_width: f"{self.width_decades:g} decade(s) above tau_lo",
+                 cap_half: "the aligned error reaches half its maximum",
+                 cap_avail: f"fewer than {self.min_frac:.0%} of runs reach further back"}[hi]
+        rule = f"tau_lo set by: {why_lo}; tau_hi set by: {which}"
+        return lo, hi, rule
+
+    def _bootstrap(self, in_win: NDArray[np.bool_]) -> NDArray[np.float64]:
+        B = int(self.n_boot)
+        if B == 0:
+            return np.empty(0)
+        rng = np.random.default_rng(self.random_state)
+        M = self._M[:, in_win]
+        n = M.shape[0]
+        lx = np.log(self._tau[in_win])
+        out = np.empty(B)
+        chunk = max(1, int(2e7 // max(n * M.shape[1], 1)))
+        for start in range(0, B, chunk):
+            b = min(chunk, B - start)
+            idx = rng.integers(0, n, size=(b, n))
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                means = np.nanmean(M[idx], axis=1)
+            LY = np.where(means > 0, np.log(np.where(means > 0, means, 1.0)), np.nan)
+            out[start:start + b] = _slopes_batch(lx, LY)
+        return out[np.isfinite(out)]
+
+    def _fit_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
+                    lo: float, hi: float) -> tuple[float, float, int]:
+        sel = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
+        if sel.sum() < 3:
+            return np.nan, np.nan, int(sel.sum())
+        line = fit_power_law(tau[sel], mean[sel])
+        return line.slope, line.slope_se, line.n
+
+    def _sensitivity(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
+                     lo: float, hi: float) -> pd.DataFrame:
+        width = np.log10(hi / lo)
+        rows = []
+        for shift in (0.5, 1.0, 2.0, 4.0):
+            for wf in (0.5, 1.0, 1.5):
+                a = lo * shift
+                b = a * 10 ** (width * wf)
+                nu, se, n = self._fit_window(tau, mean, usable, a, b)
+                rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf,
+                             "nu": nu, "nu_ols_se": se, "n_points": n})
+        return pd.DataFrame(rows)
+
+    def _per_run(self, in_win: NDArray[np.bool_]) -> pd.DataFrame:
+        lx = np.log(self._tau[in_win])
+        Y = self._M[:, in_win]
+        LY = np.where(Y > 0, np.log(np.where(Y > 0, Y, 1.0)), np.nan)
+        nus = _slopes_batch(lx, LY)
+        return pd.DataFrame({"run": self._runs, "nu": nus, "n_points": np.isfinite(LY).sum(axis=1)})
+
+    # ------------------------------------------------------------------ use
+    def predict(self, tau: ArrayLike) -> NDArray[np.float64]:
+        """The fitted law A·τ^ν."""
+        self._check_fitted()
+        return self.amplitude_ * np.asarray(tau, dtype=float) ** self.nu_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "nu_"):
+            raise ValueError("this NuFitter is not fitted yet; call fit(curves, summary) first")
+
+    def result(self) -> dict[str, Any]:
+        """The fit as a JSON-serialisable dict (used by ``grokcheck fit``)."""
+        self._check_fitted()
+        pr = self.per_run_["nu"].to_numpy(dtype=float)
+        pr = pr[np.isfinite(pr)]
+        return {
+            "nu": self.nu_, "nu_ci": list(self.nu_ci_), "nu_se": self.nu_se_, "ci": self.ci,
+            "n_boot": int(self.n_boot), "amplitude": self.amplitude_,
+            "window": list(self.window_), "window_rule": self.window_rule_,
+            "time_step_at_transition": self.time_step_,
+            "t_eps_refined_fraction": self.t_eps_refined_frac_,
+            "error_quantum": self.error_quantum_,
+            "nu_window_spread": self.nu_window_spread_,
+            "gof": self.gof_, "n_runs_used": self.n_runs_used_, "excluded": self.excluded_,
+            "per_run_nu": {"n": int(pr.size),
+                           "median": float(np.median(pr)) if pr.size else None,
+                           "q25": float(np.quantile(pr, 0.25)) if pr.size else None,
+                           "q75": float(np.quantile(pr, 0.75)) if pr.size else None},
+            "sensitivity": self.sensitivity_.to_dict(orient="records"),
+        }
+
+    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+        """Goodness-of-fit figure: aligned error (log-log) with the fit and window,
+        and the residuals below. Returns the matplotlib Figure."""
+        self._check_fitted()
+        import matplotlib.pyplot as plt
+
+        fig, (a1, a2) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True,
+                                     gridspec_kw={"height_ratios": [3, 1]})
+        al = self.aligned_
+        ok = al["usable"] & (al["mean_error"] > 0)
+        a1.errorbar(al.loc[ok, "tau"], al.loc[ok, "mean_error"], yerr=al.loc[ok, "sem"], fmt="o", ms=3,
+                    color="0.3", label="aligned mean test error")
+        lo, hi = self.window_
+        a1.axvspan(lo, hi, color="C0", alpha=0.12, label="fit window")
+        tt = np.geomspace(lo, hi, 50)
+        a1.plot(tt, self.predict(tt), "C3-", lw=2,
+                label=f"fit nu = {self.nu_:.3f} [{self.nu_ci_[0]:.3f}, {self.nu_ci_[1]:.3f}]")
+        a1.set_xscale("log")
+        a1.set_yscale("log")
+        a1.set_ylabel("test error E")
+        a1.legend(fontsize=8, loc="lower right")
+        if title:
+            a1.set_title(title, fontsize=10)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            res = np.log(al.loc[ok, "mean_error"]) - np.log(self.predict(al.loc[ok, "tau"]))
+        a2.plot(al.loc[ok, "tau"], res, "o", ms=3, color="0.3")
+        a2.axhline(0, color="C3")
+        a2.axvspan(lo, hi, color="C0", alpha=0.12)
+        a2.set_xlabel("tau = t_eps - t")
+        a2.set_ylabel("log resid.")
+        fig.tight_layout()
+        return fig
+
+
+def _norm_ppf(p: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)

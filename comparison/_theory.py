@@ -1,0 +1,89 @@
+"""Theory predictions from ``perceptron_theory``, collected in one place.
+
+``perceptron_theory`` is imported inside the functions only (it loads scipy),
+so that ``grokcheck --help`` stays fast.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["predict_ball", "predict_exponential", "predict_nu_eq50", "model_of"]
+
+
+def model_of(config: dict[str, Any]) -> str:
+    """'ball', 'exponential' or 'other' from a run set's config."""
+    model = str(config.get("model", "")).lower()
+    gen = str(config.get("generator", "")).lower()
+    if model == "ball" or gen.endswith("simulate_ball"):
+        return "ball"
+    if model in ("exponential", "1d") or gen.endswith("simulate_exponential"):
+        return "exponential"
+    return "other"
+
+
+def predict_nu_eq50(d_eff: float, xi: float = 0.0, d_eff_se: float = 0.0, xi_se: float = 0.0) -> dict[str, float]:
+    """ν = (D_eff + 1)/2 − ξ (Eq. 50 with D → D_eff) and its propagated error."""
+    from perceptron_theory.ball import critical_exponent
+
+    nu = float(critical_exponent(d_eff, xi))
+    return {"nu": nu, "nu_se": math.hypot(0.5 * d_eff_se, xi_se)}
+
+
+def predict_ball(D: int, N: int | None = None, eps: float | None = None, lam1: float = 0.0,
+                 lam2: float = 0.0) -> dict[str, Any]:
+    """Ball-model predictions: ν (Eq. 23), P_grok (first order, Eq. 86 and its λ1
+    generalisation), the zeroth-order t_G law (Eqs. 40-47, λ1 = 0 only)."""
+    from perceptron_theory import ball
+
+    out: dict[str, Any] = {"model": "ball", "D": D, "N": N, "eps": eps, "lam1": lam1, "lam2": lam2,
+                           "nu": float(ball.critical_exponent(D)), "nu_source": "Eq. 23: nu = (D+1)/2"}
+    if N is not None and eps is not None:
+        out["P_grok"] = float(ball.grok_probability(D, N, eps, lam1, lam2, method="first_order"))
+        out["P_grok_source"] = "app. B first order in 1/sqrt(N) (Eq. 86; soft-thresholded for lam1 > 0)"
+        try:
+            out["P_grok_eq30"] = float(ball.grok_probability(D, N, eps, lam1, lam2, method="eq30"))
+        except ValueError:
+            pass
+    if eps is not None and lam1 == 0 and D >= 2 and eps > 1:
+        law = ball.GrokTimeLaw(D, eps, lam2)
+        out["t_G_law"] = {"source": "Eqs. 40-47 (zeroth order, lam1 = 0)", "p_fast": law.p_fast,
+                          "atom_location": law.atom[0], "atom_weight": law.atom[1], "mean": law.mean()}
+    return out
+
+
+def predict_exponential(N: int, eps: float, lam1: float = 0.0, lam2: float = 0.0) -> dict[str, Any]:
+    """1D-model predictions: ν = 1 (Eqs. 9-10), P_grok (Eq. 14), the t_G law (Eq. 16, app. A)."""
+    from perceptron_theory import exponential as ex
+
+    out: dict[str, Any] = {"model": "exponential", "N": N, "eps": eps, "lam1": lam1, "lam2": lam2,
+                           "nu": 1.0, "nu_source": "Eqs. 9-10: nu = 1",
+                           "eps_lambda": float(ex.eps_lambda(eps, lam1, lam2)),
+                           "P_grok": float(ex.grok_probability(N, eps, lam1, lam2)),
+                           "P_grok_source": "Eq. 14 (numerical integral)"}
+    try:
+        law = ex.GrokTimeLaw(N, eps, lam1, lam2)
+        out["t_G_law"] = {"source": "Eq. 16 with the joint law of app. A", "mean": law.mean(), "atom_weight": 0.0}
+    except ValueError as exc:
+        out["t_G_law"] = {"unavailable": str(exc)}
+    return out
+
+
+def theory_law(config: dict[str, Any]) -> Any:
+    """The t_G law object for a perceptron run set's config, or None."""
+    kind = model_of(config)
+    try:
+        if kind == "ball":
+            from perceptron_theory import ball
+
+            if float(config.get("lam1", 0.0)) != 0.0:
+                return None
+            return ball.GrokTimeLaw(int(config["D"]), float(config["eps"]), float(config.get("lam2", 0.0)))
+        if kind == "exponential":
+            from perceptron_theory import exponential as ex
+
+            return ex.GrokTimeLaw(int(config["N"]), float(config["eps"]), float(config.get("lam1", 0.0)),
+                                  float(config.get("lam2", 0.0)))
+    except (ValueError, KeyError):
+        return None
+    return None

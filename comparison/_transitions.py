@@ -1,0 +1,201 @@
+"""Per-run transition detection and the aligned average.
+
+Definitions (perceptron-grokking.md, "Notation"; the contract of common.md):
+t_train is the first time the training error is zero, t_eps the first time the
+test error is zero, and the grokking time t_G = t_eps - t_train. "Zero" is
+explicit here: an error counts as zero when it is ``<= zero_tol``.
+
+The aligned average is the object the paper fits the critical exponent on
+(sec. 4.3.1 "Empirical quantities"; Eqs. 9-10 and 23): every run is shifted to
+its own t_eps and the test error is averaged at equal ``tau = t_eps - t``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps"]
+
+FLAGS = {
+    "ok": "trained and generalised",
+    "diverged": "non-finite error values (diverging run; never averaged in)",
+    "no_test_zero": "test error never reached zero within tolerance",
+    "no_train_zero": "training error never reached zero within tolerance",
+    "no_train_error": "no train_error column: t_train and t_G undefined",
+}
+
+
+def _check_tol(zero_tol: float) -> float:
+    try:
+        tol = float(zero_tol)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"zero_tol must be a real number in [0, 1), got {zero_tol!r}") from exc
+    if not (0.0 <= tol < 1.0):
+        raise ValueError(f"zero_tol must be in [0, 1), got {zero_tol!r}")
+    return tol
+
+
+def _first_zero(df: pd.DataFrame, col: str, tol: float, sustained: bool) -> pd.Series:
+    runs = pd.Index(np.sort(df["run"].unique()), name="run")
+    is_zero = df[col] <= tol
+    if not sustained:
+        first = df.loc[is_zero].groupby("run")["t"].min()
+        return first.reindex(runs)
+    last_bad = df.loc[~is_zero].groupby("run")["t"].max().reindex(runs)
+    lb = df["run"].map(last_bad).to_numpy(dtype=float)
+    after = is_zero.to_numpy() & ~(df["t"].to_numpy() <= lb)  # NaN last_bad: all after
+    first = df.loc[after].groupby("run")["t"].min()
+    return first.reindex(runs)
+
+
+def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
+                       sustained: bool = False) -> pd.DataFrame:
+    """Per-run t_train, t_eps, t_G from tidy error curves.
+
+    Parameters
+    ----------
+    curves : tidy table with ``run, t, test_error`` and optionally ``train_error``.
+    zero_tol : an error ``<= zero_tol`` counts as zero (default exactly 0).
+    sustained : if True, the transition is the first time after which the error
+        stays zero until the end of the curve (robust to noisy finite test sets);
+        if False (default, the papers' definition) the first time it is zero.
+
+    Returns
+    -------
+    DataFrame, one row per run: ``run, t_train, t_eps, t_G, groks, diverged,
+    flag, zero_tol, t_eps_source`` (``flag`` says why a time is undefined; see
+    ``FLAGS``; ``t_eps_source = "curves"`` marks times read off the time grid). Runs with any
+    non-finite error are flagged ``diverged`` and get NaN times.
+    """
+    tol = _check_tol(zero_tol)
+    missing = [c for c in ("run", "t", "test_error") if c not in curves.columns]
+    if missing:
+        raise ValueError(f"curves is missing columns {missing}")
+    if len(curves) == 0:
+        raise ValueError("curves is empty")
+    df = curves.sort_values(["run", "t"], kind="mergesort")
+    runs = pd.Index(np.sort(df["run"].unique()), name="run")
+    err_cols = ["test_error"] + (["train_error"] if "train_error" in df else [])
+    finite = np.isfinite(df[err_cols].to_numpy(dtype=float)).all(axis=1)
+    diverged = (~pd.Series(finite, index=df.index)).groupby(df["run"]).any().reindex(runs)
+    ok = df.loc[finite]
+    t_eps = _first_zero(ok, "test_error", tol, sustained).reindex(runs)
+    if "train_error" in df:
+        t_train = _first_zero(ok, "train_error", tol, sustained).reindex(runs)
+    else:
+        t_train = pd.Series(np.nan, index=runs)
+    t_eps[diverged.to_numpy()] = np.nan
+    t_train[diverged.to_numpy()] = np.nan
+    out = pd.DataFrame({
+        "run": runs.to_numpy(),
+        "t_train": t_train.to_numpy(dtype=float),
+        "t_eps": t_eps.to_numpy(dtype=float),
+    })
+    out["t_G"] = out["t_eps"] - out["t_train"]
+    out["diverged"] = diverged.to_numpy(dtype=bool)
+    out["groks"] = np.isfinite(out["t_eps"].to_numpy()) & ~out["diverged"].to_numpy()
+    flag = np.full(len(out), "ok", dtype=object)
+    flag[~np.isfinite(out["t_G"].to_numpy())] = "no_train_error" if "train_error" not in df else "ok"
+    if "train_error" in df:
+        flag[~np.isfinite(out["t_train"].to_numpy())] = "no_train_zero"
+    flag[~np.isfinite(out["t_eps"].to_numpy())] = "no_test_zero"
+    flag[out["diverged"].to_numpy()] = "diverged"
+    out["flag"] = flag.astype(str)
+    out["zero_tol"] = tol
+    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
+    return out
+
+
+def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
+    """Median over runs of ``t_eps`` minus the run's last sample strictly before it.
+
+    This is the time resolution of the aligned average near the transition:
+    closer to t_eps than this the curve is not sampled at all.
+    """
+    steps = []
+    for run, grp in curves.groupby("run", sort=True):
+        te = t_eps.get(run, np.nan)
+        if not np.isfinite(te):
+            continue
+        t = grp["t"].to_numpy(dtype=float)
+        before = t[t < te]
+        if before.size:
+            steps.append(te - before.max())
+    return float(np.median(steps)) if steps else float("nan")
+
+
+def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
+                   column: str = "test_error", *, loglog: bool = True
+                   ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Each run's ``column`` at ``t = t_eps - tau``, linearly interpolated.
+
+    With ``loglog=True`` (default) the interpolation is linear in
+    ``(log tau, log E)`` between samples where both are positive (exact for a
+    power law, so the interpolation does not bias ν), else linear in t.
+
+    Returns ``(M, runs)`` with ``M[i, k]`` the value of run ``runs[i]`` at
+    ``tau[k]`` (NaN where the run's curve does not reach back that far, and for
+    τ closer to t_eps than the run's last sample before t_eps, where the curve
+    is not sampled). Only
+    runs with a finite ``t_eps`` are included.
+    """
+    tau = np.asarray(tau, dtype=float)
+    rows, runs = [], []
+    for run, grp in curves.groupby("run", sort=True):
+        te = t_eps.get(run, np.nan)
+        if not np.isfinite(te):
+            continue
+        g = grp.sort_values("t")
+        t = g["t"].to_numpy(dtype=float)
+        y = g[column].to_numpy(dtype=float)
+        vals = _interp_aligned(t, y, te, tau) if loglog else np.interp(te - tau, t, y, left=np.nan, right=np.nan)
+        # closer to t_eps than the run's last sample before it there is no data: mask
+        before = t[t < te]
+        last = before.max() if before.size else -np.inf
+        vals = np.where(tau < te - last, np.nan, vals)
+        rows.append(vals)
+        runs.append(int(run))
+    if not rows:
+        return np.empty((0, tau.size)), np.empty(0, dtype=np.int64)
+    return np.vstack(rows), np.asarray(runs, dtype=np.int64)
+
+
+def _interp_aligned(t: NDArray[np.float64], y: NDArray[np.float64], te: float,
+                    tau: NDArray[np.float64]) -> NDArray[np.float64]:
+    x = te - tau
+    lin = np.interp(x, t, y, left=np.nan, right=np.nan)
+    k = np.searchsorted(t, x, side="right")  # t[k-1] <= x < t[k]
+    inside = (k >= 1) & (k < t.size)
+    kk = np.clip(k, 1, t.size - 1)
+    t0, t1 = t[kk - 1], t[kk]
+    y0, y1 = y[kk - 1], y[kk]
+    u0, u1 = te - t0, te - t1  # tau at the two samples (u0 > u1)
+    ok = inside & (y0 > 0) & (y1 > 0) & (u1 > 0) & (u0 > u1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.log(tau / u1) / np.log(u0 / u1)
+        logv = np.log(y1) + w * (np.log(y0) - np.log(y1))
+    return np.where(ok, np.exp(logv), lin)
+
+
+def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series, float]:
+    """Where a run's t_eps sits on one of its own samples (it was read off the
+    time grid), move it to the midpoint between that sample and the previous one:
+    the true crossing lies in between, and the midpoint removes the one-sided
+    bias of the first-zero time on the aligned power law.
+
+    Returns the refined series and the fraction of runs that were refined.
+    """
+    out = t_eps.copy().astype(float)
+    n_ref = n_tot = 0
+    for run, grp in curves.groupby("run", sort=True):
+        te = out.get(run, np.nan)
+        if not np.isfinite(te):
+            continue
+        n_tot += 1
+        t = np.unique(grp["t"].to_numpy(dtype=float))
+        k = int(np.searchsorted(t, te))
+        if k < t.size and k >= 1 and np.isclose(t[k], te, rtol=0, atol=1e-12 * max(1.0, abs(te))):
+            out[run] = 0.5 * (t[k] + t[k - 1])
+            n_ref += 1
+    return out, (n_ref / n_tot if n_tot else 0.0)
