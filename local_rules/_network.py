@@ -89,7 +89,7 @@ def _normalise(x: "torch.Tensor") -> "torch.Tensor":
 
 def boundary_states(A: "torch.Tensor", boundary: str, *, n_pad: int = 32, vL: Any = None, vR: Any = None
                     ) -> tuple["torch.Tensor", "torch.Tensor"]:
-    """Initial left ``(R, k, d)`` and right ``(R, d, k)`` states for the given boundary mode."""
+    """Initial left ``(R, k, d)`` and transposed right ``(R, k, d)`` states for the boundary mode."""
     import torch
     boundary = check_choice("boundary", boundary, BOUNDARIES)
     R, d = A.shape[0], A.shape[1]
@@ -104,39 +104,45 @@ def boundary_states(A: "torch.Tensor", boundary: str, *, n_pad: int = 32, vL: An
                              f"eigenvalue; models {bad} have none (use boundary='pad')")
         lt = torch.as_tensor(l, dtype=A.dtype, device=A.device)
         rt = torch.as_tensor(r, dtype=A.dtype, device=A.device)
-        return lt[:, None, :], rt[:, :, None]
+        return lt[:, None, :], rt[:, None, :]
     if boundary == "trainable":
         if vL is None or vR is None:
             raise ValueError("vL and vR must be given for boundary='trainable'")
-        return _normalise(vL[:, None, :]), _normalise(vR[:, :, None])
+        return _normalise(vL[:, None, :]), _normalise(vR[:, None, :])
     n_pad = check_int("n_pad", n_pad, 0)
-    A0 = A[..., 0]
+    A0 = A[..., 0].contiguous()
     left = torch.ones(R, 1, d, dtype=A.dtype, device=A.device) / d ** 0.5
-    right = torch.ones(R, d, 1, dtype=A.dtype, device=A.device) / d ** 0.5
+    right = torch.ones(R, 1, d, dtype=A.dtype, device=A.device) / d ** 0.5
+    A0T = A0.transpose(1, 2).contiguous()
     for _ in range(n_pad):
         left = _normalise(left @ A0)
-        right = _normalise(A0 @ right)
+        right = _normalise(right @ A0T)
     return left, right
 
 
 def context_states(A: "torch.Tensor", trie: Trie, init: "torch.Tensor", side: str) -> "torch.Tensor":
-    """Normalised states of every trie node: ``(R, P, k, d)`` (left) or ``(R, P, d, k)`` (right)."""
+    """Normalised states of every trie node, ``(R, P, k, d)``.
+
+    Left states L (row vectors / matrices, L <- L A(x)); right states are stored
+    transposed, R^T <- R^T A(x)^T, so that both sides are one batched matmul per level.
+    """
     import torch
     dev = A.device
-    A0, A1 = A[..., 0][:, None], A[..., 1][:, None]
+    mats = tuple((A[..., c] if side == "left" else A[..., c].transpose(1, 2)).contiguous() for c in (0, 1))
+    Rm, k, d = init.shape
     levels = [init[:, None]]
     ls = trie.level_start
-    for k in range(1, trie.n_levels):
-        par = torch.as_tensor(trie.parent[ls[k]:ls[k + 1]] - ls[k - 1], device=dev)
-        n0 = int(trie.n_sym0[k])
+    for lev in range(1, trie.n_levels):
+        par = torch.as_tensor(trie.parent[ls[lev]:ls[lev + 1]] - ls[lev - 1], device=dev)
+        n0 = int(trie.n_sym0[lev])
         prev = levels[-1]
         parts = []
-        if n0 > 0:
-            p = prev[:, par[:n0]]
-            parts.append(p @ A0 if side == "left" else A0 @ p)
-        if par.shape[0] > n0:
-            p = prev[:, par[n0:]]
-            parts.append(p @ A1 if side == "left" else A1 @ p)
+        for sym, sl in ((0, slice(0, n0)), (1, slice(n0, par.shape[0]))):
+            idx = par[sl]
+            if idx.shape[0] == 0:
+                continue
+            pp = prev[:, idx]
+            parts.append((pp.reshape(Rm, -1, d) @ mats[sym]).reshape(Rm, -1, k, d))
         levels.append(_normalise(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]))
     return torch.cat(levels, dim=1)
 
@@ -159,8 +165,10 @@ def network_outputs(A: "torch.Tensor", B: "torch.Tensor", pset: PositionSet, bou
     L, Rr = _states(A, pset, boundary, n_pad, vL, vR)
     Rm, P_l, k, d = L.shape
     Lf = L.reshape(Rm, P_l, k * d)
-    U = torch.einsum("rabc,rpbm->rcpma", B, Rr)  # (R, 2, P_r, k, d)
-    Uf = U.reshape(Rm, 2, U.shape[2], k * d)
+    P_r = Rr.shape[1]
+    RT = Rr.reshape(Rm, P_r * k, d)
+    Uf = torch.stack([(RT @ B[..., c].transpose(1, 2).contiguous()).reshape(Rm, P_r, k * d) for c in (0, 1)],
+                     dim=1)
     dev = A.device
     out = []
     lls, rls = pset.left.level_start, pset.right.level_start
@@ -186,7 +194,7 @@ def network_features(A: "torch.Tensor", pset: PositionSet, boundary: str = "eige
     dev = A.device
     Lg = L[:, torch.as_tensor(pset.pos_left, device=dev)]
     Rg = Rr[:, torch.as_tensor(pset.pos_right, device=dev)]
-    zab = torch.einsum("rnma,rnbm->rnab", Lg, Rg)
+    zab = torch.einsum("rnma,rnmb->rnab", Lg, Rg)
     phi = torch.nn.functional.one_hot(torch.as_tensor(pset.pos_center, device=dev), 2).to(A.dtype)
     z = zab[..., None] * phi[None, :, None, None, :]
     return z.reshape(z.shape[0], z.shape[1], -1)

@@ -213,9 +213,16 @@ class _Flow:
 
 def _err(W: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArray[np.float64]
          ) -> NDArray[np.float64]:
-    """Weighted error fraction of weights W (..., D) on points Z (N, D)."""
-    s = np.sign(W @ Z.T)
-    return (s != y).astype(float) @ wt
+    """Weighted error fraction of weights W (..., D) on points Z (N, D) (sgn(0) counts as wrong)."""
+    import torch
+    Wt = torch.as_tensor(np.ascontiguousarray(W.reshape(-1, W.shape[-1])))
+    Zy = torch.as_tensor(np.ascontiguousarray((Z * y[:, None]).T))
+    wtt = torch.as_tensor(wt)
+    out = torch.empty(Wt.shape[0], dtype=torch.float64)
+    step = max(1, int(4e6 // max(Z.shape[0], 1)))
+    for s in range(0, Wt.shape[0], step):
+        out[s:s + step] = ((Wt[s:s + step] @ Zy) <= 0).to(torch.float64) @ wtt
+    return out.numpy().reshape(W.shape[:-1])
 
 
 def _refine(flow: _Flow, Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArray[np.float64],
