@@ -9,14 +9,14 @@ the gradient flow is the ball model's Eqs. 19–21 in feature space:
 :math:`\dot w = -G w + a`, :math:`G = \frac1n\sum_i z_i z_i^\top + \lambda_2 1`,
 :math:`a = \frac1n\sum_i y_i z_i - \lambda_1\,\mathrm{sgn}(w)`.  For
 :math:`\lambda_1 = 0` it is solved exactly (``perceptron_theory.flow.exact_flow``),
-for :math:`\lambda_1 > 0` by ``perceptron_theory.flow.l1_flow`` (event-driven, exact
+for :math:`\lambda_1 > 0` by ``perceptron_theory.flow.L1Flow`` (as ``l1_flow``) (event-driven, exact
 between sign changes, Filippov sticking at zero).
 
 Test error at time t: the weighted fraction of test positions with
 :math:`\mathrm{sgn}(w(t)\cdot z) \ne y` (sgn(0) counts as wrong) on the test
 distribution of :func:`local_rules.make_test_set`.  t_eps and t_train are
-located on the grid and refined by bisection (λ1 = 0) or on a fine local grid
-(λ1 > 0) to a relative precision of about 1e-6 (``t_eps_err`` gives the bracket).
+located on the grid and refined by bisection (40 halvings for λ1 = 0, 30 for
+λ1 > 0; ``t_eps_err`` gives the final bracket width).
 """
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def grokking_probability_map(lam1_values: Any = (0.0, 0.01, 0.1), lam2_values: A
 
 
 class _Flow:
-    """w(t) for a batch of initialisations: exact (λ1 = 0) or via l1_flow (λ1 > 0)."""
+    """w(t) for a batch of initialisations: exact (λ1 = 0) or event-driven L1 flow (λ1 > 0)."""
 
     def __init__(self, G: NDArray[np.float64], a: NDArray[np.float64], w0: NDArray[np.float64], lam1: float):
         self.G, self.a, self.w0, self.lam1 = G, a, w0, lam1
@@ -190,25 +190,35 @@ class _Flow:
             self._exact = exact_flow(G, a, w0)
         else:
             try:
-                from perceptron_theory.flow import l1_flow  # type: ignore[attr-defined]
+                from perceptron_theory.flow import L1Flow  # type: ignore[attr-defined]
             except ImportError as exc:  # pragma: no cover - depends on the lead's branch
-                raise NotImplementedError("lam1 > 0 needs perceptron_theory.flow.l1_flow") from exc
-            self._l1 = l1_flow
+                raise NotImplementedError("lam1 > 0 needs perceptron_theory.flow.L1Flow / l1_flow") from exc
+            self._l1 = L1Flow(G, a, w0, lam1)
 
-    def grid(self, times: NDArray[np.float64], idx: NDArray[np.int64] | None = None,
-             w0: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-        """(R, T, D) on a shared grid (optionally for a subset / other start)."""
-        start = self.w0 if w0 is None else w0
-        start = start if idx is None else start[idx]
+    def grid(self, times: NDArray[np.float64], idx: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
+        """(R, T, D) on a shared grid (optionally for the subset ``idx``)."""
+        times = np.asarray(times, float)
         if self.lam1 == 0:
             from perceptron_theory.flow import exact_flow
-            fl = self._exact if (idx is None and w0 is None) else exact_flow(self.G, self.a, start)
+            fl = self._exact if idx is None else exact_flow(self.G, self.a, self.w0[idx])
             return fl(times)
-        return np.asarray(self._l1(self.G, self.a, start, self.lam1, np.asarray(times, float)))
+        if idx is None:
+            return self._l1.at(np.broadcast_to(times, (self.w0.shape[0], times.size)))
+        tm = np.zeros((self.w0.shape[0], times.size))
+        tm[idx] = times
+        return self._l1.at(tm)[idx]
 
     def at(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
-        """(R, D) at one time per replica (exact flow only)."""
-        return self._exact(t)
+        """(R, D) at one time per replica."""
+        if self.lam1 == 0:
+            return self._exact(t)
+        return self._l1.at(np.asarray(t, float)[:, None])[:, 0]
+
+    def at_matrix(self, tm: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(R, T, D) at per-replica times (R, T)."""
+        if self.lam1 == 0:
+            return np.stack([self._exact(tm[:, j]) for j in range(tm.shape[1])], axis=1)
+        return self._l1.at(tm)
 
 
 def _err(W: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArray[np.float64]
@@ -230,26 +240,13 @@ def _refine(flow: _Flow, Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArra
             ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Shrink brackets [lo, hi] (error > 0 at lo, = 0 at hi) per replica; returns (hi, hi - lo)."""
     lo, hi = lo.copy(), hi.copy()
-    if flow.lam1 == 0:
-        for _ in range(n_bisect):
-            mid = 0.5 * (lo + hi)
-            e = _err(flow.at(mid), Z, y, wt)
-            zero = e <= 0
-            hi = np.where(zero, mid, hi)
-            lo = np.where(zero, lo, mid)
-        return hi, hi - lo
-    for r in range(lo.shape[0]):  # λ1 > 0: restart from w(lo) on fine local grids (autonomous flow)
-        if not np.isfinite(hi[r]):
-            continue
-        for _ in range(3):
-            w_lo = flow.grid(np.array([lo[r]]), idx=np.array([r]))[:, 0]
-            tt = np.linspace(0.0, hi[r] - lo[r], 33)[1:]
-            W = flow.grid(tt, w0=w_lo)[0]
-            e = _err(W, Z, y, wt)
-            k = int(np.argmax(e <= 0))
-            if e[k] > 0:
-                break
-            lo[r], hi[r] = lo[r] + (tt[k - 1] if k > 0 else 0.0), lo[r] + tt[k]
+    n_iter = n_bisect if flow.lam1 == 0 else min(n_bisect, 30)
+    for _ in range(n_iter):
+        mid = 0.5 * (lo + hi)
+        e = _err(flow.at(mid), Z, y, wt)
+        zero = e <= 0
+        hi = np.where(zero, mid, hi)
+        lo = np.where(zero, lo, mid)
     return hi, hi - lo
 
 
@@ -351,22 +348,16 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
     if gi.size and n_tau > 0:
         tmax = float(np.max(t_eps[gi]))
         taus = np.logspace(np.log10(max(tmax, 1e-12)) - 6, np.log10(tmax), n_tau)
-        rows = []
-        for r in gi:
-            tt = taus[taus < t_eps[r]]
-            if tt.size == 0:
-                continue
-            tg = t_eps[r] - tt
-            if lam1 == 0:
-                W = flow._exact.__class__(G, a, w0[r])(tg[::-1])[::-1]
-            else:
-                order = np.argsort(tg)
-                W = np.empty((tg.size, D))
-                W[order] = flow.grid(tg[order], idx=np.array([r]))[0]
-            rows.append(pd.DataFrame({"run": r, "t": tg, "test_error": _err(W, Zt, yt, wt),
-                                      "train_error": _err(W, Z, y_tr, wt_tr), "train_loss": np.nan,
-                                      "aligned": True, "tau": tt}))
-        curves.extend(rows)
+        tm = np.clip(t_eps[gi][:, None] - taus[None, :], 0.0, None)
+        valid = taus[None, :] < t_eps[gi][:, None]
+        sub = _Flow(G, a, w0[gi], lam1)
+        W = sub.at_matrix(tm)  # (n, n_tau, D)
+        te = _err(W, Zt, yt, wt)
+        tr_e = _err(W, Z, y_tr, wt_tr)
+        rr = np.repeat(gi, taus.size).reshape(gi.size, taus.size)
+        curves.append(pd.DataFrame({"run": rr[valid], "t": tm[valid], "test_error": te[valid],
+                                    "train_error": tr_e[valid], "train_loss": np.nan, "aligned": True,
+                                    "tau": np.broadcast_to(taus, tm.shape)[valid]}))
     curves_df = pd.concat(curves, ignore_index=True)
     # context vectors of the training positions (for ξ, D_eff)
     import torch
