@@ -248,7 +248,7 @@ def _replay(state: dict[str, Any], idx: np.ndarray, s: _Setup, start: int, stop:
 
 
 def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, lam2: float = 0.0,
-                   n_init: int = 1000, n_steps: int = 3000, lr: float = 0.005, seed: int = 0,
+                   n_init: int = 1000, n_steps: int = 1500, lr: float = 0.005, seed: int = 0,
                    device: str = "cpu", chunk: int | None = None, progress: bool = True, *,
                    boundary: str = "pad", n_pad: int = 32, train_M: int = 8,
                    test_set: PositionSet | None = None, n_checkpoints: int = 60, deff_every: int = 10,
