@@ -1,3 +1,30 @@
-"""local_rules: placeholder, filled in by its own issue."""
+"""local_rules: tensor-network attention learning K-local cellular-automaton rules.
 
-__all__: list[str] = []
+Scenario B (fixed context tensors, train only the classifier; paper sec. 4.3.1)
+and scenario A (train everything; sec. 4.3.2) as batched ensembles.  See
+docs/local_rules.md.  Imports only numpy/pandas at import time; torch is
+imported lazily inside the functions that need it.
+"""
+from ._data import BOUNDARIES, Block, PositionSet, Trie, build_position_set, make_dataset, make_test_set
+from ._metrics import effective_dimension, detect_spikes
+from ._network import (boundary_states, context_states, features_numpy, leading_eigenvectors,
+                       network_features, network_outputs, outputs_numpy)
+from ._results import ScenarioAResult, ScenarioBResult, mean_curve
+from ._rules import all_inputs, apply_rule, random_inputs, rule_table
+from ._scenario_a import run_scenario_a, init_params, train_ensemble
+from ._scenario_b import (acceptance, grokking_probability_map, run_scenario_b, sample_accepted_A,
+                          scenario_b_problem, stationary_classifier)
+from ._tensors import EXAMPLES, example_tensor, exact_1local_tensor, resolve_A
+
+__all__ = [
+    "BOUNDARIES", "Block", "PositionSet", "Trie", "build_position_set", "make_dataset", "make_test_set",
+    "effective_dimension", "detect_spikes",
+    "boundary_states", "context_states", "features_numpy", "leading_eigenvectors", "network_features",
+    "network_outputs", "outputs_numpy",
+    "ScenarioAResult", "ScenarioBResult", "mean_curve",
+    "all_inputs", "apply_rule", "random_inputs", "rule_table",
+    "run_scenario_a", "init_params", "train_ensemble",
+    "acceptance", "grokking_probability_map", "run_scenario_b", "sample_accepted_A", "scenario_b_problem",
+    "stationary_classifier",
+    "EXAMPLES", "example_tensor", "exact_1local_tensor", "resolve_A",
+]
