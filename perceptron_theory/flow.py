@@ -271,16 +271,17 @@ class L1Flow:
         return segs, w_inf, False, True
 
     def at(self, t: ArrayLike) -> NDArray[np.float64]:
-        """Weights at per-replica times: ``t`` of shape ``(R,)`` -> ``(R, D)``, or
-        ``(R, T)`` -> ``(R, T, D)``; or a shared grid ``(T,)`` when R != T -> ``(R, T, D)``."""
+        """Weights at per-replica times: ``t`` of shape ``(R,)`` (one time per replica)
+        -> ``(R, D)``, or ``(R, T)`` (a grid per replica) -> ``(R, T, D)``. For a shared
+        grid use :func:`l1_flow`."""
         t = np.asarray(t, dtype=float)
         R, D = self.w0.shape
         squeeze = False
         if t.ndim == 1 and t.shape[0] == R:
             t = t[:, None]
             squeeze = True
-        elif t.ndim == 1:
-            t = np.broadcast_to(t, (R, t.shape[0]))
+        elif t.ndim != 2 or t.shape[0] != R:
+            raise ValueError(f"t must have shape ({R},) or ({R}, T), got {t.shape}")
         out = np.empty(t.shape + (D,))
         for r in range(R):
             segs = self.segments_[r]
@@ -293,8 +294,14 @@ class L1Flow:
 
 
 def l1_flow(G: ArrayLike, a: ArrayLike, w0: ArrayLike, lam1: float, times: ArrayLike) -> NDArray[np.float64]:
-    """Weights of the L1-regularised flow on a shared time grid: ``(R, T, D)`` (see :class:`L1Flow`)."""
-    return L1Flow(G, a, w0, lam1).at(np.asarray(times, dtype=float).reshape(-1) if np.ndim(times) else [float(times)])
+    """Weights of the L1-regularised flow on a shared time grid ``times`` (``(T,)`` or a
+    scalar): always ``(R, T, D)`` (see :class:`L1Flow`)."""
+    flow = L1Flow(G, a, w0, lam1)
+    t = np.atleast_1d(np.asarray(times, dtype=float))
+    if t.ndim != 1:
+        raise ValueError(f"times must be a scalar or 1-d, got shape {t.shape}")
+    R = flow.w0.shape[0]
+    return flow.at(np.broadcast_to(t, (R, t.size)))
 
 
 def l1_stationary(G: ArrayLike, a: ArrayLike, lam1: float, *, tol: float = 1e-13,
