@@ -379,17 +379,26 @@ class GrokTimeLaw(GrokTimeLawBase):
     :math:`p_{\rm fast} = F_{\chi^2_{D-1}}(1-1/\epsilon^2)` (Eq. 45). Slow branch: an atom of weight
     :math:`1-p_{\rm fast}` at :math:`t^* = \ln[\epsilon^4/(\epsilon^4-1)]/(2\lambda_{2,D})` (Eq. 47).
     No N dependence at this order; derived for :math:`\lambda_{2,D} \ll 1`.
+
+    ``atom="eq47"`` (default) places the atom as printed. ``atom="consistent"`` places it at
+    :math:`\ln[\epsilon^2/(\epsilon^2-1)]/(2\lambda_{2,D})`, where the same zeroth-order dynamics
+    with the paper's own thresholds (:math:`\xi_{\rm train} = 1/\sqrt{1+\epsilon^2}`,
+    :math:`\xi_{\rm test} = 1/\epsilon`) put it (a direct simulation of those dynamics
+    agrees; see ``docs/errata.md``).
     """
 
-    def __init__(self, D: int, eps: float, lam2: float = 0.0):
+    def __init__(self, D: int, eps: float, lam2: float = 0.0, atom: str = "eq47"):
         self.D = check_int("D", D, 2)
         self.eps = check_real("eps", eps, 1.0, lo_open=True)
         self.lam2 = check_real("lam2", lam2, 0.0)
+        if atom not in ("eq47", "consistent"):
+            raise ValueError(f"atom must be 'eq47' or 'consistent', got {atom!r}")
+        self.atom_rule = atom
         self.lam_D = float(lambda_D(self.D, self.lam2))
         self.c = self.eps / np.sqrt(self.eps**2 - 1.0)
         self.p_fast = float(stats.chi2.cdf(1.0 - 1.0 / self.eps**2, self.D - 1))
-        e4 = self.eps**4
-        self.t_atom = float(np.log(e4 / (e4 - 1.0)) / (2.0 * self.lam_D))
+        ep = self.eps**4 if atom == "eq47" else self.eps**2
+        self.t_atom = float(np.log(ep / (ep - 1.0)) / (2.0 * self.lam_D))
         self.atom = (self.t_atom, 1.0 - self.p_fast)
 
     def fast_time(self, r: ArrayLike) -> Array:
@@ -432,7 +441,7 @@ class GrokTimeLaw(GrokTimeLawBase):
         return 1e-9, 60.0 / self.eps**2
 
     def __repr__(self) -> str:
-        return (f"ball.GrokTimeLaw(D={self.D}, eps={self.eps}, lam2={self.lam2}; "
+        return (f"ball.GrokTimeLaw(D={self.D}, eps={self.eps}, lam2={self.lam2}, atom={self.atom_rule!r}; "
                 f"p_fast={self.p_fast:.4g}, atom at t={self.t_atom:.4g})")
 
 

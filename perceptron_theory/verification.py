@@ -176,6 +176,9 @@ def verification_table(grid: dict[str, list[dict[str, Any]]] | None = None, n_re
         tg = res.summary.loc[res.summary["status"] == "groks", "t_G"].to_numpy()
         m, se_m, n = _mean_se(tg)
         rows.append(_row("ball", p, "mean_t_G", "Eqs. 42-47 (zeroth order)", law.mean(), m, se_m, n, z_tol))
+        alt = _ball.GrokTimeLaw(p["D"], p["eps"], p["lam2"], atom="consistent")
+        rows.append(_row("ball", p, "mean_t_G", "Eqs. 42-46, atom ln[e^2/(e^2-1)]/(2 lam_D)", alt.mean(),
+                         m, se_m, n, z_tol))
         f = float(np.mean(tg < law.t_atom)) if n else np.nan
         rows.append(_row("ball", p, "P(t_G<t*)", "Eq. 45 (p_fast)", law.p_fast, f,
                          float(np.sqrt(max(f * (1 - f), 1.0 / max(n, 1)) / max(n, 1))), n, z_tol))

@@ -306,3 +306,32 @@ def test_simulation_records_seed_and_is_deterministic():
     # training error reaches zero no later than the test error
     ok = a.summary.status == "groks"
     assert np.all(a.summary.t_train[ok] <= a.summary.t_eps[ok] + 1e-12)
+
+
+def test_zeroth_order_dynamics_put_the_atom_at_the_consistent_location():
+    """Eqs. 38-39 (w1 -> 1/eps at rate eps^2, w_perp decaying at lambda_D) with the thresholds
+    xi_train = 1/sqrt(1+eps^2), xi_test = 1/eps, solved exactly: replicas with r = |w_perp(0)|^2 > 1
+    (both thresholds met in the slow phase) all have t_G = ln[eps^2/(eps^2-1)]/(2 lambda_D),
+    not Eq. 47's ln[eps^4/(eps^4-1)]/(2 lambda_D)."""
+    D, eps, lam2 = 5, 2.0, 0.01
+    lD = float(ball.lambda_D(D, lam2))
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((2000, D))
+    r0 = np.sum(w0[:, 1:] ** 2, 1)
+    slow = r0 > 1.5  # w1 has relaxed long before |w_perp| reaches the thresholds
+    w10, r0 = w0[slow, 0], r0[slow]
+
+    def crossing(k2):  # first t with k2 w1(t)^2 >= r0 e^{-2 lD t}, by bisection on the exact curves
+        lo, hi = np.zeros(r0.size), np.full(r0.size, 200.0)
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            w1 = 1 / eps + (w10 - 1 / eps) * np.exp(-eps**2 * mid)
+            ok = (w1 > 0) & (k2 * w1**2 >= r0 * np.exp(-2 * lD * mid))
+            hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+        return hi
+
+    tg = crossing(eps**2 - 1) - crossing(eps**2)
+    consistent = ball.GrokTimeLaw(D, eps, lam2, atom="consistent").t_atom
+    printed = ball.GrokTimeLaw(D, eps, lam2).t_atom
+    assert np.median(np.abs(tg - consistent)) < 1e-3 * consistent
+    assert np.all(np.abs(tg - printed) > 0.5)
