@@ -13,6 +13,7 @@ from ._agop import (
     input_gradients_onehot,
     matrix_power_psd,
 )
+from ._baseline import SPECTRA, random_block_circulant, random_feature_baseline
 from ._data import (
     OPERATIONS,
     ModularDataset,
@@ -51,6 +52,8 @@ __all__ = [
     # AGOP
     "agop_onehot", "agop_dense", "agop_from_gradients", "input_gradients_onehot",
     "input_gradients_dense", "matrix_power_psd", "DEFAULT_CHUNK_BYTES",
+    # random block-circulant baseline
+    "SPECTRA", "random_block_circulant", "random_feature_baseline",
     # progress measures
     "CIRCULANT_DIRECTIONS", "task_direction", "circulant_deviation", "offdiagonal_block",
     "agop_alignment", "effective_dimension", "accuracy", "mse", "correct_class_loss",

@@ -141,10 +141,11 @@ def rfm_trace(
     return RFMTrace(records=records, Ms=Ms, diverged=diverged, reason=reason)
 
 
-def split_seeds(seed: int, n_runs: int) -> list[int]:
-    """Split seeds for ``n_runs`` runs derived from the master ``seed``
-    (``numpy.random.SeedSequence(seed).spawn``), recorded in the config."""
-    children = np.random.SeedSequence(seed).spawn(n_runs)
+def split_seeds(seed: int, n_runs: int, *, stream: int = 0) -> list[int]:
+    """Seeds for ``n_runs`` runs derived from the master ``seed``: run ``r`` gets the
+    ``r``-th child of ``numpy.random.SeedSequence([seed, stream])`` (independent of
+    ``n_runs``).  Stream 0 gives the train/test split seeds recorded in the config."""
+    children = np.random.SeedSequence([seed, stream]).spawn(n_runs)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
