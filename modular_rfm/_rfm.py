@@ -141,6 +141,10 @@ def rfm_trace(
     return RFMTrace(records=records, Ms=Ms, diverged=diverged, reason=reason)
 
 
+_RECORD_COLUMNS = ["t", "train_accuracy", "test_accuracy", "train_error", "test_error", "train_loss",
+                   "test_loss", "test_correct_loss", "d_eff", "wall_time"]
+
+
 def split_seeds(seed: int, n_runs: int, *, stream: int = 0) -> list[int]:
     """Seeds for ``n_runs`` runs derived from the master ``seed``: run ``r`` gets the
     ``r``-th child of ``numpy.random.SeedSequence([seed, stream])`` (independent of
@@ -246,7 +250,7 @@ def run_rfm(
         ds = make_dataset(p, op, train_frac, s)
         tr = rfm_trace(ds, kern, ridge=ridge, centre=centre, power=power, n_iter=n_iter,
                        gradient_path=gradient_path, progress=progress, desc=f"RFM {op} p={p} run {r}")
-        df = pd.DataFrame.from_records(tr.records)
+        df = pd.DataFrame.from_records(tr.records, columns=_RECORD_COLUMNS)
         if tr.Ms:
             M_star = tr.Ms[-1]
             circ = [circulant_deviation(M, p, direction="circulant", reorder=reorder) for M in tr.Ms]
