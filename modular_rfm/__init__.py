@@ -25,7 +25,7 @@ from ._data import (
     primitive_root,
 )
 from ._kernels import BANDWIDTH_SCALINGS, KERNELS, Kernel, dense_gram, onehot_gram, onehot_quad
-from ._machine import KernelFit, evaluate_features, fit_kernel_machine, solve_kernel_system
+from ._machine import KernelFit, evaluate_features, fit_kernel_machine, predict_onehot, solve_kernel_system
 from ._measures import (
     CIRCULANT_DIRECTIONS,
     accuracy,
@@ -48,7 +48,7 @@ __all__ = [
     "primitive_root", "discrete_log_order", "is_prime",
     # kernels and the kernel machine
     "KERNELS", "BANDWIDTH_SCALINGS", "Kernel", "onehot_gram", "onehot_quad", "dense_gram",
-    "KernelFit", "fit_kernel_machine", "evaluate_features", "solve_kernel_system",
+    "KernelFit", "fit_kernel_machine", "evaluate_features", "solve_kernel_system", "predict_onehot",
     # AGOP
     "agop_onehot", "agop_dense", "agop_from_gradients", "input_gradients_onehot",
     "input_gradients_dense", "matrix_power_psd", "DEFAULT_CHUNK_BYTES",

@@ -49,10 +49,14 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def onehot_gram(M: Array, cols1: IntArray, cols2: IntArray) -> Array:
-    """``X₁ M X₂ᵀ`` for one-hot inputs given by their non-zero columns, by gathers only."""
+def onehot_gram(M: Array, cols1: IntArray, cols2: IntArray, *, block: int = 256) -> Array:
+    """``X₁ M X₂ᵀ`` for one-hot inputs given by their non-zero columns, by gathers only
+    (the second gather is added ``block`` rows at a time, so no second full-size array)."""
     rows = M[cols1[:, 0]] + M[cols1[:, 1]]  # (n1, 2p) = X1 M
-    return rows[:, cols2[:, 0]] + rows[:, cols2[:, 1]]
+    G = rows[:, cols2[:, 0]]
+    for i in range(0, G.shape[0], block):
+        G[i:i + block] += rows[i:i + block][:, cols2[:, 1]]
+    return G
 
 
 def onehot_quad(M: Array, cols: IntArray) -> Array:
@@ -110,11 +114,15 @@ class Kernel:
         when ``weights=False``).
 
         ``zero_diagonal=True`` (both sets equal) sets the diagonal ``d²`` to 0
-        exactly instead of a cancellation residue.
+        exactly instead of a cancellation residue.  For the radial kernels ``G`` is
+        overwritten (it becomes ``d²``) to save an ``n₁ × n₂`` array.
         """
         if self.name == "quadratic":
             return G * G, (G if weights else None), 2.0
-        D2 = q1[:, None] + q2[None, :] - 2.0 * G
+        D2 = G
+        D2 *= -2.0
+        D2 += q1[:, None]
+        D2 += q2[None, :]
         np.maximum(D2, 0.0, out=D2)
         if zero_diagonal:
             np.fill_diagonal(D2, 0.0)

@@ -19,7 +19,8 @@ from ._data import ModularDataset
 from ._kernels import Kernel
 from ._measures import accuracy, correct_class_loss, mse
 
-__all__ = ["KernelFit", "solve_kernel_system", "fit_kernel_machine", "evaluate_features", "RESIDUAL_TOL"]
+__all__ = ["KernelFit", "solve_kernel_system", "fit_kernel_machine", "evaluate_features", "predict_onehot",
+           "RESIDUAL_TOL"]
 
 Array = NDArray[np.float64]
 
@@ -49,6 +50,18 @@ def solve_kernel_system(K: Array, Y: Array, ridge: float = 0.0) -> tuple[Array |
     if not res <= RESIDUAL_TOL:
         return None, f"kernel system residual {res:.2e} > {RESIDUAL_TOL:.0e}"
     return alpha, ""
+
+
+def predict_onehot(M: Array, kernel: Kernel, cols_train: NDArray[np.int64], alpha: Array,
+                   cols: NDArray[np.int64], *, block_elems: int = 2**21) -> Array:
+    """``f(x) = K_M(X, x)ᵀ α`` for one-hot inputs, in row blocks of at most
+    ``block_elems`` kernel entries (the full test kernel is never held)."""
+    step = max(1, block_elems // max(cols_train.shape[0], 1))
+    out = np.empty((cols.shape[0], alpha.shape[1]))
+    for i in range(0, cols.shape[0], step):
+        Kb, _, _ = kernel.onehot(M, cols[i:i + step], cols_train, weights=False)
+        out[i:i + step] = Kb @ alpha
+    return out
 
 
 @dataclass(frozen=True)
@@ -84,9 +97,7 @@ def fit_kernel_machine(
     if alpha is None:
         return KernelFit(None, True, reason, nan, nan, nan, nan, nan)
     F_tr = K @ alpha
-    K_te, _, _ = kernel.onehot(M, cols_te, cols_tr, weights=False)
-    F_te = K_te @ alpha
-    del K_te
+    F_te = predict_onehot(M, kernel, cols_tr, alpha, cols_te)
     return KernelFit(
         alpha=alpha, diverged=False, reason="",
         train_accuracy=accuracy(F_tr, ds.y_train), test_accuracy=accuracy(F_te, ds.y_test),
