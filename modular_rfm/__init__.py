@@ -37,6 +37,7 @@ from ._measures import (
     offdiagonal_block,
     task_direction,
 )
+from ._nn import NNResult, network_agop, pearson, train_quadratic_network
 from ._rfm import GRADIENT_PATHS, RFMResult, RFMTrace, rfm_trace, run_rfm, split_seeds
 from ._validation import is_prime
 
@@ -54,6 +55,8 @@ __all__ = [
     "input_gradients_dense", "matrix_power_psd", "DEFAULT_CHUNK_BYTES",
     # random block-circulant baseline
     "SPECTRA", "random_block_circulant", "random_feature_baseline",
+    # optional neural-network comparison (torch imported lazily)
+    "NNResult", "train_quadratic_network", "network_agop", "pearson",
     # progress measures
     "CIRCULANT_DIRECTIONS", "task_direction", "circulant_deviation", "offdiagonal_block",
     "agop_alignment", "effective_dimension", "accuracy", "mse", "correct_class_loss",
