@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from ._agop import matrix_power_psd
 from ._data import _normalise_op, make_dataset
-from ._measures import circulant_deviation, effective_dimension, task_direction
+from ._measures import circulant_deviation, effective_dimension
 from ._validation import check_bool, check_int, check_prime, check_real
 
 __all__ = ["NNResult", "train_quadratic_network", "network_agop", "pearson"]
@@ -47,18 +47,20 @@ def pearson(A: Array, B: Array) -> float:
 def network_agop(W1: Array, W2: Array, X: Array, *, centre: bool = False) -> Array:
     """AGOP of ``f(x) = W₂ (W₁x)²`` at the rows of ``X`` (closed form, float64).
 
-    ``∇f_c(x) = 2 W₁ᵀ diag(W₁x) W₂[c]``; with ``centre`` the mean gradient over the
-    points is subtracted per output first.
+    ``∇f_c(x) = 2 W₁ᵀ diag(h) W₂[c]`` with ``h = W₁x``, hence
+    ``AGOP = 4 W₁ᵀ [(W₂ᵀW₂) ∘ S] W₁`` with ``S = (1/n) Σ_j h_j h_jᵀ`` — or the
+    covariance of ``h`` when the gradients are centred over the points (``centre``).
+    No ``(n, c, d)`` Jacobian is formed.
     """
     W1 = np.asarray(W1, dtype=float)
     W2 = np.asarray(W2, dtype=float)
     X = np.asarray(X, dtype=float)
     H = X @ W1.T                                        # (n, h)
-    J = 2.0 * np.einsum("nh,ch,hd->ncd", H, W2, W1)     # (n, c, d)
+    S = H.T @ H / X.shape[0]
     if centre:
-        J = J - J.mean(axis=0, keepdims=True)
-    Jf = J.reshape(-1, J.shape[2])
-    G = Jf.T @ Jf / X.shape[0]
+        hbar = H.mean(axis=0)
+        S -= np.outer(hbar, hbar)
+    G = 4.0 * W1.T @ ((W2.T @ W2) * S) @ W1
     return 0.5 * (G + G.T)
 
 
@@ -67,7 +69,8 @@ class NNResult:
     """Output contract of the network run (one run).
 
     ``curves``: ``run, t`` (epoch), ``train_error, test_error, train_loss, test_loss,
-    nfm_agop_corr, circ_dev, d_eff, wall_time``; ``features``: ``"W1"``, ``"W2"``,
+    nfm_agop_corr, circ_dev_circulant, circ_dev_hankel`` (of ``W₁ᵀW₁``; for this network
+    the *Hankel* direction vanishes for ``+``, unlike RFM), ``d_eff, wall_time``; ``features``: ``"W1"``, ``"W2"``,
     ``"NFM"`` (``W₁ᵀW₁``), ``"sqrt_AGOP"``.
     """
 
@@ -151,7 +154,8 @@ def train_quadratic_network(
                 "train_loss": float(torch.mean((Ftr - Ytr) ** 2)),
                 "test_loss": float(torch.mean((Fte - Yte) ** 2)),
                 "nfm_agop_corr": pearson(nfm, sq),
-                "circ_dev": circulant_deviation(nfm, p, direction=task_direction(op), reorder=op in ("*", "/")),
+                "circ_dev_circulant": circulant_deviation(nfm, p, direction="circulant", reorder=op in ("*", "/")),
+                "circ_dev_hankel": circulant_deviation(nfm, p, direction="hankel", reorder=op in ("*", "/")),
                 "d_eff": effective_dimension(nfm),
                 "wall_time": time.perf_counter() - t0,
             })
