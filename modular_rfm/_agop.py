@@ -181,6 +181,8 @@ def matrix_power_psd(A: Array, s: float) -> Array:
         raise ValueError(f"A must be a square matrix, got shape {A.shape}")
     if not np.all(np.isfinite(A)):
         raise ValueError("A must be finite")
+    if not (np.isfinite(s) and s > 0.0):
+        raise ValueError(f"s must be a finite real number in (0, inf), got {s!r}")
     lam, V = np.linalg.eigh(0.5 * (A + A.T))
     lam = np.clip(lam, 0.0, None)
     P = (V * lam**s) @ V.T

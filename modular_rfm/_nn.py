@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from ._agop import matrix_power_psd
 from ._data import _normalise_op, make_dataset
 from ._measures import circulant_deviation, effective_dimension
+from ._rfm import split_seeds
 from ._validation import check_bool, check_int, check_prime, check_real
 
 __all__ = ["NNResult", "train_quadratic_network", "network_agop", "pearson"]
@@ -95,8 +96,6 @@ def train_quadratic_network(
     """
     import torch
     from tqdm.auto import tqdm
-
-    from ._rfm import split_seeds
 
     p = check_prime("p", p)
     op = _normalise_op(op)

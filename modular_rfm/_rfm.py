@@ -95,6 +95,11 @@ def rfm_trace(
     """
     from tqdm.auto import tqdm
 
+    ridge = check_real("ridge", ridge, 0.0)
+    power = check_real("power", power, 0.0, None, lo_open=True)
+    n_iter = check_int("n_iter", n_iter, lo=0)
+    gradient_path = check_choice("gradient_path", gradient_path, GRADIENT_PATHS)
+    chunk_bytes = check_int("chunk_bytes", chunk_bytes, lo=1)
     p = ds.p
     M = np.eye(2 * p) if M0 is None else np.array(M0, dtype=float)
     records: list[dict[str, float]] = []
