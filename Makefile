@@ -22,8 +22,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/grokcheck demo
 
+# One BLAS/torch thread per pytest worker: two workers x two threads oversubscribe 2 cores
+# (measured: 10-fold slow-downs of the linear-algebra-heavy tests).
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) -q
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -q
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(ONLY)

@@ -1,3 +1,63 @@
-"""modular_rfm: placeholder, filled in by its own issue."""
+"""modular_rfm: grokking modular arithmetic with Recursive Feature Machines (AGOP).
 
-__all__: list[str] = []
+Mallinar, Beaglehole, Zhu, Radhakrishnan, Pandit & Belkin, "Emergence in
+non-neural models: grokking modular arithmetic via average gradient outer
+product" (arXiv:2407.20199).  Independent of the other grokcheck packages.
+"""
+from ._agop import (
+    DEFAULT_CHUNK_BYTES,
+    agop_dense,
+    agop_from_gradients,
+    agop_onehot,
+    input_gradients_dense,
+    input_gradients_onehot,
+    matrix_power_psd,
+)
+from ._baseline import SPECTRA, random_block_circulant, random_feature_baseline
+from ._data import (
+    OPERATIONS,
+    ModularDataset,
+    all_pairs,
+    apply_op,
+    discrete_log_order,
+    make_dataset,
+    one_hot,
+    primitive_root,
+)
+from ._kernels import BANDWIDTH_SCALINGS, KERNELS, Kernel, dense_gram, onehot_gram, onehot_quad
+from ._machine import KernelFit, evaluate_features, fit_kernel_machine, predict_onehot, solve_kernel_system
+from ._measures import (
+    CIRCULANT_DIRECTIONS,
+    accuracy,
+    agop_alignment,
+    circulant_deviation,
+    correct_class_loss,
+    effective_dimension,
+    mse,
+    offdiagonal_block,
+    task_direction,
+)
+from ._nn import NNResult, network_agop, pearson, train_quadratic_network
+from ._rfm import GRADIENT_PATHS, RFMResult, RFMTrace, rfm_trace, run_rfm, split_seeds
+from ._validation import is_prime
+
+__all__ = [
+    # simulator
+    "run_rfm", "RFMResult", "rfm_trace", "RFMTrace", "split_seeds", "GRADIENT_PATHS",
+    # data
+    "OPERATIONS", "ModularDataset", "make_dataset", "all_pairs", "apply_op", "one_hot",
+    "primitive_root", "discrete_log_order", "is_prime",
+    # kernels and the kernel machine
+    "KERNELS", "BANDWIDTH_SCALINGS", "Kernel", "onehot_gram", "onehot_quad", "dense_gram",
+    "KernelFit", "fit_kernel_machine", "evaluate_features", "solve_kernel_system", "predict_onehot",
+    # AGOP
+    "agop_onehot", "agop_dense", "agop_from_gradients", "input_gradients_onehot",
+    "input_gradients_dense", "matrix_power_psd", "DEFAULT_CHUNK_BYTES",
+    # random block-circulant baseline
+    "SPECTRA", "random_block_circulant", "random_feature_baseline",
+    # optional neural-network comparison (torch imported lazily)
+    "NNResult", "train_quadratic_network", "network_agop", "pearson",
+    # progress measures
+    "CIRCULANT_DIRECTIONS", "task_direction", "circulant_deviation", "offdiagonal_block",
+    "agop_alignment", "effective_dimension", "accuracy", "mse", "correct_class_loss",
+]
