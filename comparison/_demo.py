@@ -34,6 +34,28 @@ def _say(msg: str, progress: bool) -> None:
         print(msg, flush=True)
 
 
+def format_verification_table(vt: Any) -> str:
+    """A compact text rendering of ``perceptron_theory.verification_table`` for the terminal."""
+    import numpy as np
+
+    def params(row: Any) -> str:
+        keys = ("D", "N", "eps", "lam1", "lam2")
+        return " ".join(f"{k}={row[k]:g}" for k in keys
+                        if k in row and row[k] == row[k] and not (k.startswith("lam") and row[k] == 0))
+
+    lines = [f"{'model':<12} {'parameters':<36} {'quantity':<10} {'theory (method)':<52} "
+             f"{'simulation':>22} {'z':>8}  verdict"]
+    for _, r in vt.iterrows():
+        sim = f"{r['simulation']:.4g} ± {r['sim_stderr']:.2g}"
+        z = "inf" if not np.isfinite(r["z"]) else f"{r['z']:+.1f}"
+        th = f"{r['theory']:.4g} ({r['theory_method']})"
+        lines.append(f"{r['model']:<12} {params(r):<36} {r['quantity']:<10} {th:<52} {sim:>22} {z:>8}  "
+                     f"{'agrees' if r['agrees'] else 'DISAGREES'}")
+    n_ok = int(vt["agrees"].sum())
+    lines.append(f"{n_ok} of {len(vt)} rows agree within |z| < 4; disagreements are explained in docs/errata.md")
+    return "\n".join(lines)
+
+
 def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progress: bool = True) -> Path:
     """Run the demo into ``out`` (created if needed; the demo's own files are replaced)."""
     import perceptron_theory as pt
@@ -53,6 +75,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     _say("[1/5] perceptron verification table", progress)
     vt = pt.verification_table(n_replicas=int(max(100, 1000 * scale)), seed=0, progress=False)
     vt.to_csv(root / "verification.csv", index=False)
+    print(format_verification_table(vt), flush=True)
 
     _say("[2/5] simulating perceptron run sets", progress)
     paths = []
