@@ -48,8 +48,9 @@ def _eq86_row() -> str:
             co = ball.first_order_coefficients(int(d), int(nn), float(e), float(l2))
             ratio = (e * e - 1) * float(co.lam_D / co.s_u) ** 2
             mu, sd = float(co.mu1), float(co.sigma1)
+            lo, hi = max(mu - 12 * sd, 0.0), max(mu + 12 * sd, 0.0)  # the peak can be very narrow
             out.append(integrate.quad(lambda w: stats.norm.pdf(w, mu, sd) * stats.chi2.cdf(ratio * w * w, d - 1),
-                                      0, np.inf)[0])
+                                      lo, hi, limit=200)[0] if hi > lo else 0.0)
         return np.array(out)
 
     loop = _timeit(scalar, repeat=1)

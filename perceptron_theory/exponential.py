@@ -254,30 +254,43 @@ def grok_probability(N: int, eps: ArrayLike, lam1: ArrayLike = 0.0, lam2: ArrayL
 # ---------------------------------------------------------------------------
 # Joint law of (x-bar, x_min) (app. A) and the grokking-time law.
 
-def _log_fy(y: Array, N: int) -> Array:
-    r"""log density of :math:`Y = \Gamma(N-1,1) - \Gamma(N,1)` (the sum of the N-1 excesses of
-    the positive samples over their minimum, minus the sum of the negatives), N >= 2.
-    Finite sums of Gamma integrals (derived in app. A's way); all terms positive."""
-    ay = np.abs(y)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        la = np.log(ay)
-        return _log_fy_sums(y, ay, la, N)
-
-
-def _log_fy_sums(y: Array, ay: Array, la: Array, N: int) -> Array:
-    # y >= 0 : sum_{k=0}^{N-2} C(N-2,k) y^{N-2-k} Gamma(N+k) / 2^{N+k}
+def _log_fy_coefficients(N: int) -> tuple[Array, Array, Array, Array]:
+    """Log-coefficients and powers of the two finite sums of :func:`_log_fy` (N >= 2)."""
+    norm = special.gammaln(N - 1) + special.gammaln(N)
     k = np.arange(N - 1)
     n = N - 2
-    pos = (special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
-           + np.where(n - k > 0, (n - k) * la, 0.0) + special.gammaln(N + k) - (N + k) * np.log(2.0))
-    # y < 0 : sum_{k=0}^{N-1} C(N-1,k) |y|^{N-1-k} Gamma(N-1+k) / 2^{N-1+k}
+    c_pos = (special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+             + special.gammaln(N + k) - (N + k) * np.log(2.0) - norm)
     k2 = np.arange(N)
     n2 = N - 1
-    neg = (special.gammaln(n2 + 1) - special.gammaln(k2 + 1) - special.gammaln(n2 - k2 + 1)
-           + np.where(n2 - k2 > 0, (n2 - k2) * la, 0.0) + special.gammaln(N - 1 + k2)
-           - (N - 1 + k2) * np.log(2.0))
-    norm = special.gammaln(N - 1) + special.gammaln(N)
-    return np.where(y >= 0, special.logsumexp(pos, axis=-1), special.logsumexp(neg, axis=-1)) - ay[..., 0] - norm
+    c_neg = (special.gammaln(n2 + 1) - special.gammaln(k2 + 1) - special.gammaln(n2 - k2 + 1)
+             + special.gammaln(N - 1 + k2) - (N - 1 + k2) * np.log(2.0) - norm)
+    return c_pos, (n - k).astype(float), c_neg, (n2 - k2).astype(float)
+
+
+def _log_fy(y: Array, N: int) -> Array:
+    r"""log density of :math:`Y = \Gamma(N-1,1) - \Gamma(N,1)` (the sum of the N-1 excesses of
+    the positive samples over their minimum, minus the sum of the negatives), N >= 2:
+
+    .. math:: f_Y(y) = \frac{e^{-|y|}}{\Gamma(N-1)\Gamma(N)} \sum_k \binom{n}{k} |y|^{n-k}
+              \frac{\Gamma(m+k)}{2^{m+k}}
+
+    with (n, m) = (N-2, N) for y >= 0 and (N-1, N-1) for y < 0 (finite sums of Gamma
+    integrals, derived in app. A's way; all terms positive). Evaluated in log space.
+    """
+    y = np.asarray(y, dtype=float)
+    c_pos, p_pos, c_neg, p_neg = _log_fy_coefficients(N)
+    out = np.empty(y.shape)
+    flat_y, flat_out = y.reshape(-1), out.reshape(-1)
+    for mask, c, pw in ((flat_y >= 0, c_pos, p_pos), (flat_y < 0, c_neg, p_neg)):
+        ay = np.abs(flat_y[mask])
+        with np.errstate(divide="ignore"):
+            la = np.log(ay)[:, None]
+        terms = c + np.where(pw > 0, pw * np.where(np.isfinite(la), la, 0.0), 0.0)
+        terms = np.where((pw > 0) & ~np.isfinite(la), -np.inf, terms)
+        mx = terms.max(axis=1, keepdims=True)
+        flat_out[mask] = (mx[:, 0] + np.log(np.exp(terms - mx).sum(axis=1))) - ay
+    return out
 
 
 def _fy(y: ArrayLike, N: int) -> Array:
@@ -395,8 +408,17 @@ class GrokTimeLaw(GrokTimeLawBase):
             raise ValueError("t must not contain NaN")
         return t
 
+    def _chunked(self, fn, t: Array) -> Array:
+        flat = t.reshape(-1)
+        out = np.empty(flat.shape)
+        for i in range(0, flat.size, 2048):  # bounded memory: 2048 x nodes x N
+            out[i:i + 2048] = fn(flat[i:i + 2048])
+        return out.reshape(t.shape)
+
     def cdf(self, t: ArrayLike) -> Array:
         t = self._validate_t(t)
+        if t.size > 2048:
+            return self._chunked(self.cdf, t)
         tt = np.clip(t, 0.0, 700.0 / (1.0 + self.lam2))
         N, el = self.N, self.eps_lambda
         Y, W = self._pieces(tt)
@@ -410,6 +432,8 @@ class GrokTimeLaw(GrokTimeLawBase):
 
     def pdf(self, t: ArrayLike) -> Array:
         t = self._validate_t(t)
+        if t.size > 2048:
+            return self._chunked(self.pdf, t)
         tt = np.clip(t, 0.0, 700.0 / (1.0 + self.lam2))
         N, el = self.N, self.eps_lambda
         Y, W = self._pieces(tt)
