@@ -269,19 +269,18 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
                 diverged = np.any(flow.zero_ & (np.abs(flow._a) > 1e-12), axis=1)
                 Pm = np.einsum("rni,rij->rnj", yx, flow.eigvecs_)  # margins in the eigenbasis
 
-                def w_at(t: NDArray, rows_: NDArray) -> NDArray:
+                def coef_at(t: NDArray, rows_: NDArray) -> NDArray:
+                    # eigenbasis coordinates of replicas rows_ at one time each
                     lam, a_, c0, ci, z = (q[rows_] for q in (flow.eigvals_, flow._a, flow._c0,
                                                              flow._cinf, flow.zero_))
                     tt = t[:, None]
-                    c = np.where(z, c0 + a_ * tt, ci + (c0 - ci) * np.exp(-lam * tt))
-                    return np.einsum("rij,rj->ri", flow.eigvecs_[rows_], c)
+                    return np.where(z, c0 + a_ * tt, ci + (c0 - ci) * np.exp(-lam * tt))
+
+                def w_at(t: NDArray, rows_: NDArray) -> NDArray:
+                    return np.einsum("rij,rj->ri", flow.eigvecs_[rows_], coef_at(t, rows_))
 
                 def margins_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    lam, a_, c0, ci, z = (q[rows_] for q in (flow.eigvals_, flow._a, flow._c0,
-                                                             flow._cinf, flow.zero_))
-                    tt = t[:, None]
-                    c = np.where(z, c0 + a_ * tt, ci + (c0 - ci) * np.exp(-lam * tt))
-                    return np.einsum("rnj,rj->rn", Pm[rows_], c)
+                    return np.einsum("rnj,rj->rn", Pm[rows_], coef_at(t, rows_))
 
                 def w_grid(tg: NDArray) -> NDArray:
                     c = flow.coefficients_grid(tg)
