@@ -297,7 +297,19 @@ def _fy(y: ArrayLike, N: int) -> Array:
     y = np.asarray(y, dtype=float)
     if N == 1:  # Y = -Exp(1)
         return np.where(y < 0, np.exp(np.minimum(y, 0.0)), 0.0)
-    return np.exp(_log_fy(y, N))
+    if N > 60:  # the polynomial's powers could overflow: log space
+        return np.exp(_log_fy(y, N))
+    # f_Y(y) = P_(+/-)(|y|) e^{-|y|} with P a polynomial of positive coefficients (see _log_fy):
+    # Horner's rule, a few multiply-adds per point
+    c_pos, p_pos, c_neg, p_neg = _log_fy_coefficients(N)
+    ay = np.abs(y)
+    pos = np.zeros_like(ay)
+    for c in np.exp(c_pos[np.argsort(-p_pos)]):  # highest power first
+        pos = pos * ay + c
+    neg = np.zeros_like(ay)
+    for c in np.exp(c_neg[np.argsort(-p_neg)]):
+        neg = neg * ay + c
+    return np.where(y >= 0, pos, neg) * np.exp(-ay)
 
 
 def joint_density(xbar: ArrayLike, x_min: ArrayLike, N: int) -> Array:
