@@ -335,3 +335,14 @@ def test_zeroth_order_dynamics_put_the_atom_at_the_consistent_location():
     printed = ball.GrokTimeLaw(D, eps, lam2).t_atom
     assert np.median(np.abs(tg - consistent)) < 1e-3 * consistent
     assert np.all(np.abs(tg - printed) > 0.5)
+
+
+def test_time_law_rvs_follow_the_law():
+    law = ball.GrokTimeLaw(4, 1.8, 0.05)
+    x = law.rvs(20_000, rng=np.random.default_rng(1))
+    at_atom = np.isclose(x, law.t_atom)
+    n = x.size
+    assert abs(at_atom.mean() - law.atom[1]) < 4 * np.sqrt(law.atom[1] * (1 - law.atom[1]) / n)
+    cont = x[~at_atom]
+    assert stats.kstest(cont, lambda t: law._continuous_cdf(t) / law.p_fast).pvalue > 1e-3
+    assert np.array_equal(law.rvs(5, rng=3), law.rvs(5, rng=3))

@@ -219,3 +219,12 @@ def test_simulation_deterministic_under_seed():
     assert a.summary.equals(b.summary) and a.curves.equals(b.curves)
     assert not a.summary.equals(c.summary)
     assert a.config["seed"] == 5
+
+
+def test_time_law_rvs_follow_the_law():
+    law = ex.GrokTimeLaw(3, 0.1, 0.02, 0.3)
+    x = law.rvs(5000, rng=np.random.default_rng(2))
+    assert stats.kstest(x, law.cdf).pvalue > 1e-3
+    assert abs(x.mean() - law.mean()) < 4 * x.std() / np.sqrt(x.size)
+    with pytest.raises(ValueError, match="rng"):
+        law.rvs(3, rng=None)
