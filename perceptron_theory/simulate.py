@@ -146,14 +146,16 @@ def simulate_exponential(N: int, eps: float, lam1: float = 0.0, lam2: float = 0.
             def test_ok(b: NDArray) -> NDArray:
                 return np.abs(b) <= eps
 
-            def train_ok(b: NDArray, rows_: NDArray) -> NDArray:
-                return (xp[rows_].min(-1) > b) & (xn[rows_].max(-1) < b)
+            lowest_pos, highest_neg = xp.min(-1), xn.max(-1)
 
-            all_rows = np.arange(r)
+            def train_ok(b: NDArray, rows_: NDArray) -> NDArray:
+                # every training sample strictly on its side of the threshold
+                return (lowest_pos[rows_, ...] > b) & (highest_neg[rows_, ...] < b)
+
             te = first_crossing(test_ok(bg), grid, lambda t, rr: test_ok(b_at(t, rr)))
-            tt = first_crossing(train_ok(bg.T, all_rows).T if False else
-                                (xp.min(-1)[:, None] > bg) & (xn.max(-1)[:, None] < bg),
-                                grid, lambda t, rr: train_ok(b_at(t, rr), rr))
+            all_rows = np.arange(r)
+            tt = first_crossing(train_ok(bg, (all_rows[:, None])), grid,
+                                lambda t, rr: train_ok(b_at(t, rr), rr))
             groks = test_ok(b_fin)
             status = _status(te, groks)
             with np.errstate(invalid="ignore"):
@@ -304,7 +306,6 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
             def test_ok(w: NDArray) -> NDArray:
                 return eps * w[..., 0] >= np.linalg.norm(w, axis=-1)
 
-            all_rows = np.arange(r)
             Wg, Cg = w_grid(grid)
             if Cg is not None:
                 mg = np.einsum("rnj,rtj->rtn", Pm, Cg)
