@@ -164,7 +164,12 @@ def _read_toml(path: str) -> dict[str, Any]:
 def _load_simulator(name: str) -> Any:
     import importlib
 
-    mod_name, fn_name, _ = SIMULATORS[name]
+    if name in SIMULATORS:
+        mod_name, fn_name, _ = SIMULATORS[name]
+    elif ":" in name:  # a custom simulator "package.module:function" (used by sweeps)
+        mod_name, fn_name = name.split(":", 1)
+    else:
+        raise CLIError(f"unknown simulator {name!r}; use one of {sorted(SIMULATORS)} or 'package.module:function'")
     try:
         mod = importlib.import_module(mod_name)
     except ImportError as exc:
@@ -177,9 +182,14 @@ def _load_simulator(name: str) -> Any:
 
 
 def _call_simulator(name: str, params: dict[str, Any], progress: bool) -> Any:
+    fn = _load_simulator(name)
+    return fn(**_check_params(name, fn, params, progress))
+
+
+def _check_params(name: str, fn: Any, params: dict[str, Any], progress: bool) -> dict[str, Any]:
+    """Refuse unknown or missing parameters of simulator ``fn``; add ``progress``."""
     import inspect
 
-    fn = _load_simulator(name)
     sig = inspect.signature(fn)
     has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     unknown = [k for k in params if k not in sig.parameters]
@@ -194,7 +204,7 @@ def _call_simulator(name: str, params: dict[str, Any], progress: bool) -> Any:
         raise CLIError(f"{name} needs {need} (or the key(s) {missing} in --config)")
     if "progress" in sig.parameters:
         params = {**params, "progress": progress}
-    return fn(**params)
+    return params
 
 
 def _print_table(rows: list[tuple[str, str]]) -> None:
