@@ -335,7 +335,7 @@ def _dask_client(scheduler: str | None, n_workers: int) -> Iterator[tuple[Any, s
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     try:
         client = Client(cluster)
