@@ -80,7 +80,10 @@ def run() -> str:
                   "existing run sets, dispatch, writing every run set), cluster start-up excluded (given "
                   "separately). The ideal speed-up with 2 workers is 2 on an otherwise idle machine with >= 2 cores; "
                   "on a loaded machine the tasks slow down (mean task time) and the speed-up with it, while the "
-                  "achieved concurrency shows how many tasks the scheduler kept running at once.", ""]
+                  "achieved concurrency shows how many tasks the scheduler kept running at once. The serial run "
+                  "executes in the driver process with numpy/torch's default thread count (all cores), while "
+                  "dask workers run single-threaded (`OMP_NUM_THREADS=1`), so serial vs 1 worker compares a "
+                  "multi-threaded task with a single-threaded one, not scheduler overhead (see below for that).", ""]
 
         # per-task overhead with tiny tasks
         rows2 = []

@@ -348,7 +348,10 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     nu_kwargs: dict[str, Any] = {"n_boot": args.n_boot, "zero_tol": args.zero_tol}
     if args.window:
         nu_kwargs["window"] = tuple(args.window)
-    digest, table = fit_sweep(load_sweep(args.input), nu_kwargs=nu_kwargs, seed=args.seed)
+    loaded = load_sweep(args.input)
+    if not loaded.runsets:
+        raise CLIError(f"sweep {args.input!r} has no finished task yet; run 'grokcheck sweep' first")
+    digest, table = fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=args.seed)
     _write_json_atomic(args.out, digest)
     if args.json:
         print(json.dumps(digest, indent=2, sort_keys=True))
@@ -427,6 +430,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for p in args.inputs:
         if is_sweep_dir(p):  # one run set per setting, plus a table across settings
             loaded = load_sweep(p)
+            if not loaded.runsets:
+                raise CLIError(f"sweep {p!r} has no finished task yet; run 'grokcheck sweep' first")
             summaries.append(summary_section(loaded, len(runsets)))
             runsets.extend(loaded.runsets)
         else:

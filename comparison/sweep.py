@@ -301,8 +301,13 @@ def _run_dask(book: _Book, client: Any, specs: dict[int, dict[str, Any]], pendin
     ac = as_completed([submit(t, 1) for t in pending])
     for fut in ac:
         t, attempt = inflight.pop(fut.key)
-        if fut.status == "finished":
+        if fut.status == "finished" and (book.root / t.relpath / "manifest.json").is_file():
             book.done(t, fut.result())
+        elif fut.status == "finished":  # written where the driver cannot see it
+            exc = SweepError(f"the worker {fut.result().get('host')} reports task {t.index} done, but "
+                             f"{str(book.root / t.relpath)!r} does not exist here: --out must be on a "
+                             "filesystem shared by the driver and all workers (same absolute path)")
+            book.error(t, exc, "", final=True)
         else:
             try:
                 exc = fut.exception()

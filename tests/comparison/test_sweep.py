@@ -242,6 +242,20 @@ def test_cli_reports_failed_tasks_with_exit_code_3_and_shows_progress(tmp_path, 
     assert "failed after 2 attempt(s): RuntimeError: planted failure" in cap.err
     assert "sweep:" in cap.err and "failed 2" in cap.err  # the progress display
     assert "2/4 tasks done" in cap.out
+    # re-running retries only the failed tasks (they fail again), the finished ones are kept
+    rc = main(["sweep", str(f), "--out", str(tmp_path / "sw"), "--workers", "0", "--retries", "0",
+               "--no-progress"])
+    cap = capsys.readouterr()
+    assert rc == 3 and "(2 already done, 0 run now)" in cap.out and cap.err.count("planted failure") == 2
+    # fit on a sweep with no finished task is refused in one line
+    g = tmp_path / "g.toml"
+    cfg["grid"]["fail"] = [True]
+    g.write_text(toml(cfg))
+    assert main(["sweep", str(g), "--out", str(tmp_path / "none"), "--workers", "0", "--retries", "0",
+                 "--no-progress"]) == 3
+    capsys.readouterr()
+    assert main(["fit", str(tmp_path / "none"), "--out", str(tmp_path / "f.json")]) == 2
+    assert "no finished task" in capsys.readouterr().err
 
 
 def test_a_worker_process_that_dies_mid_task_loses_no_task(cluster, tmp_path):
