@@ -363,15 +363,22 @@ def _prepare(root: Path, cfg: SweepConfig, settings: list[Setting], tasks: list[
                              f"(differs in {diff or ['?']}; hash {str(old.get('config_hash'))[:12]} vs "
                              f"{cfg.config_hash[:12]}); resume it with its original config "
                              f"(stored in {SWEEP_MANIFEST}) or choose another --out")
+        # rebuild the task list from the config, keeping each task's history
+        hist = {r.get("index"): r for r in old.get("tasks", []) if isinstance(r, dict)}
+        keep = ("attempts_total", "error", "traceback", "worker", "compute_s", "total_s")
+        old["tasks"] = [{**_fresh_record(t), **{k: hist[t.index][k] for k in keep if k in hist.get(t.index, {})}}
+                        for t in tasks]
         return old
     return {"schema": SWEEP_SCHEMA, "schema_version": SWEEP_SCHEMA_VERSION, "created": _now(),
             "config": cfg.canonical, "config_hash": cfg.config_hash, "seed_rule": SEED_RULE,
             "settings": [{"index": s.index, "label": s.label, "params": s.params, "varying": s.varying}
                          for s in settings],
-            "tasks": [{"index": t.index, "setting": t.setting, "chunk": t.chunk, "seed": t.seed,
-                       "n_runs": t.n_runs, "path": t.relpath, "state": "pending", "attempts": 0,
-                       "attempts_total": 0, "error": None} for t in tasks],
-            "invocations": []}
+            "tasks": [_fresh_record(t) for t in tasks], "invocations": []}
+
+
+def _fresh_record(t: Task) -> dict[str, Any]:
+    return {"index": t.index, "setting": t.setting, "chunk": t.chunk, "seed": t.seed, "n_runs": t.n_runs,
+            "path": t.relpath, "state": "pending", "attempts": 0, "attempts_total": 0, "error": None}
 
 
 def _check_simulator(cfg: SweepConfig, settings: list[Setting]) -> None:
