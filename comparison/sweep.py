@@ -52,7 +52,7 @@ __all__ = ["SWEEP_MANIFEST", "SWEEP_SCHEMA", "SweepError", "SweepOutcome", "Load
 SWEEP_MANIFEST = "sweep.json"
 SWEEP_SCHEMA = "grokcheck.sweep"
 SWEEP_SCHEMA_VERSION = 1
-SEED_RULE = "seed_k = numpy.random.SeedSequence(sweep.seed, spawn_key=(k,)).generate_state(1)[0]"
+SEED_RULE = "seed_k = numpy.random.SeedSequence(sweep.seed, spawn_key=(k,)).generate_state(1, dtype=uint64)[0] >> 1"
 _LOCK = ".sweep.lock"
 
 

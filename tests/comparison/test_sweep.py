@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import perceptron_theory as pt
 from comparison import load_runset
@@ -33,7 +35,7 @@ def config(runs: int = 12, chunk: int = 5, eps: tuple[float, ...] = (0.4, 0.2), 
 
 def spawned_seed(base: int, k: int, n: int) -> int:
     """The documented seed rule, computed through SeedSequence.spawn."""
-    return int(np.random.SeedSequence(base).spawn(n)[k].generate_state(1)[0])
+    return int(np.random.SeedSequence(base).spawn(n)[k].generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 def toml(cfg: dict) -> str:
@@ -76,6 +78,19 @@ def test_tasks_cover_every_run_once_with_the_documented_seeds():
     assert [t.seed for t in tasks] == [spawned_seed(3, k, len(tasks)) for k in range(len(tasks))]
     assert len({t.seed for t in tasks}) == len(tasks)
     assert len({t.relpath for t in tasks}) == len(tasks)
+
+
+@settings(max_examples=40, deadline=None)
+@given(runs=st.integers(1, 60), chunk_frac=st.floats(0.0, 1.0), n_eps=st.integers(1, 3), seed=st.integers(0, 2**32))
+def test_chunks_partition_the_runs_and_seeds_are_distinct(runs, chunk_frac, n_eps, seed):
+    chunk = max(1, round(chunk_frac * runs))
+    cfg = load_sweep_config(config(runs=runs, chunk=chunk, eps=tuple(0.1 * (i + 1) for i in range(n_eps)), seed=seed))
+    tasks = cfg.tasks()
+    assert [t.index for t in tasks] == list(range(len(tasks)))
+    for s in range(n_eps):
+        sizes = [t.n_runs for t in tasks if t.setting == s]
+        assert sum(sizes) == runs and all(1 <= n <= chunk for n in sizes)
+    assert len({t.seed for t in tasks}) == len(tasks)
 
 
 @pytest.mark.parametrize("mutate, fragment", [
