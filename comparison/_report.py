@@ -394,8 +394,12 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
 def report_runsets(runsets: Sequence[Any], out_dir: str | os.PathLike[str], *,
                    title: str = "grokcheck report", seed: int = 0, nu_kwargs: dict[str, Any] | None = None,
                    extra_sections: Sequence[Callable[[Report], None]] = (), progress: bool = False,
-                   preamble: Sequence[Callable[[Report], None]] = ()) -> tuple[Path, list[Any]]:
-    """Analyse each run set and write the report. Returns (out_dir, analyses)."""
+                   preamble: Sequence[Callable[[Report], None]] = (),
+                   summaries: Sequence[Callable[[Report, list[Any]], None]] = ()) -> tuple[Path, list[Any]]:
+    """Analyse each run set and write the report. Returns (out_dir, analyses).
+
+    ``summaries`` are called with the report and all analyses after ``preamble``
+    (e.g. a sweep's table across settings)."""
     from ._agreement import TOLERANCE_RULES, analyse
 
     _setup_mpl()
@@ -416,6 +420,8 @@ def report_runsets(runsets: Sequence[Any], out_dir: str | os.PathLike[str], *,
           ", ".join(f"`{a.name}` ({a.generator})" for a in analyses) + ". The same inputs give the same report.")
     for fn in preamble:
         fn(rep)
+    for summary in summaries:
+        summary(rep, analyses)
     rep.h(1, "Verdicts")
     rep.items(TOLERANCE_RULES)
     rep.table(verdict_table(analyses))

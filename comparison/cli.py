@@ -5,6 +5,7 @@
     grokcheck fit runs/ball            (or an external table: runs.csv / runs.parquet)
     grokcheck report runs/ball runs/exp --out report/
     grokcheck demo [--out grokcheck-demo]
+    grokcheck sweep sweep.toml --out sweeps/a [--scheduler tcp://host:8786] [--workers N]
 
 Only the standard library is imported at module level, so ``grokcheck --help``
 is fast; numpy/pandas/scipy/torch are imported by the subcommand that needs them.
@@ -128,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")
     rep.add_argument("--no-progress", action="store_true")
 
+    # sweep
+    sw = sub.add_parser("sweep", help="run or resume a parameter sweep (locally or on a dask cluster)",
+                        description="Run a grid of simulator settings times seed chunks; each task writes its "
+                                    "own run set. Re-running the same command resumes. See docs/cluster.md.")
+    sw.add_argument("config", metavar="CONFIG.toml", help="sweep config ([sweep], [fixed], [grid], [[cases]])")
+    sw.add_argument("--out", required=True, help="sweep directory (created, or resumed if it exists)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="submit to a running dask scheduler, e.g. tcp://host:8786")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="local worker processes (default: all cores; 0 = serial in this process)")
+    sw.add_argument("--retries", type=int, default=2, help="re-submissions of a failing task (default 2)")
+    sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     # demo
     demo = sub.add_parser("demo", help="end-to-end demo on an embedded default (<= 5 min on 2 cores)",
                           description="Perceptron verification table, perceptron run sets, scenario B "
@@ -164,7 +177,12 @@ def _read_toml(path: str) -> dict[str, Any]:
 def _load_simulator(name: str) -> Any:
     import importlib
 
-    mod_name, fn_name, _ = SIMULATORS[name]
+    if name in SIMULATORS:
+        mod_name, fn_name, _ = SIMULATORS[name]
+    elif ":" in name:  # a custom simulator "package.module:function" (used by sweeps)
+        mod_name, fn_name = name.split(":", 1)
+    else:
+        raise CLIError(f"unknown simulator {name!r}; use one of {sorted(SIMULATORS)} or 'package.module:function'")
     try:
         mod = importlib.import_module(mod_name)
     except ImportError as exc:
@@ -177,9 +195,14 @@ def _load_simulator(name: str) -> Any:
 
 
 def _call_simulator(name: str, params: dict[str, Any], progress: bool) -> Any:
+    fn = _load_simulator(name)
+    return fn(**_check_params(name, fn, params, progress))
+
+
+def _check_params(name: str, fn: Any, params: dict[str, Any], progress: bool) -> dict[str, Any]:
+    """Refuse unknown or missing parameters of simulator ``fn``; add ``progress``."""
     import inspect
 
-    fn = _load_simulator(name)
     sig = inspect.signature(fn)
     has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     unknown = [k for k in params if k not in sig.parameters]
@@ -194,7 +217,7 @@ def _call_simulator(name: str, params: dict[str, Any], progress: bool) -> Any:
         raise CLIError(f"{name} needs {need} (or the key(s) {missing} in --config)")
     if "progress" in sig.parameters:
         params = {**params, "progress": progress}
-    return fn(**params)
+    return params
 
 
 def _print_table(rows: list[tuple[str, str]]) -> None:
@@ -299,9 +322,52 @@ def _fit_rows(a: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import run_sweep
+
+    res = run_sweep(args.config, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                    retries=args.retries, progress=not args.no_progress)
+    print(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
+          f"{res.n_run} run now) in {res.wall_s:.1f} s on {res.executor}")
+    for r in res.failed:
+        print(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
+              f"attempt(s): {r['error']}", file=sys.stderr)
+    if res.n_failed:
+        print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
+              "re-run the same command to retry them", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _cmd_fit_sweep(args: argparse.Namespace) -> int:
+    from ._sweep_report import fit_sweep
+    from .sweep import load_sweep
+
+    if args.figures:
+        raise CLIError("--figures is not supported for a sweep directory; use 'grokcheck report'")
+    nu_kwargs: dict[str, Any] = {"n_boot": args.n_boot, "zero_tol": args.zero_tol}
+    if args.window:
+        nu_kwargs["window"] = tuple(args.window)
+    loaded = load_sweep(args.input)
+    if not loaded.runsets:
+        raise CLIError(f"sweep {args.input!r} has no finished task yet; run 'grokcheck sweep' first")
+    digest, table = fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=args.seed)
+    _write_json_atomic(args.out, digest)
+    if args.json:
+        print(json.dumps(digest, indent=2, sort_keys=True))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     from ._agreement import analyse
     from ._runset import load_any
+    from .sweep import is_sweep_dir
+
+    if is_sweep_dir(args.input):
+        return _cmd_fit_sweep(args)
 
     rs = load_any(args.input, zero_tol=args.zero_tol)
     nu_kwargs: dict[str, Any] = {"n_boot": args.n_boot, "zero_tol": args.zero_tol}
@@ -357,7 +423,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ._report import report_runsets
     from ._runset import load_any
 
-    runsets = [load_any(p) for p in args.inputs]
+    from ._sweep_report import summary_section
+    from .sweep import is_sweep_dir, load_sweep
+
+    runsets, summaries = [], []
+    for p in args.inputs:
+        if is_sweep_dir(p):  # one run set per setting, plus a table across settings
+            loaded = load_sweep(p)
+            if not loaded.runsets:
+                raise CLIError(f"sweep {p!r} has no finished task yet; run 'grokcheck sweep' first")
+            summaries.append(summary_section(loaded, len(runsets)))
+            runsets.extend(loaded.runsets)
+        else:
+            runsets.append(load_any(p))
     names = [rs.name for rs in runsets]
     if len(set(names)) != len(names):
         raise CLIError(f"run-set names must be distinct in one report, got {names}")
@@ -367,7 +445,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         extra = paper_sections(n_replicas=args.paper_replicas, seed=args.seed, progress=not args.no_progress)
     out, analyses = report_runsets(runsets, args.out, title=args.title, seed=args.seed, extra_sections=extra,
-                                   progress=not args.no_progress)
+                                   progress=not args.no_progress, summaries=summaries)
     n_dis = sum(int((a.verdicts["verdict"] == "disagrees").sum()) for a in analyses if len(a.verdicts))
     print(f"wrote {out / 'report.md'} and {out / 'report.html'} ({n_dis} disagreement(s) with theory)")
     return 0
@@ -381,7 +459,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"theory": cmd_theory, "simulate": cmd_simulate, "fit": cmd_fit, "report": cmd_report,
-             "demo": cmd_demo}
+             "demo": cmd_demo, "sweep": cmd_sweep}
 
 
 def _one_line(exc: BaseException) -> str:
