@@ -80,10 +80,10 @@ def _losses(yhat: Any, pset: PositionSet, p: dict[str, Any], s: _Setup) -> tuple
     import torch
     y = torch.as_tensor(pset.labels, dtype=yhat.dtype, device=yhat.device)
     w = torch.as_tensor(pset.weights, dtype=yhat.dtype, device=yhat.device)
-    # f = 2 sigma(yhat) - 1 and y = +-1 give (f - y)^2 / 2 = 2 sigma(-y yhat)^2 (fewer passes)
-    z = yhat * (-y)  # minus the margin
-    sg = torch.sigmoid(z)
-    data = (sg * sg) @ (2 * w)
+    # f = 2 sigma(yhat) - 1 and y = +-1 give (f - y)^2 / 2 = 2 sigma(-y yhat)^2, evaluated with a
+    # fused forward/backward (fewer passes over the (R, N) outputs)
+    z = yhat.detach() * (-y)  # minus the margin
+    data = _sigmoid_square_loss(yhat, y, w)
     reg = 0.0
     if s.lam1 > 0:
         reg = reg + s.lam1 * (p["A"].abs().sum((1, 2, 3)) + p["B"].abs().sum((1, 2, 3)))
@@ -91,6 +91,28 @@ def _losses(yhat: Any, pset: PositionSet, p: dict[str, Any], s: _Setup) -> tuple
         reg = reg + 0.5 * s.lam2 * ((p["A"] ** 2).sum((1, 2, 3)) + (p["B"] ** 2).sum((1, 2, 3)))
     err = (z >= 0).to(yhat.dtype) @ w  # sgn(0) counts as wrong
     return data + reg, data, err
+
+
+def _sigmoid_square_loss(yhat: Any, y: Any, w: Any) -> Any:
+    """Per-model sum_i w_i 2 sigma(-y_i yhat_i)^2 (= w_i (f_i - y_i)^2 / 2) with a hand-written backward."""
+    import torch
+
+    class _Loss(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, yh: Any) -> Any:  # type: ignore[override]
+            sg = torch.sigmoid(yh * (-y))
+            ctx.save_for_backward(sg)
+            return (sg * sg) @ (2 * w)
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:  # type: ignore[override]
+            (sg,) = ctx.saved_tensors
+            # d/dyh [2 w sg^2] = 4 w sg^2 (1 - sg) * (-y)
+            sq = sg * sg
+            t = torch.addcmul(sq, sq, sg, value=-1.0)
+            return t.mul_(-4 * w * y).mul_(g[:, None])
+
+    return _Loss.apply(yhat)
 
 
 def _deff_torch(L: Any, node_w: Any) -> Any:
@@ -268,8 +290,8 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     """Train ``n_init`` tensor-network attention models (A and B) as one batched ensemble.
 
     Returns a :class:`ScenarioAResult`; times are ``t = step * lr``.  ``chunk``
-    bounds the number of models trained at once (default: all, or fewer when
-    memory requires).  ``test_set`` defaults to :func:`make_test_set` with
+    bounds the number of models trained at once (default: 256 on CPU, all on other
+    devices, fewer when memory requires).  ``test_set`` defaults to :func:`make_test_set` with
     ``max_len=10, n_long=32`` and, for ``test_parity="match"`` (default), only input
     lengths of the parity of ``train_M`` (4, 6, 8, 10 and long inputs of length 64 for
     ``train_M = 8``): training on one length cannot fix the global sign (A, B) -> (-A, -B),
@@ -304,6 +326,8 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     if chunk is None:
         per_model = 4 * (train.n_positions + test.n_positions + 2 * (test.left.n_nodes + test.right.n_nodes)) * d
         chunk = int(max(1, min(n_init, 2e9 // max(per_model, 1))))
+        if torch.device(device).type == "cpu":
+            chunk = min(chunk, 256)  # CPU caches: R = 256 trains ~20 % faster per model than R = 1024
     chunk = check_int("chunk", chunk, 1)
     torch_device = torch.device(device)
     s = _Setup(train, test, boundary, n_pad, lam1, lam2, lr)
