@@ -56,6 +56,16 @@ class Trie:
     def n_levels(self) -> int:
         return int(self.level_start.shape[0] - 1)
 
+    def level_is_full(self, k: int) -> bool:
+        """True when level ``k`` holds both children of every level ``k-1`` node: then its
+        nodes are (all parents in order) x symbol 0 followed by the same x symbol 1, and the
+        level is one batched product with no gather."""
+        if k < 1:
+            return False
+        n_prev = int(self.level_start[k] - self.level_start[k - 1])
+        n_cur = int(self.level_start[k + 1] - self.level_start[k])
+        return n_cur == 2 * n_prev and int(self.n_sym0[k]) == n_prev
+
 
 @dataclass(frozen=True)
 class Block:
@@ -66,6 +76,7 @@ class Block:
     stop: int
     dense: bool
     flat_index: NDArray[np.int64]  # dense blocks: (l - l0) * n_r + (r - r0)
+    full: bool = False  # dense and flat_index == arange(n_l * n_r): no gather needed
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,8 @@ def build_position_set(sequences: list[NDArray[np.int8]], labels: list[NDArray[n
         n_l, n_r = int(l1 - l0), int(r1 - r0)
         dense = n_l * n_r <= 4 * (b - a)
         flat = (p_left[a:b] - l0) * n_r + (p_right[a:b] - r0) if dense else np.zeros(0, np.int64)
-        blocks.append(Block(kl, kr, c, int(a), int(b), bool(dense), flat.astype(np.int64)))
+        full = bool(dense and flat.size == n_l * n_r and np.array_equal(flat, np.arange(n_l * n_r)))
+        blocks.append(Block(kl, kr, c, int(a), int(b), bool(dense), flat.astype(np.int64), full))
     return PositionSet(left, right, p_left, p_center, p_right, p_label.astype(np.int8), p_weight,
                        s_idx, i_idx, tuple(blocks), dict(info or {}))
 
@@ -227,14 +239,18 @@ def make_dataset(rule: int = 30, K: int = 1, M: int = 3, n: int | None = None, *
 
 def make_test_set(rule: int = 30, K: int = 1, *, min_len: int = 3, max_len: int = 10, n_long: int = 64,
                   long_len: int = 64, long_weight: float = 0.5, seed: int = 12345,
-                  rule_boundary: str = "open") -> PositionSet:
+                  rule_boundary: str = "open", parity: str = "all") -> PositionSet:
     """The documented finite test distribution standing in for "all lengths 3 … ∞".
 
     Part (a): every position of every input of length ``min_len`` … ``max_len``
     (weight ``1 - long_weight``, positions pooled uniformly); part (b): every
     position of ``n_long`` uniform random inputs of length ``long_len`` drawn
     with ``numpy.random.default_rng(seed)`` (weight ``long_weight``).  With
-    closed boundaries lengths below ``2K + 1`` are skipped.
+    closed boundaries lengths below ``2K + 1`` are skipped.  ``parity="even"``/``"odd"``
+    keeps only the exhaustive lengths of that parity (``long_len`` must have it too): a
+    network trained on inputs of one length M cannot tell (A, B) from (-A, -B), which
+    flips every prediction on inputs whose length has the other parity (see
+    docs/local_rules.md, "Sign symmetry").
     """
     K = check_int("K", K, 1)
     min_len = check_int("min_len", min_len, 1)
@@ -243,10 +259,17 @@ def make_test_set(rule: int = 30, K: int = 1, *, min_len: int = 3, max_len: int 
     long_len = check_int("long_len", long_len, 1)
     long_weight = check_real("long_weight", long_weight, 0.0, 1.0)
     rule_boundary = check_choice("rule_boundary", rule_boundary, ("open", "closed"))
+    parity = check_choice("parity", parity, ("all", "even", "odd"))
     lo = max(min_len, 2 * K + 1) if rule_boundary == "closed" else min_len
+    want = {"all": None, "even": 0, "odd": 1}[parity]
+    lengths = [M for M in range(lo, max_len + 1) if want is None or M % 2 == want]
+    if not lengths:
+        raise ValueError(f"min_len..max_len = {lo}..{max_len} holds no length of parity {parity!r}")
+    if want is not None and n_long > 0 and long_weight > 0 and long_len % 2 != want:
+        raise ValueError(f"long_len must be {parity} for parity={parity!r}, got {long_len}")
     xs, ys, ws = [], [], []
-    ex_pos = sum(M * 2 ** M for M in range(lo, max_len + 1))
-    for M in range(lo, max_len + 1):
+    ex_pos = sum(M * 2 ** M for M in lengths)
+    for M in lengths:
         x = all_inputs(M)
         xs.append(x)
         ys.append(apply_rule(x, rule, K, rule_boundary))
@@ -258,5 +281,5 @@ def make_test_set(rule: int = 30, K: int = 1, *, min_len: int = 3, max_len: int 
         ws.append(long_weight)
     info = {"kind": "test", "rule": int(rule), "K": K, "min_len": lo, "max_len": max_len,
             "n_long": n_long, "long_len": long_len, "long_weight": long_weight, "seed": int(seed),
-            "rule_boundary": rule_boundary}
+            "rule_boundary": rule_boundary, "parity": parity}
     return build_position_set(xs, ys, part_weights=ws, info=info)

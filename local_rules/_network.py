@@ -113,29 +113,44 @@ def boundary_states(A: "torch.Tensor", boundary: str, *, n_pad: int = 32, vL: An
     A0 = A[..., 0].contiguous()
     left = torch.ones(R, 1, d, dtype=A.dtype, device=A.device) / d ** 0.5
     right = torch.ones(R, 1, d, dtype=A.dtype, device=A.device) / d ** 0.5
-    A0T = A0.transpose(1, 2).contiguous()
-    for _ in range(n_pad):
-        left = _normalise(left @ A0)
-        right = _normalise(right @ A0T)
+    # A_0^n_pad by repeated squaring (normalised at every product; the scale drops out):
+    # O(log n_pad) batched products instead of n_pad per side
+    power = None
+    base = A0
+    n = n_pad
+    while n > 0:
+        if n & 1:
+            power = base if power is None else _normalise(power @ base)
+        n >>= 1
+        if n > 0:
+            base = _normalise(base @ base)
+    if power is None:
+        return left, right
+    left = _normalise(left @ power)
+    right = _normalise(right @ power.transpose(1, 2))
     return left, right
 
 
-def context_states(A: "torch.Tensor", trie: Trie, init: "torch.Tensor", side: str) -> "torch.Tensor":
-    """Normalised states of every trie node, ``(R, P, k, d)``.
-
-    Left states L (row vectors / matrices, L <- L A(x)); right states are stored
-    transposed, R^T <- R^T A(x)^T, so that both sides are one batched matmul per level.
-    """
+def _level_states(A: "torch.Tensor", trie: Trie, init: "torch.Tensor", side: str,
+                  max_level: int | None = None) -> list["torch.Tensor"]:
+    """Normalised states of the trie nodes, one ``(R, n_level, k, d)`` tensor per level."""
     import torch
     dev = A.device
     mats = tuple((A[..., c] if side == "left" else A[..., c].transpose(1, 2)).contiguous() for c in (0, 1))
+    both = torch.stack(mats, dim=1)  # (R, 2, d, d)
     Rm, k, d = init.shape
     levels = [init[:, None]]
     ls = trie.level_start
-    for lev in range(1, trie.n_levels):
+    top = trie.n_levels if max_level is None else min(trie.n_levels, max_level + 1)
+    for lev in range(1, top):
+        prev = levels[-1]
+        if trie.level_is_full(lev):  # complete level: children = parents x {A_0, A_1}, no gather
+            n_prev = prev.shape[1]
+            nxt = (prev.reshape(Rm, 1, n_prev * k, d) @ both).reshape(Rm, 2 * n_prev, k, d)
+            levels.append(_normalise(nxt))
+            continue
         par = torch.as_tensor(trie.parent[ls[lev]:ls[lev + 1]] - ls[lev - 1], device=dev)
         n0 = int(trie.n_sym0[lev])
-        prev = levels[-1]
         parts = []
         for sym, sl in ((0, slice(0, n0)), (1, slice(n0, par.shape[0]))):
             idx = par[sl]
@@ -144,13 +159,52 @@ def context_states(A: "torch.Tensor", trie: Trie, init: "torch.Tensor", side: st
             pp = prev[:, idx]
             parts.append((pp.reshape(Rm, -1, d) @ mats[sym]).reshape(Rm, -1, k, d))
         levels.append(_normalise(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]))
-    return torch.cat(levels, dim=1)
+    return levels
+
+
+def context_states(A: "torch.Tensor", trie: Trie, init: "torch.Tensor", side: str,
+                   max_level: int | None = None) -> "torch.Tensor":
+    """Normalised states of every trie node, ``(R, P, k, d)``.
+
+    Left states L (row vectors / matrices, L <- L A(x)); right states are stored
+    transposed, R^T <- R^T A(x)^T, so that both sides are one batched matmul per level
+    (a complete level -- both children of every parent -- needs no gather: one product
+    of all parents with the stacked (A_0, A_1)).  ``max_level`` (default: all) stops at
+    that trie level (nodes of deeper levels are then not returned).
+    """
+    import torch
+    return torch.cat(_level_states(A, trie, init, side, max_level), dim=1)
+
+
+def _level_lists(A: "torch.Tensor", pset: PositionSet, boundary: str, n_pad: int, vL: Any, vR: Any
+                 ) -> tuple[list["torch.Tensor"], list["torch.Tensor"]]:
+    initL, initR = boundary_states(A, boundary, n_pad=n_pad, vL=vL, vR=vR)
+    # the deepest trie level (a whole input) is never a context: stop at the deepest one used
+    ml = max(b.left_level for b in pset.blocks)
+    mr = max(b.right_level for b in pset.blocks)
+    return (_level_states(A, pset.left, initL, "left", ml), _level_states(A, pset.right, initR, "right", mr))
 
 
 def _states(A: "torch.Tensor", pset: PositionSet, boundary: str, n_pad: int, vL: Any, vR: Any
             ) -> tuple["torch.Tensor", "torch.Tensor"]:
-    initL, initR = boundary_states(A, boundary, n_pad=n_pad, vL=vL, vR=vR)
-    return context_states(A, pset.left, initL, "left"), context_states(A, pset.right, initR, "right")
+    import torch
+    Ls, Rs = _level_lists(A, pset, boundary, n_pad, vL, vR)
+    return torch.cat(Ls, dim=1), torch.cat(Rs, dim=1)
+
+
+def _pair_outputs(Ll: "torch.Tensor", Rl: "torch.Tensor", B: "torch.Tensor") -> "torch.Tensor":
+    """Outputs of a complete (prefix level x suffix level) grid for both centres, ``(R, 2 n_l n_r)``
+    in (centre, left node, right node) order.  B is applied to the smaller side."""
+    Rm, n_l, k, d = Ll.shape
+    n_r = Rl.shape[1]
+    Bs = B.permute(0, 3, 1, 2)  # (R, 2, d, d), Bs[:, c] = B_c
+    if n_l <= n_r:  # W_c = L B_c  (k x d per node), y = <W_c, R^T>
+        W = (Ll.reshape(Rm, 1, n_l * k, d) @ Bs).reshape(Rm, 2, n_l, k * d)
+        full = W @ Rl.reshape(Rm, 1, n_r, k * d).transpose(-1, -2)
+    else:  # U_c = R^T B_c^T, y = <L, U_c>
+        U = (Rl.reshape(Rm, 1, n_r * k, d) @ Bs.transpose(-1, -2)).reshape(Rm, 2, n_r, k * d)
+        full = Ll.reshape(Rm, 1, n_l, k * d) @ U.transpose(-1, -2)
+    return full.reshape(Rm, -1)
 
 
 def network_outputs(A: "torch.Tensor", B: "torch.Tensor", pset: PositionSet, boundary: str = "pad", *,
@@ -162,28 +216,49 @@ def network_outputs(A: "torch.Tensor", B: "torch.Tensor", pset: PositionSet, bou
     context vectors for open boundaries).
     """
     import torch
-    L, Rr = _states(A, pset, boundary, n_pad, vL, vR)
-    Rm, P_l, k, d = L.shape
-    Lf = L.reshape(Rm, P_l, k * d)
-    P_r = Rr.shape[1]
-    RT = Rr.reshape(Rm, P_r * k, d)
-    Uf = torch.stack([(RT @ B[..., c].transpose(1, 2).contiguous()).reshape(Rm, P_r, k * d) for c in (0, 1)],
-                     dim=1)
+    Ls, Rs = _level_lists(A, pset, boundary, n_pad, vL, vR)
+    Rm, _, k, d = Ls[0].shape
     dev = A.device
-    out = []
+    cache: dict[str, Any] = {}
+
+    def flat() -> tuple[Any, Any]:  # all nodes, for blocks that need gathers
+        if "Lf" not in cache:
+            L = torch.cat(Ls, dim=1)
+            RT = torch.cat(Rs, dim=1)
+            P_r = RT.shape[1]
+            cache["Lf"] = L.reshape(Rm, -1, k * d)
+            cache["Uf"] = torch.stack([(RT.reshape(Rm, P_r * k, d) @ B[..., c].transpose(1, 2))
+                                       .reshape(Rm, P_r, k * d) for c in (0, 1)], dim=1)
+        return cache["Lf"], cache["Uf"]
+
     lls, rls = pset.left.level_start, pset.right.level_start
-    for blk in pset.blocks:
+    blocks = pset.blocks
+    out = []
+    j = 0
+    while j < len(blocks):
+        blk = blocks[j]
+        nxt = blocks[j + 1] if j + 1 < len(blocks) else None
+        if (blk.full and blk.center == 0 and nxt is not None and nxt.full and nxt.center == 1
+                and nxt.left_level == blk.left_level and nxt.right_level == blk.right_level):
+            # both centres of a complete grid: two products, no gather
+            out.append(_pair_outputs(Ls[blk.left_level], Rs[blk.right_level], B))
+            j += 2
+            continue
+        Lf, Uf = flat()
         if blk.dense:
             l0, l1 = int(lls[blk.left_level]), int(lls[blk.left_level + 1])
             r0, r1 = int(rls[blk.right_level]), int(rls[blk.right_level + 1])
-            full = Lf[:, l0:l1] @ Uf[:, blk.center, r0:r1].transpose(1, 2)
-            out.append(full.reshape(Rm, -1)[:, torch.as_tensor(blk.flat_index, device=dev)])
+            full = (Lf[:, l0:l1] @ Uf[:, blk.center, r0:r1].transpose(1, 2)).reshape(Rm, -1)
+            out.append(full if blk.full else full[:, torch.as_tensor(blk.flat_index, device=dev)])
         else:
             li = torch.as_tensor(pset.pos_left[blk.start:blk.stop], device=dev)
             ri = torch.as_tensor(pset.pos_right[blk.start:blk.stop], device=dev)
             out.append((Lf[:, li] * Uf[:, blk.center, ri]).sum(-1))
+        j += 1
     y = torch.cat(out, dim=1)
-    return (y, L) if return_left else y
+    if return_left:
+        return y, (cache["Lf"].reshape(Rm, -1, k, d) if "Lf" in cache else torch.cat(Ls, dim=1))
+    return y
 
 
 def network_features(A: "torch.Tensor", pset: PositionSet, boundary: str = "eigen", *, n_pad: int = 32,
