@@ -105,8 +105,9 @@ def run() -> str:
         est = ((m["wall"] - 2 * m["eval"]) / n_meas * default_steps + 60 * m["eval"]) / 60
         lines.append(f"| {threads} | {m['wall']:.1f} s | {m['eval']:.1f} s | {m['maxrss_mb']:.0f} MB | "
                      f"about {est:.0f} min |")
-    lines += ["", "Target: <= 30 min and <= 4 GB. One full run (1 thread, default settings) measured by hand: "
-              "see docs/local_rules.md, \"Grokking fraction\".", ""]
+    lines += ["", "Target: <= 30 min and <= 4 GB. The extrapolation includes start-up costs in the 50 measured "
+              "steps; one complete full run (1 thread, default settings, one chunk) was timed by hand: see "
+              "docs/local_rules.md, \"Known limits\".", ""]
     # grokking fraction vs time, 64 runs
     lines += ["**Grokking fraction against training time** (64 runs, seed 1, d = 10, K = 1, rule 30, lr 0.005, "
               f"{default_steps} steps; number of runs with t_eps <= t; last column: zero test error at the end). "

@@ -290,8 +290,8 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     """Train ``n_init`` tensor-network attention models (A and B) as one batched ensemble.
 
     Returns a :class:`ScenarioAResult`; times are ``t = step * lr``.  ``chunk``
-    bounds the number of models trained at once (default: 256 on CPU, all on other
-    devices, fewer when memory requires).  ``test_set`` defaults to :func:`make_test_set` with
+    bounds the number of models trained at once (default: all, or fewer when
+    memory requires).  ``test_set`` defaults to :func:`make_test_set` with
     ``max_len=10, n_long=32`` and, for ``test_parity="match"`` (default), only input
     lengths of the parity of ``train_M`` (4, 6, 8, 10 and long inputs of length 64 for
     ``train_M = 8``): training on one length cannot fix the global sign (A, B) -> (-A, -B),
@@ -326,8 +326,6 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     if chunk is None:
         per_model = 4 * (train.n_positions + test.n_positions + 2 * (test.left.n_nodes + test.right.n_nodes)) * d
         chunk = int(max(1, min(n_init, 2e9 // max(per_model, 1))))
-        if torch.device(device).type == "cpu":
-            chunk = min(chunk, 256)  # CPU caches: R = 256 trains ~20 % faster per model than R = 1024
     chunk = check_int("chunk", chunk, 1)
     torch_device = torch.device(device)
     s = _Setup(train, test, boundary, n_pad, lam1, lam2, lr)
