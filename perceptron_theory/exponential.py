@@ -427,18 +427,26 @@ class GrokTimeLaw(GrokTimeLawBase):
             out[i:i + 2048] = fn(flat[i:i + 2048])
         return out.reshape(t.shape)
 
+    def _integrand_parts(self, t: Array) -> tuple[Array, Array, Array, Array, Array]:
+        """Nodes Y, weights W, the bounds lo(Y) < m <= M(Y, t) of the event, and dM/dt."""
+        tt = np.clip(t, 0.0, 700.0 / (1.0 + self.lam2))
+        N, el = self.N, self.eps_lambda
+        Y, W = self._pieces(tt)
+        c = el - Y / (2 * N)
+        k = 1.0 + self.lam2
+        q = np.exp(-k * tt)[..., None]            # overflow-free form of kappa and d kappa/dt
+        denom = 2.0 * q + (1.0 - q) / k           # = (2 + kappa) e^{-kt}
+        M = 2.0 * c * ((1.0 - q) / k) / denom
+        dM = 4.0 * c * q / denom**2
+        lo = np.maximum(0.0, -2.0 * el - Y / N)
+        return Y, W, lo, M, dM
+
     def cdf(self, t: ArrayLike) -> Array:
         t = self._validate_t(t)
         if t.size > 2048:
             return self._chunked(self.cdf, t)
-        tt = np.clip(t, 0.0, 700.0 / (1.0 + self.lam2))
-        N, el = self.N, self.eps_lambda
-        Y, W = self._pieces(tt)
-        k = 1.0 + self.lam2
-        q = np.exp(-k * tt)[..., None]
-        M = 2.0 * (el - Y / (2 * N)) * ((1.0 - q) / k) / (2.0 * q + (1.0 - q) / k)
-        lo = np.maximum(0.0, -2.0 * el - Y / N)
-        integrand = _fy(Y, N) * np.clip(np.exp(-N * lo) - np.exp(-N * M), 0.0, None)
+        Y, W, lo, M, _ = self._integrand_parts(t)
+        integrand = _fy(Y, self.N) * np.clip(np.exp(-self.N * lo) - np.exp(-self.N * M), 0.0, None)
         val = np.sum(W * integrand, axis=-1) / self.p_grok
         return np.where(t <= 0, 0.0, np.clip(val, 0.0, 1.0))
 
@@ -446,18 +454,8 @@ class GrokTimeLaw(GrokTimeLawBase):
         t = self._validate_t(t)
         if t.size > 2048:
             return self._chunked(self.pdf, t)
-        tt = np.clip(t, 0.0, 700.0 / (1.0 + self.lam2))
-        N, el = self.N, self.eps_lambda
-        Y, W = self._pieces(tt)
-        c = (el - Y / (2 * N))
-        k = 1.0 + self.lam2
-        q = np.exp(-k * tt)[..., None]            # overflow-free form of kappa, d kappa/dt
-        denom = 2.0 * q + (1.0 - q) / k           # = (2 + kappa) e^{-kt}
-        M = 2.0 * c * ((1.0 - q) / k) / denom
-        dM = 4.0 * c * q / denom**2
-        lo = np.maximum(0.0, -2.0 * el - Y / N)
-        active = M > lo
-        integrand = np.where(active, _fy(Y, N) * N * np.exp(-N * M) * dM, 0.0)
+        Y, W, lo, M, dM = self._integrand_parts(t)
+        integrand = np.where(M > lo, _fy(Y, self.N) * self.N * np.exp(-self.N * M) * dM, 0.0)
         val = np.sum(W * integrand, axis=-1) / self.p_grok
         return np.where(t < 0, 0.0, val)
 
