@@ -264,7 +264,7 @@ def law_distance(samples: ArrayLike, law: Any, *, grid_points: int = 4000, atom_
     # F(t-) at sample points matters when F has a jump there; check the atom explicitly
     atom_mass = None
     if atom is not None:
-        loc, wgt = float(atom[0]), float(atom[1])
+        loc = float(atom[0])
         eps = 1e-9 * max(abs(loc), 1.0)
         Fa_lo = float(_law_cdf(law, np.array([loc - eps]))[0])
         Fa_hi = float(_law_cdf(law, np.array([loc]))[0])

@@ -238,7 +238,6 @@ def _soft_sum_cdf_factory(k: int, a: float, x_max: float, n: int = 1 << 13) -> C
     """
     if a == 0.0:
         return lambda x: stats.chi2.cdf(x, k)
-    q_in = special.erf(a / np.sqrt(2.0))            # P(|Z| <= a)
     p_out = float(special.erfc(a / np.sqrt(2.0)))   # P(|Z| > a), accurate for large a
     if p_out < 1e-300:                              # every component thresholded to 0
         return lambda x: np.where(np.asarray(x) >= 0, 1.0, 0.0)

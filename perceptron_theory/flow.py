@@ -40,6 +40,8 @@ class LinearFlow:
     w_inf_ : ``(..., D)`` the stationary point :math:`G^{+} a` plus the conserved
         null-space part of ``w0`` (the :math:`t\\to\\infty` limit when ``a`` has no
         null-space component).
+    diverged_ : ``(...)`` True where ``a`` drives a null direction of G, i.e. the weights
+        grow linearly without bound (``w_inf_`` is then not a limit).
     """
 
     def __init__(self, G: ArrayLike, a: ArrayLike, w0: ArrayLike, *, zero_tol: float = 1e-12):
@@ -69,6 +71,8 @@ class LinearFlow:
         self._cinf = np.where(self.zero_, 0.0, self._a / safe)
         self.batch_shape_ = np.broadcast_shapes(lam.shape, self._c0.shape)[:-1]
         cinf = np.where(self.zero_, self._c0, self._cinf)
+        self.diverged_ = np.broadcast_to(np.any(self.zero_ & (np.abs(self._a) > 1e-12), axis=-1),
+                                         self.batch_shape_)
         self.w_inf_ = np.einsum("...ij,...j->...i", V, np.broadcast_to(cinf, self.batch_shape_ + (D,)))
 
     def coefficients(self, t: ArrayLike) -> NDArray[np.float64]:

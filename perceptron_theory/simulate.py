@@ -53,7 +53,6 @@ def sample_ball(rng: np.random.Generator, size: tuple[int, ...], D: int) -> NDAr
 def _curve_times(t_eps: NDArray, scale: NDArray, n_global: int, n_aligned: int) -> NDArray:
     """Per-run curve times: a log grid over the run's time scale plus points approaching
     t_eps from below at log-spaced distances (for the aligned near-transition fit)."""
-    R = t_eps.size
     glob = np.concatenate([[0.0], np.geomspace(1e-3, 1.0, n_global - 1)])[None, :] * scale[:, None]
     fin = np.isfinite(t_eps) & (t_eps > 0)
     tau = np.geomspace(1e-7, 0.5, n_aligned)[None, :] * np.where(fin, t_eps, 1.0)[:, None]
@@ -247,7 +246,7 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
             if final_only:
                 if lam1 == 0:
                     fl = LinearFlow(G, a0, w0)
-                    w_fin, diverged = fl.w_inf_, np.any(fl.zero_ & (np.abs(fl._a) > 1e-12), axis=1)
+                    w_fin, diverged = fl.w_inf_, fl.diverged_
                 else:
                     w_fin, conv = l1_stationary(G, a0, lam1)
                     diverged = ~conv
@@ -268,7 +267,7 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
             if lam1 == 0:
                 flow = LinearFlow(G, a0, w0)
                 w_fin = flow.w_inf_
-                diverged = np.any(flow.zero_ & (np.abs(flow._a) > 1e-12), axis=1)
+                diverged = flow.diverged_
                 Pm = np.einsum("rni,rij->rnj", yx, flow.eigvecs_)  # margins in the eigenbasis
 
                 def coef_at(t: NDArray, rows_: NDArray) -> NDArray:

@@ -73,3 +73,13 @@ def test_l1_flow_shapes():
     assert l1_flow(G, a, w0, 0.1, [0.5]).shape == (2, 1, 3)
     with pytest.raises(ValueError, match="lam1"):
         L1Flow(G, a, w0, -1.0)
+
+
+def test_linear_flow_flags_a_drive_along_a_null_direction():
+    G = np.diag([1.0, 0.0])
+    grows = exact_flow(G, [1.0, 1.0], [[0.0, 0.0], [1.0, 1.0]])
+    bounded = exact_flow(G, [1.0, 0.0], [[0.0, 0.0], [1.0, 1.0]])
+    assert grows.diverged_.tolist() == [True, True]
+    assert bounded.diverged_.tolist() == [False, False]
+    # the flagged flow really grows without bound along e2
+    assert grows(np.array([100.0]))[0, 0, 1] == pytest.approx(100.0)
