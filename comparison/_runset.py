@@ -50,6 +50,7 @@ __all__ = [
     "merge_runsets",
     "runset_from_curves",
     "to_jsonable",
+    "check_replaceable",
 ]
 
 SCHEMA_NAME = "grokcheck.runset"
@@ -228,6 +229,48 @@ def _normalise(curves: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.DataFram
     return curves, summary
 
 
+# ------------------------------------------------------------------- safe overwrite
+_RUNSET_ENTRIES = frozenset({"manifest.json", *_DATA_FILES, "fits.json"})
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Refuse (``ValueError``) unless ``path`` may be replaced by a new run set.
+
+    Only a directory that is recognisably a grokcheck run set may be replaced:
+    it holds a ``manifest.json`` whose ``schema`` is ``grokcheck.runset`` and
+    nothing but run-set files (``manifest.json``, the data files, ``fits.json``).
+    A regular file, a symbolic link, the working directory or any of its
+    parents, a directory without that manifest, or one holding anything else
+    (a user's notes) is refused, so ``--overwrite`` can never lose data that
+    grokcheck did not write. A path that does not exist is fine.
+    """
+    target = Path(path)
+    if not os.path.lexists(target):
+        return
+    shown = str(path)
+    if target.is_symlink():
+        raise ValueError(f"refusing to replace {shown!r}: it is a symbolic link, not a run set")
+    if not target.is_dir():
+        raise ValueError(f"refusing to replace {shown!r}: it is a file, not a run set directory")
+    real = target.resolve()
+    cwd = Path.cwd().resolve()
+    if real == cwd or real in cwd.parents:
+        raise ValueError(f"refusing to replace {shown!r}: it is the working directory or one of its parents")
+    mpath = real / "manifest.json"
+    try:
+        manifest = json.loads(mpath.read_text()) if mpath.is_file() else None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_NAME:
+        raise ValueError(f"refusing to replace {shown!r}: it is not a grokcheck run set "
+                         "(no valid manifest.json); choose another --out")
+    foreign = sorted(p.name for p in real.iterdir() if p.name not in _RUNSET_ENTRIES)
+    if foreign:
+        raise ValueError(f"refusing to replace run set {shown!r}: it also holds files grokcheck did not "
+                         f"write ({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "
+                         "move them or choose another --out")
+
+
 # --------------------------------------------------------------------------- writer
 def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool = False,
                  extra_manifest: Mapping[str, Any] | None = None) -> Path:
@@ -264,8 +307,10 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
     jconfig = to_jsonable(dict(config))
     curves, summary = _normalise(result.curves, result.summary)
 
-    if target.exists() and not overwrite:
+    if os.path.lexists(target) and not overwrite:
         raise ValueError(f"output path {str(target)!r} exists; choose another or pass overwrite=True")
+    check_replaceable(target)
+    target = target.absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
@@ -302,7 +347,8 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        if target.exists():
+        if os.path.lexists(target):
+            check_replaceable(target)  # again: it may have changed while we simulated
             backup = target.parent / f".{target.name}.old-{os.getpid()}"
             os.replace(target, backup)
             try:

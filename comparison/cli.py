@@ -261,8 +261,14 @@ def cmd_theory(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     out = args.out
-    if os.path.exists(out) and not args.overwrite:
+    if os.path.lexists(out) and not args.overwrite:
         raise CLIError(f"output path {out!r} exists; choose another --out or pass --overwrite")
+    from ._runset import check_replaceable
+
+    try:
+        check_replaceable(out)  # before any work: --overwrite only ever replaces a run set
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     params: dict[str, Any] = _read_toml(args.config) if args.config else {}
     for _, dest, _, _ in _SIM_FLAGS[args.simulator]:
         val = getattr(args, dest)
