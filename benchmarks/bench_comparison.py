@@ -23,8 +23,8 @@ def run() -> str:
     import perceptron_theory as pt
 
     from comparison import NuFitter, load_runset, write_runset
-    from comparison._agreement import analyse
-    from comparison._report import report_runsets
+    from comparison.agreement import analyse
+    from comparison.pipeline import write_full_report
 
     lines = []
     # --- CLI start-up
@@ -55,13 +55,13 @@ def run() -> str:
             rs = load_runset(path)
             t0 = _best(lambda: NuFitter(n_boot=0).fit(rs.curves, rs.summary))
             tb = _best(lambda: NuFitter(n_boot=200).fit(rs.curves, rs.summary))
-            ta = _best(lambda: analyse(rs, keep_curves=False), 1)
+            ta = _best(lambda: analyse(rs), 1)
             lines.append(f"| {R} | {len(rs.curves)} | {tw:.3f} | {tl:.3f} | {t0:.3f} | {tb:.3f} | {tb / t0:.2f} | "
                          f"{ta:.2f} |")
         lines.append("")
         rs = load_runset(Path(d) / "rs1000-1")
-        tr = _best(lambda: report_runsets([rs], Path(d) / "rep"), 1)
-        lines += ["### Report", "", f"One run set of 1000 runs: `report_runsets` (analysis + 4 figures + md + html) "
+        tr = _best(lambda: write_full_report([analyse(rs)], Path(d) / "rep"), 1)
+        lines += ["### Report", "", f"One run set of 1000 runs: `write_full_report([analyse(rs)])` (analysis + 4 figures + md + html) "
                   f"took {tr:.2f} s.", ""]
     lines += ["`grokcheck demo` (full sizes, with the paper-figure sections), timed by hand on this 2-core machine "
               "(not part of this benchmark): about 1.5 min without scenario B, 3 min 40 s with the local_rules "

@@ -1,12 +1,24 @@
-"""comparison: run sets on disk, estimators, theory-vs-simulation agreement,
-reports and the ``grokcheck`` command line (the top layer of grokcheck).
+"""comparison: simulators registry, run sets on disk, estimators, theory-vs-simulation
+verdicts, reports and the ``grokcheck`` command line (the top layer of grokcheck).
 
-Data flow: simulate -> run set on disk (:func:`write_runset`) -> fit
-(:class:`NuFitter`, feature estimators, grokking-time laws) -> predict
-(``perceptron_theory``) -> report. See docs/comparison.md and docs/run-format.md.
+Data flow, one way: simulate (:mod:`~comparison.simulators`) → run set on disk
+(:mod:`~comparison.runset`) → fit (:mod:`~comparison.estimate`, written once as
+``fits.json`` next to the run set) → predict (:mod:`~comparison.theory`) →
+verdicts (:mod:`~comparison.agreement`) → report (:mod:`~comparison.report`,
+all matplotlib). :mod:`~comparison.sweep` runs grids of settings;
+:mod:`~comparison.pipeline` is the only composer and :mod:`~comparison.cli`
+its thin face. See docs/comparison.md.
 
-The public names are re-exported lazily from the private modules (PEP 562), so
-that ``grokcheck --help`` does not pay for numpy/pandas/scipy imports.
+Public names (re-exported lazily, so ``grokcheck --help`` pays for no numpy):
+``RunSet``, ``RunSetError``, ``write_runset``, ``load_runset``,
+``validate_runset``, ``load_table``, ``load_any``, ``merge_runsets``,
+``detect_transitions``, ``NuFitter``, ``NuFit``, ``Analysis``, ``analyse``,
+``TOLERANCE_RULES``, ``SIMULATORS``, ``SimulatorSpec``, ``register``,
+``simulate_runset``, ``fit_runset``, ``run_demo``, ``GrokcheckError``.
+
+>>> import comparison
+>>> sorted(comparison.SIMULATORS)[:2]
+['perceptron-1d', 'perceptron-ball']
 """
 from __future__ import annotations
 
@@ -14,26 +26,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
-    # run sets on disk
-    "SCHEMA_VERSION": "_runset", "RunSet": "_runset", "RunSetError": "_runset",
-    "write_runset": "_runset", "load_runset": "_runset", "validate_runset": "_runset",
-    "load_table": "_runset", "load_any": "_runset", "merge_runsets": "_runset",
-    "runset_from_curves": "_runset",
-    # transitions and nu
-    "detect_transitions": "_transitions", "aligned_matrix": "_transitions",
-    "NuFitter": "_nu", "fit_power_law": "_nu",
-    # feature estimators
-    "d_eff": "_features", "XiResult": "_features", "xi_angle_histogram": "_features",
-    "xi_context": "_features", "MarginExponent": "_features", "margin_exponent": "_features",
-    "epsilon_separation": "_features", "SpectrumSplit": "_features", "split_spectrum": "_features",
-    # grokking-time laws
-    "kde": "_laws", "BimodalityResult": "_laws", "bimodality_test": "_laws",
-    "LawDistance": "_laws", "law_distance": "_laws",
-    # theory predictions, agreement, reports
-    "predict_ball": "_theory", "predict_exponential": "_theory", "predict_nu_eq50": "_theory",
-    "Analysis": "_agreement", "analyse": "_agreement", "TOLERANCE_RULES": "_agreement",
-    "Report": "_report", "write_report": "_report", "report_runsets": "_report",
-    "paper_sections": "_paper", "run_demo": "_demo",
+    "RunSet": "runset", "RunSetError": "errors", "write_runset": "runset", "load_runset": "runset",
+    "validate_runset": "runset", "load_table": "runset", "load_any": "runset", "merge_runsets": "runset",
+    "detect_transitions": "estimate", "NuFitter": "estimate", "NuFit": "estimate",
+    "Analysis": "agreement", "analyse": "agreement", "TOLERANCE_RULES": "agreement",
+    "SIMULATORS": "simulators", "SimulatorSpec": "simulators", "register": "simulators",
+    "simulate_runset": "pipeline", "fit_runset": "pipeline", "run_demo": "pipeline",
+    "GrokcheckError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -53,15 +52,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._features import (MarginExponent, SpectrumSplit, XiResult, d_eff, epsilon_separation,
-                            margin_exponent, split_spectrum, xi_angle_histogram, xi_context)
-    from ._laws import BimodalityResult, LawDistance, bimodality_test, kde, law_distance
-    from ._nu import NuFitter, fit_power_law
-    from ._runset import (SCHEMA_VERSION, RunSet, RunSetError, load_any, load_runset, load_table,
-                          merge_runsets, runset_from_curves, validate_runset, write_runset)
-    from ._transitions import aligned_matrix, detect_transitions
-    from ._theory import predict_ball, predict_exponential, predict_nu_eq50
-    from ._agreement import TOLERANCE_RULES, Analysis, analyse
-    from ._report import Report, report_runsets, write_report
-    from ._paper import paper_sections
-    from ._demo import run_demo
+    from .agreement import TOLERANCE_RULES, Analysis, analyse
+    from .errors import GrokcheckError, RunSetError
+    from .estimate import NuFit, NuFitter, detect_transitions
+    from .pipeline import fit_runset, run_demo, simulate_runset
+    from .runset import (RunSet, load_any, load_runset, load_table, merge_runsets, validate_runset,
+                         write_runset)
+    from .simulators import SIMULATORS, SimulatorSpec, register

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from comparison import (NuFitter, bimodality_test, d_eff, epsilon_separation, kde, law_distance, margin_exponent,
-                        split_spectrum, xi_angle_histogram, xi_context)
+from comparison.estimate import (NuFitter, bimodality_test, d_eff, epsilon_separation, kde, law_distance,
+                                 margin_exponent, split_spectrum, xi_angle_histogram, xi_context)
 from synthetic import planted_power_law_curves
 
 

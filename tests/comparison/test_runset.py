@@ -11,7 +11,7 @@ import pytest
 
 from comparison import (RunSetError, load_any, load_runset, load_table, merge_runsets, validate_runset,
                         write_runset)
-from comparison._runset import SCHEMA_VERSION
+from comparison.runset import SCHEMA_VERSION
 from synthetic import Result
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from comparison._runset import check_replaceable, write_runset
+from comparison.runset import check_replaceable, write_runset
 from comparison.cli import main
 
 import pandas as pd

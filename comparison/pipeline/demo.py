@@ -6,26 +6,30 @@ Steps (each seeded; total <= 5 min on 2 cores, ``quick`` about a minute):
 2. simulated run sets: the 1D model (N = 5, eps = 0.4), the D-ball at the
    paper's Fig. 9 default (D = 5, lam2 = 0.01, eps = 2, N = 100) and a ball
    with D = 3 (N = 50, eps = 1.5);
-3. scenario B on the paper's Example 1 with lam1 = 0.01 (when
-   ``local_rules.run_scenario_b`` is available);
-4. ``fits/<name>.json`` for every run set;
+3. scenario B on the paper's Example 1 with lam1 = 0.01;
+4. ``runs/<name>/fits.json`` for every run set (written once, read by the report);
 5. the report (``report/report.md``, ``report/report.html``, figures) with
    the paper-figure sections.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_demo", "DEMO_RUNSETS"]
+from .._io import write_json_atomic
+from ..errors import ConfigError
+from .core import fit_runset, paper_data_cached, simulate_runset, write_full_report
 
+__all__ = ["run_demo", "DEMO_RUNSETS", "format_verification_table"]
+
+# run-set name -> (registered simulator, parameters); the run count is scaled by ``quick``
 DEMO_RUNSETS: dict[str, tuple[str, dict[str, Any]]] = {
-    "perceptron-1d": ("simulate_exponential", {"N": 5, "eps": 0.4, "n_replicas": 1000, "seed": 1}),
-    "perceptron-ball-d5": ("simulate_ball", {"D": 5, "N": 100, "eps": 2.0, "lam2": 0.01, "n_replicas": 1000,
-                                             "seed": 2}),
-    "perceptron-ball-d3": ("simulate_ball", {"D": 3, "N": 50, "eps": 1.5, "n_replicas": 1000, "seed": 3}),
+    "perceptron-1d": ("perceptron-1d", {"N": 5, "eps": 0.4, "n_replicas": 1000, "seed": 1}),
+    "perceptron-ball-d5": ("perceptron-ball", {"D": 5, "N": 100, "eps": 2.0, "lam2": 0.01, "n_replicas": 1000,
+                                               "seed": 2}),
+    "perceptron-ball-d3": ("perceptron-ball", {"D": 3, "N": 50, "eps": 1.5, "n_replicas": 1000, "seed": 3}),
+    "scenario-b-example1": ("scenario-b", {"A": "example1", "lam1": 0.01, "n_init": 300, "seed": 4}),
 }
 
 
@@ -56,53 +60,45 @@ def format_verification_table(vt: Any) -> str:
     return "\n".join(lines)
 
 
+def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path], list[str]]:
+    from ..simulators import SIMULATORS
+
+    paths, notes = [], []
+    for name, (sim, params) in DEMO_RUNSETS.items():
+        size_key = SIMULATORS[sim].size_key
+        params = {**params, size_key: int(max(100, params[size_key] * scale))}
+        _say(f"      {name} ({sim})", progress)
+        try:
+            path, _ = simulate_runset(sim, params, root / "runs" / name, overwrite=True, progress=progress)
+        except ConfigError as exc:  # an optional package missing: say so, go on
+            notes.append(f"{name} skipped: {exc}")
+            _say(f"      skipped: {exc}", progress)
+            continue
+        paths.append(path)
+    return paths, notes
+
+
 def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progress: bool = True) -> Path:
     """Run the demo into ``out`` (created if needed; the demo's own files are replaced)."""
     import perceptron_theory as pt
 
-    from ._agreement import analyse
-    from ._paper import paper_sections
-    from ._report import report_runsets
-    from ._runset import load_runset, write_runset
-    from .cli import _write_json_atomic
-
     t0 = time.perf_counter()
     root = Path(out)
     (root / "runs").mkdir(parents=True, exist_ok=True)
-    (root / "fits").mkdir(exist_ok=True)
     scale = 0.25 if quick else 1.0
 
-    _say("[1/5] perceptron verification table", progress)
+    _say("[1/4] perceptron verification table", progress)
     vt = pt.verification_table(n_replicas=int(max(100, 1000 * scale)), seed=0, progress=False)
     vt.to_csv(root / "verification.csv", index=False)
     print(format_verification_table(vt), flush=True)
 
-    _say("[2/5] simulating perceptron run sets", progress)
-    paths = []
-    for name, (fn_name, params) in DEMO_RUNSETS.items():
-        params = dict(params)
-        params["n_replicas"] = int(max(100, params["n_replicas"] * scale))
-        res = getattr(pt, fn_name)(**params, progress=progress)
-        paths.append(write_runset(res, root / "runs" / name, overwrite=True))
+    _say("[2/4] simulating run sets (perceptron models, scenario B Example 1)", progress)
+    paths, notes = _simulate_all(root, scale, progress)
 
-    _say("[3/5] scenario B, Example 1 (lam1 = 0.01)", progress)
-    notes = []
-    try:
-        import local_rules
+    _say("[3/4] fitting (fits.json next to each run set)", progress)
+    analyses = [fit_runset(p)[0] for p in paths]
 
-        res = local_rules.run_scenario_b(A="example1", lam1=0.01, n_init=int(max(100, 300 * scale)), seed=4,
-                                         progress=progress)
-        paths.append(write_runset(res, root / "runs" / "scenario-b-example1", overwrite=True))
-    except (ImportError, AttributeError):
-        notes.append("scenario B skipped: local_rules.run_scenario_b is not available in this installation")
-        _say("      skipped (local_rules.run_scenario_b not available)", progress)
-
-    _say("[4/5] fitting", progress)
-    runsets = [load_runset(p) for p in paths]
-    for rs in runsets:
-        _write_json_atomic(str(root / "fits" / f"{rs.name}.json"), analyse(rs, keep_curves=False).as_dict())
-
-    _say("[5/5] report (with the paper-figure sections)", progress)
+    _say("[4/4] report (with the paper-figure sections)", progress)
 
     def verification_section(rep: Any) -> None:
         rep.h(1, "Perceptron verification table")
@@ -112,12 +108,11 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
         if notes:
             rep.p("Notes: " + "; ".join(notes))
 
-    extra = paper_sections(n_replicas=int(max(100, 400 * scale)), seed=0, progress=progress,
-                           tg_replicas=int(max(2000, 20000 * scale)), n_init=int(max(40, 100 * scale)))
-    report_runsets(runsets, root / "report", title="grokcheck demo report", preamble=[verification_section],
-                   extra_sections=extra, progress=progress)
-    summary = {"runsets": [str(p) for p in paths], "report": str(root / "report" / "report.html"),
-               "notes": notes}
-    (root / "demo.json").write_text(json.dumps(summary, indent=2) + "\n")
+    paper = paper_data_cached(root / "report", n_replicas=int(max(100, 400 * scale)), seed=0, progress=progress,
+                              tg_replicas=int(max(2000, 20000 * scale)), n_init=int(max(40, 100 * scale)))
+    write_full_report(analyses, root / "report", title="grokcheck demo report", paper=paper,
+                      preamble=[verification_section])
+    summary = {"runsets": [str(p) for p in paths], "report": str(root / "report" / "report.html"), "notes": notes}
+    write_json_atomic(root / "demo.json", summary)
     _say(f"done in {time.perf_counter() - t0:.0f} s: open {root / 'report' / 'report.html'}", progress)
     return root

@@ -1,7 +1,19 @@
 """Theory predictions from ``perceptron_theory``, collected in one place.
 
+Which prediction applies to a run set is decided by :func:`model_of`: an
+explicit ``model`` key in its config (``"ball"``, ``"exponential"``/``"1d"``,
+``"eq50"``; external tables may declare one), else the ``theory_model`` of the
+registered simulator that wrote it (:mod:`comparison.simulators`), else none.
+
 ``perceptron_theory`` is imported inside the functions only (it loads scipy),
 so that ``grokcheck --help`` stays fast.
+
+>>> model_of({"generator": "perceptron_theory.simulate_ball"})
+'ball'
+>>> model_of({"generator": "modular_rfm.run_rfm"})
+'other'
+>>> predict_nu_eq50(3.0, 0.25)["nu"]
+1.75
 """
 from __future__ import annotations
 
@@ -11,19 +23,27 @@ from typing import Any
 __all__ = ["predict_ball", "predict_exponential", "predict_nu_eq50", "model_of"]
 
 
+_MODELS = {"ball": "ball", "exponential": "exponential", "1d": "exponential", "eq50": "eq50"}
+
+
 def model_of(config: dict[str, Any]) -> str:
-    """'ball', 'exponential' or 'other' from a run set's config."""
-    model = str(config.get("model", "")).lower()
-    gen = str(config.get("generator", "")).lower()
-    if model == "ball" or gen.endswith("simulate_ball"):
-        return "ball"
-    if model in ("exponential", "1d") or gen.endswith("simulate_exponential"):
-        return "exponential"
-    return "other"
+    """'ball', 'exponential', 'eq50' or 'other' (no theory) from a run set's config."""
+    from .simulators import spec_for_generator
+
+    declared = _MODELS.get(str(config.get("model", "")).lower())
+    if declared is not None:
+        return declared
+    spec = spec_for_generator(str(config.get("generator", "")))
+    return spec.theory_model if spec is not None and spec.theory_model else "other"
 
 
-def predict_nu_eq50(d_eff: float, xi: float = 0.0, d_eff_se: float = 0.0, xi_se: float = 0.0) -> dict[str, float]:
-    """ν = (D_eff + 1)/2 − ξ (Eq. 50 with D → D_eff) and its propagated error."""
+def predict_nu_eq50(d_eff: float, xi: float, d_eff_se: float = 0.0, xi_se: float = 0.0) -> dict[str, float]:
+    """ν = (D_eff + 1)/2 − ξ (Eq. 50 with D → D_eff) and its propagated error.
+
+    ``xi`` is required: a prediction with an unmeasured ξ is not made (the
+    caller reports "not testable" instead of assuming ξ = 0)."""
+    if xi is None or not math.isfinite(float(xi)):
+        raise ValueError(f"xi must be a measured finite number for Eq. 50, got {xi!r}")
     from perceptron_theory.ball import critical_exponent
 
     nu = float(critical_exponent(d_eff, xi))

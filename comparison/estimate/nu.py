@@ -42,64 +42,18 @@ from the window choice. ``per_run_`` holds each run's own fit in the window.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from ._transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
+from .nu_result import NuFit
+from .powerlaw import fit_power_law, slopes_batch
+from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
 
-__all__ = ["NuFitter", "fit_power_law"]
+__all__ = ["NuFitter", "NuFit", "fit_power_law"]
 
-
-@dataclass(frozen=True)
-class _Line:
-    slope: float
-    intercept: float
-    slope_se: float
-    r2: float
-    rmse: float
-    n: int
-
-
-def fit_power_law(x: ArrayLike, y: ArrayLike) -> _Line:
-    """OLS fit of ``log y = c + slope · log x`` over the points with x, y > 0."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
-    lx, ly = np.log(x[ok]), np.log(y[ok])
-    n = lx.size
-    if n < 3:
-        raise ValueError(f"need at least 3 positive points for a power-law fit, got {n}")
-    xm, ym = lx.mean(), ly.mean()
-    sxx = np.sum((lx - xm) ** 2)
-    if sxx <= 0:
-        raise ValueError("all fit points have the same tau; the window is degenerate")
-    slope = float(np.sum((lx - xm) * (ly - ym)) / sxx)
-    intercept = float(ym - slope * xm)
-    resid = ly - (intercept + slope * lx)
-    ss_res = float(np.sum(resid ** 2))
-    ss_tot = float(np.sum((ly - ym) ** 2))
-    se = float(np.sqrt(ss_res / max(n - 2, 1) / sxx))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else 1.0
-    return _Line(slope, intercept, se, r2, float(np.sqrt(ss_res / n)), n)
-
-
-def _slopes_batch(lx: NDArray[np.float64], LY: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Row-wise OLS slopes of ``LY[b] ~ lx`` ignoring NaNs."""
-    ok = np.isfinite(LY)
-    X = np.where(ok, lx[None, :], 0.0)
-    n = ok.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = X.sum(axis=1) / n
-        ym = np.where(ok, LY, 0.0).sum(axis=1) / n
-        dx = np.where(ok, lx[None, :] - xm[:, None], 0.0)
-        dy = np.where(ok, LY - ym[:, None], 0.0)
-        s = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
-    s[n < 3] = np.nan
-    return s
 
 
 class NuFitter:
@@ -174,7 +128,8 @@ class NuFitter:
     def fit(self, curves: pd.DataFrame, summary: pd.DataFrame | None = None) -> "NuFitter":
         """Fit ν. ``summary`` (with ``run, t_eps`` and optionally ``diverged``)
         supplies each run's t_ε (e.g. the simulator's exact value); without it t_ε
-        is detected from the curves at ``zero_tol``."""
+        is detected from the curves at ``zero_tol``. The result is ``result_``
+        (a :class:`NuFit`), mirrored in the trailing-underscore attributes."""
         self._check_params()
         for col in ("run", "t", "test_error"):
             if col not in curves.columns:
@@ -183,6 +138,30 @@ class NuFitter:
             summary = detect_transitions(curves, zero_tol=self.zero_tol)
         if "t_eps" not in summary.columns or "run" not in summary.columns:
             raise ValueError("summary must have columns 'run' and 't_eps'")
+        good = self._usable_t_eps(curves, summary)
+        dt = grid_step_at_transition(curves, good)
+        tau, mean, usable, tau_max_avail = self._align(curves, good, dt)
+        lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
+        self.window_ = (lo, hi)
+        self.window_rule_ = rule
+        in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
+        if in_win.sum() < self.min_points:
+            raise ValueError(f"only {int(in_win.sum())} usable tau points in the window "
+                             f"[{lo:.3g}, {hi:.3g}] (need min_points={self.min_points}); "
+                             "the curves are too coarse or too short near t_eps")
+        self._fit_line(tau[in_win], mean[in_win])
+        self.n_runs_used_ = int(len(self._runs))
+        self._uncertainty(in_win)
+        self.sensitivity_ = self._sensitivity(tau, mean, usable, lo, hi)
+        ok = self.sensitivity_["nu"].to_numpy(dtype=float)
+        ok = ok[np.isfinite(ok)]
+        self.nu_window_spread_ = float((ok.max() - ok.min()) / 2) if ok.size else float("nan")
+        self.per_run_ = self._per_run(in_win)
+        self.result_ = NuFit.from_fitter(self)
+        return self
+
+    def _usable_t_eps(self, curves: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
+        """Each usable run's t_ε (diverged, never-grokking and no-approach runs excluded)."""
         s = summary.set_index("run")
         div = s["diverged"].astype(bool) if "diverged" in s else pd.Series(False, index=s.index)
         # a run with non-finite errors is diverged even if the summary does not say so
@@ -209,13 +188,16 @@ class NuFitter:
         if refine:
             good, self.t_eps_refined_frac_ = refine_grid_t_eps(curves, good)
         self.t_eps_used_ = good
-        dt = grid_step_at_transition(curves, good)
         # the error quantum: median over runs of the smallest non-zero error before t_eps
         c = curves[curves["run"].isin(good.index)]
         before = c["t"].to_numpy() < c["run"].map(good).to_numpy()
         pos = c.loc[before & (c["test_error"].to_numpy() > 0)]
         self.error_quantum_ = float(pos.groupby("run")["test_error"].min().median()) if len(pos) else float("nan")
-        # available tau range: from the floor to the earliest start of the curves
+        return good
+
+    def _align(self, curves: pd.DataFrame, good: pd.Series,
+               dt: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_], float]:
+        """The aligned average on a log-spaced τ grid (``aligned_``)."""
         t0 = curves.groupby("run")["t"].min().reindex(good.index)
         reach = (good - t0).to_numpy(dtype=float)
         tau_max_avail = float(np.quantile(reach, 1.0 - self.min_frac)) if reach.size else np.nan
@@ -245,49 +227,39 @@ class NuFitter:
                                       "usable": usable})
         self.time_step_ = dt
         self._tau, self._M, self._runs, self._usable = tau, M, runs, usable
+        return tau, mean, usable, tau_max_avail
 
-        lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
-        self.window_ = (lo, hi)
-        self.window_rule_ = rule
-        in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
-        if in_win.sum() < self.min_points:
-            raise ValueError(f"only {int(in_win.sum())} usable tau points in the window "
-                             f"[{lo:.3g}, {hi:.3g}] (need min_points={self.min_points}); "
-                             "the curves are too coarse or too short near t_eps")
-        line = fit_power_law(tau[in_win], mean[in_win])
+    def _fit_line(self, tau: NDArray[np.float64], mean: NDArray[np.float64]) -> None:
+        line = fit_power_law(tau, mean)
+        self._line = line
         self.nu_ = line.slope
         self.amplitude_ = float(np.exp(line.intercept))
-        lx = np.log(tau[in_win])
-        resid = np.log(mean[in_win]) - (line.intercept + line.slope * lx)
+        lx = np.log(tau)
+        resid = np.log(mean) - (line.intercept + line.slope * lx)
         # curvature of the residuals: slope change across the window (0 for a pure power law)
         half = lx.size // 2
         try:
-            s1 = fit_power_law(tau[in_win][: half + 1], mean[in_win][: half + 1]).slope
-            s2 = fit_power_law(tau[in_win][half:], mean[in_win][half:]).slope
+            s1 = fit_power_law(tau[: half + 1], mean[: half + 1]).slope
+            s2 = fit_power_law(tau[half:], mean[half:]).slope
         except ValueError:
             s1 = s2 = np.nan
         self.gof_ = {"r2": line.r2, "rmse_log": line.rmse, "n_points": line.n,
                      "max_abs_resid_log": float(np.max(np.abs(resid))),
                      "nu_ols_se": line.slope_se, "nu_lower_half": float(s1), "nu_upper_half": float(s2)}
-        self.n_runs_used_ = int(len(runs))
 
-        # bootstrap over runs
+    def _uncertainty(self, in_win: NDArray[np.bool_]) -> None:
+        """Bootstrap over runs; falls back to the OLS error with fewer than 10 resamples."""
         self.nu_boot_ = self._bootstrap(in_win)
         if self.nu_boot_.size >= 10:
             a = (1 - self.ci) / 2
             self.nu_ci_ = (float(np.quantile(self.nu_boot_, a)), float(np.quantile(self.nu_boot_, 1 - a)))
             self.nu_se_ = float(np.std(self.nu_boot_, ddof=1))
+            self.ci_method_ = f"percentile bootstrap over runs ({self.nu_boot_.size} resamples)"
         else:
             z = 1.959963984540054 if abs(self.ci - 0.95) < 1e-12 else _norm_ppf(0.5 + self.ci / 2)
-            self.nu_se_ = line.slope_se
-            self.nu_ci_ = (self.nu_ - z * line.slope_se, self.nu_ + z * line.slope_se)
-
-        self.sensitivity_ = self._sensitivity(tau, mean, usable, lo, hi)
-        ok = self.sensitivity_["nu"].to_numpy(dtype=float)
-        ok = ok[np.isfinite(ok)]
-        self.nu_window_spread_ = float((ok.max() - ok.min()) / 2) if ok.size else float("nan")
-        self.per_run_ = self._per_run(in_win)
-        return self
+            self.nu_se_ = self._line.slope_se
+            self.nu_ci_ = (self.nu_ - z * self._line.slope_se, self.nu_ + z * self._line.slope_se)
+            self.ci_method_ = "OLS standard error of the slope (too few bootstrap resamples)"
 
     def _choose_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                        dt: float, tau_max_avail: float) -> tuple[float, float, str]:
@@ -336,7 +308,7 @@ class NuFitter:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 means = np.nanmean(M[idx], axis=1)
             LY = np.where(means > 0, np.log(np.where(means > 0, means, 1.0)), np.nan)
-            out[start:start + b] = _slopes_batch(lx, LY)
+            out[start:start + b] = slopes_batch(lx, LY)
         return out[np.isfinite(out)]
 
     def _fit_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
@@ -364,7 +336,7 @@ class NuFitter:
         lx = np.log(self._tau[in_win])
         Y = self._M[:, in_win]
         LY = np.where(Y > 0, np.log(np.where(Y > 0, Y, 1.0)), np.nan)
-        nus = _slopes_batch(lx, LY)
+        nus = slopes_batch(lx, LY)
         return pd.DataFrame({"run": self._runs, "nu": nus, "n_points": np.isfinite(LY).sum(axis=1)})
 
     # ------------------------------------------------------------------ use
@@ -378,58 +350,9 @@ class NuFitter:
             raise ValueError("this NuFitter is not fitted yet; call fit(curves, summary) first")
 
     def result(self) -> dict[str, Any]:
-        """The fit as a JSON-serialisable dict (used by ``grokcheck fit``)."""
+        """The fit as a JSON-serialisable dict (``NuFit.to_dict``)."""
         self._check_fitted()
-        pr = self.per_run_["nu"].to_numpy(dtype=float)
-        pr = pr[np.isfinite(pr)]
-        return {
-            "nu": self.nu_, "nu_ci": list(self.nu_ci_), "nu_se": self.nu_se_, "ci": self.ci,
-            "n_boot": int(self.n_boot), "amplitude": self.amplitude_,
-            "window": list(self.window_), "window_rule": self.window_rule_,
-            "time_step_at_transition": self.time_step_,
-            "t_eps_refined_fraction": self.t_eps_refined_frac_,
-            "error_quantum": self.error_quantum_,
-            "nu_window_spread": self.nu_window_spread_,
-            "gof": self.gof_, "n_runs_used": self.n_runs_used_, "excluded": self.excluded_,
-            "per_run_nu": {"n": int(pr.size),
-                           "median": float(np.median(pr)) if pr.size else None,
-                           "q25": float(np.quantile(pr, 0.25)) if pr.size else None,
-                           "q75": float(np.quantile(pr, 0.75)) if pr.size else None},
-            "sensitivity": self.sensitivity_.to_dict(orient="records"),
-        }
-
-    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
-        """Goodness-of-fit figure: aligned error (log-log) with the fit and window,
-        and the residuals below. Returns the matplotlib Figure."""
-        self._check_fitted()
-        import matplotlib.pyplot as plt
-
-        fig, (a1, a2) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True,
-                                     gridspec_kw={"height_ratios": [3, 1]})
-        al = self.aligned_
-        ok = al["usable"] & (al["mean_error"] > 0)
-        a1.errorbar(al.loc[ok, "tau"], al.loc[ok, "mean_error"], yerr=al.loc[ok, "sem"], fmt="o", ms=3,
-                    color="0.3", label="aligned mean test error")
-        lo, hi = self.window_
-        a1.axvspan(lo, hi, color="C0", alpha=0.12, label="fit window")
-        tt = np.geomspace(lo, hi, 50)
-        a1.plot(tt, self.predict(tt), "C3-", lw=2,
-                label=f"fit nu = {self.nu_:.3f} [{self.nu_ci_[0]:.3f}, {self.nu_ci_[1]:.3f}]")
-        a1.set_xscale("log")
-        a1.set_yscale("log")
-        a1.set_ylabel("test error E")
-        a1.legend(fontsize=8, loc="lower right")
-        if title:
-            a1.set_title(title, fontsize=10)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            res = np.log(al.loc[ok, "mean_error"]) - np.log(self.predict(al.loc[ok, "tau"]))
-        a2.plot(al.loc[ok, "tau"], res, "o", ms=3, color="0.3")
-        a2.axhline(0, color="C3")
-        a2.axvspan(lo, hi, color="C0", alpha=0.12)
-        a2.set_xlabel("tau = t_eps - t")
-        a2.set_ylabel("log resid.")
-        fig.tight_layout()
-        return fig
+        return self.result_.to_dict()
 
 
 def _norm_ppf(p: float) -> float:

@@ -1,8 +1,8 @@
 """The worker side of a sweep: run one task, write its run set atomically.
 
 :func:`run_task` is what a worker (dask or in-process) executes. It goes
-through the same code path as ``grokcheck simulate`` (``cli._call_simulator``,
-then :func:`comparison.write_runset`), so every simulator works. A task is
+through the same code path as ``grokcheck simulate``
+(:func:`comparison.simulators.call_simulator`, then :func:`comparison.runset.write_runset`), so every simulator works. A task is
 *done* iff its run-set directory exists, validates, and its manifest carries the
 task's key (sweep hash, task index, seed) -- :func:`task_done` checks exactly that.
 """
@@ -14,6 +14,9 @@ import socket
 import time
 from pathlib import Path
 from typing import Any
+
+from ..runset import validate_runset, write_runset
+from ..simulators import call_simulator
 
 __all__ = ["run_task", "task_done", "TASK_MANIFEST_KEY"]
 
@@ -32,8 +35,6 @@ def task_done(path: str | os.PathLike[str], key: dict[str, Any]) -> bool:
         return False
     if not isinstance(manifest, dict) or manifest.get(TASK_MANIFEST_KEY) != key:
         return False
-    from ._runset import validate_runset
-
     return not validate_runset(p)
 
 
@@ -45,15 +46,12 @@ def run_task(spec: dict[str, Any]) -> dict[str, Any]:
     directory), ``key`` (dict recorded in the manifest under ``sweep_task``).
     Returns timing information; raises whatever the simulator raises.
     """
-    from .cli import _call_simulator
-    from ._runset import write_runset
-
     t0 = time.perf_counter()
     info: dict[str, Any] = {"index": spec["key"]["task"], "host": socket.gethostname(), "pid": os.getpid()}
     if task_done(spec["path"], spec["key"]):  # e.g. re-executed after a lost connection
         info.update(status="already done", compute_s=0.0, write_s=0.0, total_s=time.perf_counter() - t0)
         return info
-    result = _call_simulator(spec["simulator"], dict(spec["params"]), progress=False)
+    result = call_simulator(spec["simulator"], dict(spec["params"]), progress=False)
     t1 = time.perf_counter()
     write_runset(result, spec["path"], overwrite=True,
                  extra_manifest={TASK_MANIFEST_KEY: spec["key"],

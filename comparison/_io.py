@@ -1,0 +1,140 @@
+"""The one place for file-level I/O helpers: JSON conversion, atomic writes, checksums.
+
+Everything grokcheck writes goes through :func:`write_json_atomic` (a file) or
+:func:`atomic_dir` (a directory built in a hidden temporary sibling, fsync'd,
+then renamed into place), so an interrupted writer never leaves half a file
+and a reader never sees one.
+
+>>> import math
+>>> to_jsonable({"a": (1, 2.5), "b": math.inf})
+{'a': [1, 2.5], 'b': 'inf'}
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, paths and tuples to plain JSON types.
+
+    Non-finite floats become the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that
+    every JSON file grokcheck writes stays strict JSON.
+    """
+    import numpy as np
+
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        if math.isfinite(x):
+            return x
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise ValueError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Flush a directory entry (a rename) to disk where the OS allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a fsync'd temporary file and a rename."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"output path {str(target)!r} is a directory; give a file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(target.parent)
+    return target
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 2) -> Path:
+    """Write ``data`` (made JSON-safe by :func:`to_jsonable`) atomically, keys sorted."""
+    text = json.dumps(to_jsonable(data), indent=indent, sort_keys=True, allow_nan=False) + "\n"
+    return write_bytes_atomic(path, text.encode())
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
+    """Build a directory in a hidden temporary sibling; rename it to ``target`` on success.
+
+    Yields the temporary directory. On any exception (``KeyboardInterrupt``
+    included) it is removed and ``target`` is untouched. With ``replace=True``
+    an existing ``target`` is swapped out only after the new one is complete
+    (the caller must have checked that it may be replaced); the old one is
+    moved to ``.NAME.old-PID`` first and deleted after the swap.
+    """
+    target = Path(target).absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+        if os.path.lexists(target):
+            if not replace:
+                raise FileExistsError(f"output path {str(target)!r} exists")
+            backup = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, backup)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(backup, target)
+                raise
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,72 @@
+"""The ``grokcheck`` command line (also ``python -m comparison``): a thin face on the pipeline.
+
+    grokcheck theory ball --D 10 --N 10 --eps 1.01 --lam2 0.1 [--json]
+    grokcheck simulate perceptron-ball --D 5 --N 10 --eps 2 --lam2 0.01 --out runs/ball
+    grokcheck fit runs/ball            (or an external table: runs.csv / runs.parquet)
+    grokcheck report runs/ball runs/exp --out report/
+    grokcheck demo [--out grokcheck-demo]
+    grokcheck sweep sweep.toml --out sweeps/a [--scheduler tcp://host:8786] [--workers N]
+
+Only the standard library is imported at module level, so ``grokcheck --help``
+is fast; numpy/pandas/scipy/torch are imported by the subcommand that needs them.
+Errors are one line on stderr (``grokcheck: error: ...``) and exit code 2.
+
+>>> main(["theory", "eq50", "--d-eff", "3", "--xi", "0.25"])  # doctest: +NORMALIZE_WHITESPACE
+  model      eq50
+  d_eff      3
+  xi         0.25
+  nu         1.75
+  nu_se      0
+  nu_source  Eq. 50 with D -> D_eff
+0
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import GrokcheckError
+from .commands import COMMANDS
+from .parser import build_parser
+
+__all__ = ["main", "build_parser"]
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
+        msg = f"{msg}: {exc.filename}"
+    return msg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``grokcheck`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:  # e.g. `grokcheck theory ball | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except KeyboardInterrupt:
+        print("grokcheck: interrupted (nothing half-written was left behind)", file=sys.stderr)
+        return 130
+    except (GrokcheckError, ValueError, OSError) as exc:
+        if args.traceback:
+            raise
+        print(f"grokcheck: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # unexpected: still one line, but say it is internal
+        if args.traceback:
+            raise
+        print(f"grokcheck: internal error: {exc.__class__.__name__}: {_one_line(exc)} "
+              "(rerun with --traceback for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The ``grokcheck`` commands: each loads its arguments, calls the pipeline, prints.
+
+Heavy packages are imported inside the commands only, so ``grokcheck --help``
+stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["COMMANDS"]
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path!r} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path!r} is not valid TOML: {exc}") from exc
+    if "simulate" in data and isinstance(data["simulate"], dict):
+        data = data["simulate"]
+    return dict(data)
+
+
+def _print_table(rows: list[tuple[str, str]]) -> None:
+    width = max(len(k) for k, _ in rows) if rows else 0
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v}")
+
+
+def _flat_rows(out: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    for k, v in out.items():
+        items = v.items() if isinstance(v, dict) else [(None, v)]
+        for k2, v2 in items:
+            rows.append((k if k2 is None else f"{k}.{k2}", f"{v2:.6g}" if isinstance(v2, float) else str(v2)))
+    return rows
+
+
+def cmd_theory(args: argparse.Namespace) -> int:
+    from .._io import to_jsonable
+    from ..theory import predict_ball, predict_exponential, predict_nu_eq50
+
+    if args.model == "ball":
+        out = predict_ball(args.D, args.N, 1.01 if args.eps is None else args.eps, args.lam1,
+                           0.1 if args.lam2 is None else args.lam2)
+    elif args.model == "1d":
+        out = predict_exponential(args.N, 0.4 if args.eps is None else args.eps, args.lam1,
+                                  0.0 if args.lam2 is None else args.lam2)
+    else:
+        if args.d_eff is None or args.xi is None:
+            raise ConfigError("theory eq50 needs both --d-eff and --xi (a prediction is never made with a "
+                              "missing input)")
+        out = {"model": "eq50", "d_eff": args.d_eff, "xi": args.xi, **predict_nu_eq50(args.d_eff, args.xi),
+               "nu_source": "Eq. 50 with D -> D_eff"}
+    out = to_jsonable(out)
+    if args.json:
+        print(json.dumps(out, indent=2, sort_keys=True))
+    else:
+        _print_table(_flat_rows(out))
+    return 0
+
+
+def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
+    from ..simulators import SIMULATORS
+
+    params: dict[str, Any] = _read_toml(args.config) if args.config else {}
+    for p in SIMULATORS[args.simulator].params:
+        if p.flag and getattr(args, p.name, None) is not None:
+            params[p.name] = getattr(args, p.name)
+    if getattr(args, "seed", None) is not None:
+        params["seed"] = args.seed
+    params.setdefault("seed", 0)
+    for item in args.set:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        params[k.strip()] = _parse_value(v.strip())
+    return params
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from ..pipeline import simulate_runset
+    from ..runset import check_replaceable
+
+    if os.path.lexists(args.out) and not args.overwrite:
+        raise ConfigError(f"output path {args.out!r} exists; choose another --out or pass --overwrite")
+    check_replaceable(args.out)  # before reading configs or simulating
+    params = _simulate_params(args)
+    t0 = time.perf_counter()
+    path, result = simulate_runset(args.simulator, params, args.out, overwrite=args.overwrite,
+                                   progress=not args.no_progress,
+                                   extra_manifest={"cli": {"command": "simulate", "simulator": args.simulator,
+                                                           "parameters": params}})
+    n = int(result.summary["run"].nunique())
+    print(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _fit_rows(a: Any) -> list[tuple[str, str]]:
+    import numpy as np
+
+    c = a.counts
+    rows = [("run set", a.name), ("generator", a.generator),
+            ("runs / grokking / diverged", f"{c['n_runs']} / {c['n_groks']} / {c['n_diverged']}"),
+            ("P_grok", f"{c['p_grok']:.4g} ± {c['p_grok_se']:.2g}")]
+    if a.nu is not None:
+        f = a.nu
+        rows += [("nu", f"{f.nu:.4f}  [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] ({round(100 * f.ci)}% CI, {f.ci_method})"),
+                 ("nu window", f"[{f.window[0]:.4g}, {f.window[1]:.4g}]  ({f.window_rule})"),
+                 ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
+    else:
+        rows.append(("nu", f"not fitted: {a.nu_error}"))
+    if a.t_G.size:
+        rows.append(("t_G mean / median", f"{np.mean(a.t_G):.4g} / {np.median(a.t_G):.4g} (n = {a.t_G.size})"))
+    if a.bimodality is not None:
+        b = a.bimodality
+        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} (Delta-BIC {b.delta_bic:.1f}, "
+                                    f"{b.n_modes} mode(s))"))
+    for k in ("d_eff", "xi", "eps", "nu_margin"):
+        if k in a.features:
+            se = a.features.get(f"{k}_se")
+            rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
+    if a.spectrum is not None:
+        rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
+    for r in a.verdicts.itertuples(index=False):
+        z = "" if r.z != r.z else f", z = {r.z:+.2f}"
+        if r.verdict == "not testable":
+            rows.append((f"verdict: {r.quantity}", f"not testable: {r.note}"))
+        else:
+            rows.append((f"verdict: {r.quantity}",
+                         f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"))
+    return rows
+
+
+def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kw: dict[str, Any] = {"n_boot": args.n_boot, "zero_tol": args.zero_tol}
+    if args.window:
+        kw["window"] = tuple(args.window)
+    return kw
+
+
+def _cmd_fit_sweep(args: argparse.Namespace) -> int:
+    from .._io import write_json_atomic
+    from ..pipeline import default_fits_path, fit_sweep
+    from ..sweep import load_sweep
+
+    if args.figures:
+        raise ConfigError("--figures is not supported for a sweep directory; use 'grokcheck report'")
+    loaded = load_sweep(args.input)
+    if not loaded.runsets:
+        raise ConfigError(f"sweep {args.input!r} has no finished task yet; run 'grokcheck sweep' first")
+    digest, table, _ = fit_sweep(loaded, nu_kwargs=_nu_kwargs(args), seed=args.seed)
+    out = args.out or default_fits_path(args.input)
+    write_json_atomic(out, digest)
+    if args.json:
+        print(json.dumps(digest, indent=2, sort_keys=True))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        print(f"wrote {out}")
+    return 0
+
+
+def _write_fit_figures(a: Any, directory: str) -> None:
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    from ..report.figures import fig_nu_fit, fig_sensitivity, fig_t_G
+    from ..report.style import setup_mpl
+
+    setup_mpl()
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    figs = []
+    if a.nu is not None:
+        figs += [("nu-fit", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error")),
+                 ("nu-sensitivity", fig_sensitivity(a))]
+    if a.t_G.size >= 3:
+        figs.append(("t-G", fig_t_G(a)))
+    for name, fig in figs:
+        fig.savefig(d / f"{name}.png", dpi=110, metadata={"Software": None})
+        plt.close(fig)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from ..pipeline import fit_runset
+    from ..sweep import is_sweep_dir
+
+    if is_sweep_dir(args.input):
+        return _cmd_fit_sweep(args)
+    a, target = fit_runset(args.input, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
+                           zero_tol=args.zero_tol)
+    if args.figures:
+        _write_fit_figures(a, args.figures)
+    if args.json:
+        print(json.dumps(a.to_dict(), indent=2, sort_keys=True))
+    else:
+        _print_table(_fit_rows(a))
+        print(f"wrote {target}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..pipeline import analyses_for, paper_data_cached, write_full_report
+
+    analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress)
+    paper = None
+    if args.paper:
+        paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
+                                  progress=not args.no_progress)
+    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks)
+    n_dis = sum(int((a.verdicts["verdict"] == "disagrees").sum()) for a in analyses if len(a.verdicts))
+    print(f"wrote {out / 'report.md'} and {out / 'report.html'} ({n_dis} disagreement(s) with theory)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from ..sweep import run_sweep
+
+    res = run_sweep(args.config, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                    retries=args.retries, progress=not args.no_progress)
+    print(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
+          f"{res.n_run} run now) in {res.wall_s:.1f} s on {res.executor}")
+    for r in res.failed:
+        print(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
+              f"attempt(s): {r['error']}", file=sys.stderr)
+    if res.n_failed:
+        print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
+              "re-run the same command to retry them", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..pipeline import run_demo
+
+    run_demo(args.out, quick=args.quick, progress=not args.no_progress)
+    return 0
+
+
+COMMANDS = {"theory": cmd_theory, "simulate": cmd_simulate, "fit": cmd_fit, "report": cmd_report,
+            "demo": cmd_demo, "sweep": cmd_sweep}

@@ -1,0 +1,114 @@
+"""Argument parsing of the ``grokcheck`` command line (standard library only).
+
+The ``simulate`` options come from the simulator registry
+(:mod:`comparison.simulators`): one flag per declared parameter with a flag.
+"""
+from __future__ import annotations
+
+import argparse
+
+from ..simulators import SIMULATORS
+
+__all__ = ["build_parser"]
+
+
+def _theory(sub: argparse._SubParsersAction) -> None:
+    th = sub.add_parser("theory", help="theory predictions (nu, P_grok, t_G law)",
+                        description="Predictions of the perceptron theory for one setting.")
+    th.add_argument("model", choices=["ball", "1d", "eq50"],
+                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi")
+    th.add_argument("--D", type=int, default=10, help="ball dimension (default 10)")
+    th.add_argument("--N", type=int, default=10, help="samples per class (default 10)")
+    th.add_argument("--eps", type=float, default=None, help="separation (default 1.01 ball, 0.4 1d)")
+    th.add_argument("--lam1", type=float, default=0.0, help="L1 strength")
+    th.add_argument("--lam2", type=float, default=None, help="L2 strength (default 0.1 ball, 0 1d)")
+    th.add_argument("--d-eff", type=float, default=None, help="effective dimension (eq50, required)")
+    th.add_argument("--xi", type=float, default=None, help="boundary-density exponent (eq50, required: "
+                                                          "there is no default)")
+    th.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _simulate(sub: argparse._SubParsersAction) -> None:
+    sim = sub.add_parser("simulate", help="run a simulator and write a run set",
+                         description="Run a simulator and write its output as a run set directory "
+                                     "(written atomically: an interrupted run leaves nothing).")
+    simsub = sim.add_subparsers(dest="simulator", metavar="SIMULATOR")
+    simsub.required = True
+    for name, spec in SIMULATORS.items():
+        sp = simsub.add_parser(name, help=spec.description, description=spec.description)
+        sp.add_argument("--out", required=True, help="run-set directory to create")
+        sp.add_argument("--config", help="TOML file with the simulator's parameters (flags override it)")
+        for p in spec.params:
+            if p.flag:
+                sp.add_argument(p.flag, dest=p.name, type=p.kind, default=None,
+                                help=f"{p.help} ({p.range_text()})")
+        if spec.param("seed") is not None:
+            sp.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other simulator parameter (value parsed as JSON, else string)")
+        sp.add_argument("--overwrite", action="store_true",
+                        help="replace an existing run set (never anything grokcheck did not write)")
+        sp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _fit_and_report(sub: argparse._SubParsersAction) -> None:
+    fit = sub.add_parser("fit", help="fit nu, t_G law and feature quantities of a run set or table",
+                         description="Fit a run set directory, a sweep directory or an external table "
+                                     "(.csv/.parquet with columns run, t, test_error[, train_error]).")
+    fit.add_argument("input", metavar="RUNSET|TABLE|SWEEP")
+    fit.add_argument("--out", default=None,
+                     help="where to write the fits (default: RUNSET/fits.json, SWEEP/fits.json, TABLE.fits.json)")
+    fit.add_argument("--zero-tol", type=float, default=0.0, help="an error <= this counts as zero (tables)")
+    fit.add_argument("--window", type=float, nargs=2, metavar=("TAU_LO", "TAU_HI"), help="fixed nu fit window")
+    fit.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the nu CI")
+    fit.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    fit.add_argument("--json", action="store_true", help="print the fits as JSON instead of a table")
+    fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
+
+    rep = sub.add_parser("report", help="write report.md, report.html and figures",
+                         description="Write a self-contained report of run sets; existing up-to-date fits "
+                                     "(fits.json) are read, missing ones are computed once.")
+    rep.add_argument("inputs", nargs="+", metavar="RUNSET")
+    rep.add_argument("--out", required=True, help="output directory")
+    rep.add_argument("--title", default="grokcheck report")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--paper", action="store_true",
+                     help="add the paper-figure sections (simulation beside theory; takes minutes, cached)")
+    rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")
+    rep.add_argument("--no-progress", action="store_true")
+
+
+def _sweep_and_demo(sub: argparse._SubParsersAction) -> None:
+    sw = sub.add_parser("sweep", help="run or resume a parameter sweep (locally or on a dask cluster)",
+                        description="Run a grid of simulator settings times seed chunks; each task writes its "
+                                    "own run set. Re-running the same command resumes. See docs/cluster.md.")
+    sw.add_argument("config", metavar="CONFIG.toml", help="sweep config ([sweep], [fixed], [grid], [[cases]])")
+    sw.add_argument("--out", required=True, help="sweep directory (created, or resumed if it exists)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="submit to a running dask scheduler, e.g. tcp://host:8786")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="local worker processes (default: all cores; 0 = serial in this process)")
+    sw.add_argument("--retries", type=int, default=2, help="re-submissions of a failing task (default 2)")
+    sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    demo = sub.add_parser("demo", help="end-to-end demo on an embedded default (<= 5 min on 2 cores)",
+                          description="Perceptron verification table, perceptron run sets, scenario B "
+                                      "on the paper's Example 1, fit and report.")
+    demo.add_argument("--out", default="grokcheck-demo", help="output directory (default ./grokcheck-demo)")
+    demo.add_argument("--quick", action="store_true", help="smaller sample sizes (about a minute)")
+    demo.add_argument("--no-progress", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="grokcheck",
+        description="Test theories of grokking against simulations: simulate, fit exponents and laws, "
+                    "compare with the perceptron theory, report.",
+        epilog="Run 'grokcheck COMMAND --help' for the options of a command. Docs: docs/comparison.md.")
+    p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    _theory(sub)
+    _simulate(sub)
+    _fit_and_report(sub)
+    _sweep_and_demo(sub)
+    return p

@@ -1,0 +1,107 @@
+"""The result of a ν fit: a dataclass carrying its errors, with ``to_dict``/``from_dict``.
+
+Modelled on netket's ``Stats``: everything a reader or a figure needs, nothing
+that needs the curves again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["NuFit"]
+
+
+@dataclass
+class NuFit:
+    """The result of a ν fit, carrying its errors (what ``fits.json`` stores).
+
+    Built by :meth:`NuFitter.fit` (``result_``) or read back with
+    :meth:`from_dict`; the report draws its figures from this object alone, so a
+    report built from the same ``fits.json`` is byte-identical.
+    """
+
+    nu: float
+    nu_ci: tuple[float, float]
+    nu_se: float
+    ci: float
+    ci_method: str
+    n_boot: int
+    amplitude: float
+    window: tuple[float, float]
+    window_rule: str
+    time_step: float
+    t_eps_refined_frac: float
+    error_quantum: float
+    window_spread: float
+    gof: dict[str, Any]
+    n_runs_used: int
+    excluded: dict[str, int]
+    sensitivity: pd.DataFrame
+    per_run: pd.DataFrame
+    aligned: pd.DataFrame
+    t_eps_used: pd.Series
+
+    @classmethod
+    def from_fitter(cls, f: Any) -> "NuFit":
+        return cls(nu=float(f.nu_), nu_ci=(float(f.nu_ci_[0]), float(f.nu_ci_[1])), nu_se=float(f.nu_se_),
+                   ci=float(f.ci), ci_method=f.ci_method_, n_boot=int(f.n_boot), amplitude=float(f.amplitude_),
+                   window=(float(f.window_[0]), float(f.window_[1])), window_rule=f.window_rule_,
+                   time_step=float(f.time_step_), t_eps_refined_frac=float(f.t_eps_refined_frac_),
+                   error_quantum=float(f.error_quantum_), window_spread=float(f.nu_window_spread_),
+                   gof=dict(f.gof_), n_runs_used=int(f.n_runs_used_), excluded=dict(f.excluded_),
+                   sensitivity=f.sensitivity_, per_run=f.per_run_, aligned=f.aligned_,
+                   t_eps_used=f.t_eps_used_)
+
+    def predict(self, tau: ArrayLike) -> NDArray[np.float64]:
+        """The fitted law A·τ^ν."""
+        return self.amplitude * np.asarray(tau, dtype=float) ** self.nu
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; :meth:`from_dict` inverts it exactly (floats round-trip)."""
+        pr = self.per_run["nu"].to_numpy(dtype=float)
+        pr = pr[np.isfinite(pr)]
+        return {
+            "nu": self.nu, "nu_ci": list(self.nu_ci), "nu_se": self.nu_se, "ci": self.ci,
+            "ci_method": self.ci_method, "n_boot": self.n_boot, "amplitude": self.amplitude,
+            "window": list(self.window), "window_rule": self.window_rule,
+            "time_step_at_transition": self.time_step, "t_eps_refined_fraction": self.t_eps_refined_frac,
+            "error_quantum": self.error_quantum, "nu_window_spread": self.window_spread,
+            "gof": self.gof, "n_runs_used": self.n_runs_used, "excluded": self.excluded,
+            "per_run_nu": {"n": int(pr.size),
+                           "median": float(np.median(pr)) if pr.size else None,
+                           "q25": float(np.quantile(pr, 0.25)) if pr.size else None,
+                           "q75": float(np.quantile(pr, 0.75)) if pr.size else None},
+            "sensitivity": self.sensitivity.to_dict(orient="records"),
+            "per_run": self.per_run.to_dict(orient="list"),
+            "aligned": self.aligned.to_dict(orient="list"),
+            "t_eps_used": {"run": [int(r) for r in self.t_eps_used.index],
+                           "t_eps": [float(v) for v in self.t_eps_used.to_numpy()]},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "NuFit":
+        num = float  # to_jsonable wrote non-finite floats as "nan" / "inf" / "-inf"
+
+        def frame(x: Any) -> pd.DataFrame:
+            df = pd.DataFrame(x)
+            for c in df.columns:
+                if df[c].dtype == object:
+                    df[c] = df[c].map(lambda v: float(v) if isinstance(v, str) else v).astype(float)
+            return df
+
+        te = d["t_eps_used"]
+        return cls(nu=num(d["nu"]), nu_ci=(num(d["nu_ci"][0]), num(d["nu_ci"][1])), nu_se=num(d["nu_se"]),
+                   ci=num(d["ci"]), ci_method=str(d.get("ci_method", "")), n_boot=int(d["n_boot"]),
+                   amplitude=num(d["amplitude"]), window=(num(d["window"][0]), num(d["window"][1])),
+                   window_rule=str(d["window_rule"]), time_step=num(d["time_step_at_transition"]),
+                   t_eps_refined_frac=num(d["t_eps_refined_fraction"]), error_quantum=num(d["error_quantum"]),
+                   window_spread=num(d["nu_window_spread"]),
+                   gof={k: num(v) if isinstance(v, (int, float, str)) else v for k, v in d["gof"].items()},
+                   n_runs_used=int(d["n_runs_used"]), excluded={k: int(v) for k, v in d["excluded"].items()},
+                   sensitivity=frame(d["sensitivity"]), per_run=frame(d["per_run"]), aligned=frame(d["aligned"]),
+                   t_eps_used=pd.Series([float(v) for v in te["t_eps"]], index=pd.Index(te["run"], name="run"),
+                                        name="t_eps"))

@@ -1,0 +1,219 @@
+"""The only composer: simulate → run set on disk → fit (written once) → predict → report.
+
+Every command of the CLI is one call here:
+
+* :func:`simulate_runset` — check the parameters, run a registered simulator,
+  write the run set atomically (``--overwrite`` only ever replaces a run set);
+* :func:`fit_runset` — analyse a run set or an external table and write
+  ``fits.json`` next to it (``RUNSET/fits.json``, ``TABLE.fits.json``) or to
+  ``out``; :func:`load_fits` reads one back;
+* :func:`analyses_for` — the analyses a report needs: existing, up-to-date fits
+  are read, only missing or stale ones are computed (and written);
+* :func:`fit_sweep` — the same across the settings of a sweep (``SWEEP/fits.json``);
+* :func:`write_full_report` — analyses + cached paper-section data → report;
+* :func:`~comparison.pipeline.demo.run_demo` runs them all on an embedded default.
+
+A fits file records its schema, the fit options and the checksums of the run
+set it was computed from; a fits file whose run set changed, or that was made
+with other options, is stale and is recomputed, never silently reused.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._io import to_jsonable, write_json_atomic
+from ..agreement import Analysis, analyse
+from ..errors import ConfigError
+from ..runset import check_replaceable, load_any, write_runset
+from ..simulators import call_simulator, check_params, load_simulator
+
+__all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
+           "fit_sweep", "paper_data_cached", "write_full_report"]
+
+FITS_SCHEMA = "grokcheck.fits"
+FITS_SCHEMA_VERSION = 1
+
+
+def simulate_runset(simulator: str, params: dict[str, Any], out: str | os.PathLike[str], *,
+                    overwrite: bool = False, progress: bool = False,
+                    extra_manifest: dict[str, Any] | None = None) -> tuple[Path, Any]:
+    """Check ``params``, run ``simulator`` and write its run set to ``out``; returns (path, result)."""
+    if os.path.lexists(out) and not overwrite:
+        raise ConfigError(f"output path {str(out)!r} exists; choose another --out or pass --overwrite")
+    check_replaceable(out)  # before any work: --overwrite only ever replaces a run set
+    check_params(simulator, params, progress=progress, fn=load_simulator(simulator))
+    result = call_simulator(simulator, params, progress=progress)
+    path = write_runset(result, out, overwrite=overwrite, extra_manifest=extra_manifest)
+    return path, result
+
+
+def default_fits_path(path: str | os.PathLike[str]) -> Path:
+    """Where ``grokcheck fit`` writes by default: inside a run-set or sweep directory, next to a table."""
+    p = Path(path)
+    return p / "fits.json" if p.is_dir() else p.with_name(p.name + ".fits.json")
+
+
+def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float) -> dict[str, Any]:
+    return to_jsonable({"nu_kwargs": dict(sorted((nu_kwargs or {}).items())), "seed": seed, "zero_tol": zero_tol})
+
+
+def _source_of(rs: Any) -> dict[str, Any]:
+    files = (rs.manifest or {}).get("files") if getattr(rs, "manifest", None) else None
+    return {"path": str(rs.path) if rs.path is not None else None, "files": files,
+            "n_runs": int(rs.n_runs)}
+
+
+def _check_fits_target(target: Path, input_path: str) -> None:
+    """Refuse to replace a file that is not a grokcheck fits file of the same input."""
+    if not os.path.lexists(target):
+        return
+    if target.is_symlink() or not target.is_file():
+        raise ConfigError(f"refusing to write fits to {str(target)!r}: it exists and is not a regular file")
+    try:
+        old = json.loads(target.read_text())
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        old = None
+    if not (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
+            and old.get("source", {}).get("path") == input_path):
+        raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
+                          f"{input_path!r}; choose another --out")
+
+
+def fit_runset(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
+               nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float = 0.0,
+               write: bool = True) -> tuple[Analysis, Path | None]:
+    """Analyse the run set or table at ``path``; write ``fits.json`` (see :func:`default_fits_path`)."""
+    rs = load_any(path, zero_tol=zero_tol)
+    a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed)
+    doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
+           "fit_options": _fit_options(nu_kwargs, seed, zero_tol), "source": _source_of(rs)}
+    target = None
+    if write:
+        target = Path(out) if out is not None else default_fits_path(path)
+        _check_fits_target(target, doc["source"]["path"])
+        write_json_atomic(target, doc)
+    return Analysis.from_dict(_canonical(doc)), target
+
+
+def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document exactly as it reads back from disk (sorted keys), so that a report
+    drawn from a fresh fit and one drawn from its fits.json are byte-identical."""
+    return json.loads(json.dumps(to_jsonable(doc), sort_keys=True))
+
+
+def load_fits(path: str | os.PathLike[str]) -> tuple[Analysis, dict[str, Any]]:
+    """Read a fits file; returns (analysis, the whole document)."""
+    doc = json.loads(Path(path).read_text())
+    if not isinstance(doc, dict) or doc.get("schema") != FITS_SCHEMA:
+        raise ConfigError(f"{str(path)!r} is not a grokcheck fits file")
+    return Analysis.from_dict(doc), doc
+
+
+def _fresh_fits(path: str | os.PathLike[str], rs: Any, options: dict[str, Any]) -> Analysis | None:
+    fp = default_fits_path(path)
+    if not fp.is_file():
+        return None
+    try:
+        a, doc = load_fits(fp)
+    except (ValueError, OSError, KeyError, TypeError):
+        return None
+    if doc.get("fit_options") != options or doc.get("source", {}).get("files") != _source_of(rs)["files"]:
+        return None
+    return a
+
+
+def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str, Any] | None = None,
+                 seed: int = 0, progress: bool = False) -> tuple[list[Analysis], list[Any]]:
+    """Analyses of run sets / tables, read from up-to-date fits where they exist.
+
+    Returns (analyses, sweep summary hooks). A missing or stale fits file is
+    recomputed and written (when the location is writable)."""
+    from tqdm.auto import tqdm
+
+    from ..report.sweep_section import summary_section
+    from ..sweep import is_sweep_dir, load_sweep
+
+    analyses: list[Analysis] = []
+    hooks: list[Any] = []
+    options = _fit_options(nu_kwargs, seed, 0.0)
+    for p in tqdm(list(paths), desc="analysing run sets", disable=not progress):
+        if is_sweep_dir(p):
+            loaded = load_sweep(p)
+            if not loaded.runsets:
+                raise ConfigError(f"sweep {str(p)!r} has no finished task yet; run 'grokcheck sweep' first")
+            hooks.append(summary_section(loaded, len(analyses)))
+            analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed)[2])
+            continue
+        rs = load_any(p)
+        a = _fresh_fits(p, rs, options)
+        if a is None:
+            try:
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed)
+            except OSError:  # read-only input: fit in memory, do not cache
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False)
+        analyses.append(a)
+    names = [a.name for a in analyses]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"run-set names must be distinct in one report, got {names}")
+    return analyses, hooks
+
+
+def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None,
+              seed: int = 0) -> tuple[dict[str, Any], Any, list[Analysis]]:
+    """Analyse every setting of a loaded sweep; returns (JSON digest, summary table, analyses)."""
+    from ..sweep.summary import pair_settings, sweep_summary
+
+    analyses = [Analysis.from_dict(_canonical(analyse(rs, nu_kwargs=nu_kwargs, seed=seed).to_dict()))
+                for rs in loaded.runsets]
+    table = sweep_summary(loaded, analyses)
+    digest = {"schema": FITS_SCHEMA + ".sweep", "sweep": str(loaded.path), "source": {"path": str(loaded.path)},
+              "config_hash": loaded.config.config_hash, "fit_options": _fit_options(nu_kwargs, seed, 0.0),
+              "settings": [{**info, "fit": a.to_dict() if a is not None else None}
+                           for info, a in pair_settings(loaded, analyses)],
+              "summary": table.to_dict(orient="records"), "missing": loaded.missing}
+    return to_jsonable(digest), table, analyses
+
+
+def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400, seed: int = 0,
+                      progress: bool = False, tg_replicas: int | None = None,
+                      n_init: int = 300) -> dict[str, dict[str, Any]]:
+    """Compute (or read from ``OUT/paper-data/``) the data of every paper section."""
+    from ..paper_data import PAPER_DATA
+
+    tgr = tg_replicas if tg_replicas is not None else 50 * n_replicas
+    params = {"1d-probability": {"n_replicas": n_replicas, "seed": seed},
+              "1d-tg": {"n_replicas": tgr, "seed": seed + 100},
+              "ball-probability": {"n_replicas": n_replicas, "seed": seed + 200},
+              "ball-tg": {"n_replicas": max(n_replicas, 200), "N": 100, "seed": seed + 300},
+              "scenario-b": {"n_init": n_init, "seed": seed + 400}}
+    out: dict[str, dict[str, Any]] = {}
+    cache = Path(out_dir) / "paper-data"
+    for name, kw in params.items():
+        f = cache / f"{name}.json"
+        if f.is_file():
+            try:
+                doc = json.loads(f.read_text())
+                if doc.get("params") == kw:
+                    out[name] = doc["data"]
+                    continue
+            except (OSError, ValueError):
+                pass
+        data = to_jsonable(PAPER_DATA[name](progress=progress, **kw))
+        write_json_atomic(f, {"params": kw, "data": data})
+        out[name] = json.loads(json.dumps(data))
+    return out
+
+
+def write_full_report(analyses: Sequence[Analysis], out_dir: str | os.PathLike[str], *,
+                      title: str = "grokcheck report", paper: dict[str, dict[str, Any]] | None = None,
+                      preamble: Sequence[Callable[[Any], None]] = (), summaries: Sequence[Any] = ()) -> Path:
+    """Build and write the report of ``analyses`` (plus the paper sections when given)."""
+    from ..report import build_report, paper_sections, write_report
+
+    extra = paper_sections(paper) if paper else []
+    rep = build_report(analyses, title=title, extra_sections=extra, preamble=preamble, summaries=summaries)
+    return write_report(rep, out_dir)

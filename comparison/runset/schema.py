@@ -1,0 +1,140 @@
+"""The run-set schema: names, required columns and content checks (no I/O).
+
+A *run set* is a directory holding one simulated setting (see
+``docs/run-format.md`` for the full specification)::
+
+    NAME/
+      manifest.json     schema, generator, full config, seeds, versions, checksums
+      curves.parquet    tidy: run, t, test_error[, train_error, ...]
+      summary.parquet   one row per run: run, t_train, t_eps, t_G, groks, diverged, ...
+      features.npz      optional named arrays (no pickles)
+      fits.json         optional: written once by ``grokcheck fit``
+
+The checks here are shared by the writer, the loader and the table loader;
+each returns a list of problems so that all of them are reported together.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SCHEMA_NAME", "SCHEMA_VERSION", "CURVES_REQUIRED", "SUMMARY_REQUIRED", "MANIFEST_REQUIRED",
+           "DATA_FILES", "RunSet", "check_frame", "content_problems", "normalise", "seeds_of"]
+
+SCHEMA_NAME = "grokcheck.runset"
+SCHEMA_VERSION = 1
+CURVES_REQUIRED: tuple[str, ...] = ("run", "t", "test_error")
+SUMMARY_REQUIRED: tuple[str, ...] = ("run", "t_train", "t_eps", "t_G", "groks", "diverged")
+MANIFEST_REQUIRED: tuple[str, ...] = (
+    "schema", "schema_version", "generator", "config", "seeds",
+    "package_versions", "created", "files", "n_runs",
+)
+DATA_FILES = ("curves.parquet", "summary.parquet", "features.npz")
+
+
+@dataclass
+class RunSet:
+    """One simulated setting: the simulator contract plus its manifest.
+
+    Attributes
+    ----------
+    config : JSON-serialisable dict (generator, every parameter, seeds).
+    curves : tidy table ``run, t, test_error[, train_error, ...]``.
+    summary : one row per run ``run, t_train, t_eps, t_G, groks, diverged, ...``.
+    features : named numpy arrays (may be empty).
+    manifest : the manifest (filled by :func:`write_runset` / :func:`load_runset`).
+    path : where it lives on disk, if anywhere.
+    """
+
+    config: dict[str, Any]
+    curves: pd.DataFrame
+    summary: pd.DataFrame
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def generator(self) -> str:
+        return str(self.config.get("generator", self.manifest.get("generator", "unknown")))
+
+    @property
+    def name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        return str(self.config.get("name", self.generator))
+
+    @property
+    def n_runs(self) -> int:
+        return int(self.summary["run"].nunique()) if "run" in self.summary else 0
+
+
+def seeds_of(config: Mapping[str, Any]) -> list[int]:
+    seeds: list[int] = []
+    for key in ("seeds", "seed"):
+        val = config.get(key)
+        if isinstance(val, (int, np.integer)) and not isinstance(val, bool):
+            seeds.append(int(val))
+        elif isinstance(val, (list, tuple)):
+            seeds.extend(int(v) for v in val if isinstance(v, (int, np.integer)))
+    return sorted(set(seeds))
+
+
+def check_frame(name: str, df: Any, required: Iterable[str]) -> list[str]:
+    if not isinstance(df, pd.DataFrame):
+        return [f"{name} must be a pandas DataFrame, got {type(df).__name__}"]
+    missing = [c for c in required if c not in df.columns]
+    return [f"{name} is missing columns {missing}"] if missing else []
+
+
+def content_problems(curves: pd.DataFrame, summary: pd.DataFrame | None) -> list[str]:
+    """Semantic checks shared by the writer, the loader and the table loader."""
+    problems: list[str] = []
+    for col in ("t", "test_error", "train_error"):
+        if col in curves and not pd.api.types.is_numeric_dtype(curves[col]):
+            problems.append(f"curves column {col!r} must be numeric, got {curves[col].dtype}")
+    if problems:
+        return problems
+    if "run" in curves and curves["run"].isna().any():
+        problems.append(f"curves has {int(curves['run'].isna().sum())} rows with a missing run id")
+    if "t" in curves:
+        bad = ~np.isfinite(curves["t"].to_numpy(dtype=float))
+        if bad.any():
+            problems.append(f"curves column 't' has {int(bad.sum())} non-finite times (NaN/inf), "
+                            f"first in run {curves.loc[bad, 'run'].iloc[0] if 'run' in curves else '?'}")
+    if "test_error" in curves:
+        e = curves["test_error"].to_numpy(dtype=float)
+        out = np.isfinite(e) & ((e < 0) | (e > 1))
+        if out.any():
+            problems.append(f"curves column 'test_error' has {int(out.sum())} values outside [0, 1]")
+    if "run" in curves and "t" in curves and not problems:
+        # exact duplicate rows are harmless (dropped on writing); conflicting ones are not
+        dedup = curves.drop_duplicates()
+        dup = dedup.duplicated(subset=["run", "t"])
+        if dup.any():
+            problems.append(f"curves has {int(dup.sum())} (run, t) pairs with conflicting values")
+    if summary is not None and "run" in summary and "run" in curves:
+        if summary["run"].duplicated().any():
+            problems.append("summary has duplicated run ids")
+        missing = set(curves["run"].dropna().unique()) - set(summary["run"].unique())
+        if missing:
+            problems.append(f"{len(missing)} runs have curves but no summary row "
+                            f"(e.g. run {sorted(missing)[0]})")
+    return problems
+
+
+def normalise(curves: pd.DataFrame, summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    curves = curves.copy()
+    summary = summary.copy()
+    curves["run"] = curves["run"].astype("int64")
+    summary["run"] = summary["run"].astype("int64")
+    for col in ("groks", "diverged"):
+        if col in summary:
+            summary[col] = summary[col].astype(bool)
+    curves = curves.drop_duplicates().sort_values(["run", "t"], kind="mergesort").reset_index(drop=True)
+    summary = summary.sort_values("run", kind="mergesort").reset_index(drop=True)
+    return curves, summary

@@ -1,0 +1,242 @@
+"""The one simulator registry: name, callable, run-count key, declared parameters, theory model.
+
+Every place that needs to know about a simulator — ``grokcheck simulate`` flags,
+sweeps (run-count key, parameter checks), the theory dispatch, the demo — reads
+:data:`SIMULATORS`. Adding a simulator is one :class:`SimulatorSpec` entry
+(see docs/comparison.md, "Adding a simulator")::
+
+    >>> from comparison.simulators import SIMULATORS, spec_for_generator
+    >>> SIMULATORS["perceptron-ball"].size_key, SIMULATORS["perceptron-ball"].theory_model
+    ('n_replicas', 'ball')
+    >>> spec_for_generator("perceptron_theory.simulate_exponential").name
+    'perceptron-1d'
+
+Parameters are declared (:class:`Param`: type, range, flag) and checked before
+any work starts, with a :class:`~comparison.errors.ConfigError` naming the
+parameter and the allowed range. A config may also name any importable
+``"package.module:function"`` (a trusted, code-equivalent choice; see
+docs/guarantees.md).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["Param", "SimulatorSpec", "SIMULATORS", "register", "get_spec", "spec_for_generator",
+           "load_simulator", "check_params", "call_simulator"]
+
+_INF = math.inf
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared simulator parameter: type, allowed range or choices, CLI flag."""
+
+    name: str
+    kind: type
+    help: str
+    flag: str | None = None
+    lo: float = -_INF
+    hi: float = _INF
+    lo_open: bool = False
+    choices: tuple[Any, ...] | None = None
+
+    def range_text(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(map(str, self.choices))
+        kind = {int: "an integer", float: "a finite number", bool: "true or false", str: "a string"}[self.kind]
+        if self.lo == -_INF and self.hi == _INF:
+            return kind
+        left = "(" if self.lo_open else "["
+        lo = "-inf" if self.lo == -_INF else f"{self.lo:g}"
+        hi = "inf)" if self.hi == _INF else f"{self.hi:g}]"
+        return f"{kind} in {left}{lo}, {hi}"
+
+    def check(self, value: Any) -> Any:
+        """The value converted to ``kind``; :class:`ConfigError` if it is not acceptable."""
+        bad = ConfigError(f"parameter {self.name} must be {self.range_text()}, got {value!r}")
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise bad
+            return value
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise bad
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        elif self.kind is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise bad
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise bad
+        if self.choices is not None and value not in self.choices:
+            raise bad
+        if self.kind is not str and not (value > self.lo if self.lo_open else value >= self.lo):
+            raise bad
+        if self.kind is not str and value > self.hi:
+            raise bad
+        return value
+
+
+@dataclass(frozen=True)
+class SimulatorSpec:
+    """A registered simulator.
+
+    ``target`` is ``"module:function"`` (imported lazily); ``size_key`` the
+    run-count parameter; ``params`` the declared parameters (the ones with a
+    ``flag`` become ``grokcheck simulate`` options); ``theory_model`` which
+    prediction applies (``"ball"``, ``"exponential"``, ``"eq50"`` for feature-based
+    run sets, or None: measured quantities only).
+    """
+
+    name: str
+    target: str
+    description: str
+    size_key: str
+    params: tuple[Param, ...] = ()
+    theory_model: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def generator(self) -> str:
+        return self.target.replace(":", ".")
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def _p(name: str, kind: type, help: str, flag: str | None = None, **kw: Any) -> Param:
+    return Param(name, kind, help, flag if flag is not None else f"--{name.replace('_', '-')}", **kw)
+
+
+_LAM = {"lo": 0.0, "hi": 1e6}
+_COMMON_SEED = Param("seed", int, "random seed", None, lo=0, hi=2 ** 63 - 1)
+
+SIMULATORS: dict[str, SimulatorSpec] = {}
+
+
+def register(spec: SimulatorSpec) -> SimulatorSpec:
+    """Add ``spec`` to the registry (a test or a plug-in can register its own)."""
+    if spec.name in SIMULATORS:
+        raise ConfigError(f"a simulator named {spec.name!r} is already registered")
+    SIMULATORS[spec.name] = spec
+    return spec
+
+
+register(SimulatorSpec(
+    "perceptron-1d", "perceptron_theory:simulate_exponential", "1D exponential perceptron (paper sec. 3.2)",
+    "n_replicas", (_p("N", int, "samples per class", lo=1, hi=10 ** 6), _p("eps", float, "class gap half-width", lo=0, lo_open=True, hi=1e6),
+                   _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
+                   _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
+                   _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
+                   _COMMON_SEED),
+    theory_model="exponential"))
+register(SimulatorSpec(
+    "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
+    "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
+                   _p("eps", float, "ball shift", lo=0, lo_open=True, hi=1e6),
+                   _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
+                   _p("n_replicas", int, "number of replicas", "--replicas", lo=1, hi=10 ** 7), _COMMON_SEED),
+    theory_model="ball"))
+register(SimulatorSpec(
+    "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
+    "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
+               _p("rule", int, "Wolfram rule number", lo=0, hi=255), _p("K", int, "locality", lo=1, hi=8),
+               _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
+               _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED),
+    theory_model="eq50"))
+register(SimulatorSpec(
+    "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
+    "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
+               _p("rule", int, "Wolfram rule number", lo=0, hi=255),
+               _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
+               _p("n_init", int, "initialisations", lo=1, hi=10 ** 6), _p("n_steps", int, "Adam steps", lo=1, hi=10 ** 8),
+               _p("lr", float, "learning rate", lo=0, lo_open=True, hi=10.0), _p("device", str, "torch device"),
+               _COMMON_SEED),
+    theory_model="eq50"))
+register(SimulatorSpec(
+    "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
+    "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4), _p("op", str, "operation (+, -, *, /)"),
+               _p("train_frac", float, "training fraction", lo=0, lo_open=True, hi=1.0),
+               _p("n_iter", int, "AGOP iterations", lo=1, hi=10 ** 5),
+               _p("n_runs", int, "independent splits", lo=1, hi=10 ** 5), _COMMON_SEED),
+    theory_model=None))
+
+
+def get_spec(name: str) -> SimulatorSpec | None:
+    """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""
+    return SIMULATORS.get(name)
+
+
+def spec_for_generator(generator: str) -> SimulatorSpec | None:
+    """The registered spec whose callable wrote a run set with this ``generator``."""
+    gen = str(generator)
+    return next((s for s in SIMULATORS.values() if s.generator == gen), None)
+
+
+def load_simulator(name: str) -> Any:
+    """Import the simulator ``name`` (registered, or ``"package.module:function"``)."""
+    import importlib
+
+    spec = SIMULATORS.get(name)
+    if spec is not None:
+        target = spec.target
+    elif ":" in name:
+        target = name
+    else:
+        raise ConfigError(f"unknown simulator {name!r}; use one of {sorted(SIMULATORS)} or "
+                          "'package.module:function'")
+    mod_name, fn_name = target.split(":", 1)
+    try:
+        mod = importlib.import_module(mod_name)
+    except ImportError as exc:
+        raise ConfigError(f"simulator {name!r} needs the package {mod_name!r}, which cannot be imported: "
+                          f"{exc}") from exc
+    fn = getattr(mod, fn_name, None)
+    if fn is None:
+        raise ConfigError(f"simulator {name!r} is not available in this installation "
+                          f"({mod_name}.{fn_name} is not implemented yet)")
+    return fn
+
+
+def check_params(name: str, params: dict[str, Any], *, progress: bool = False, fn: Any = None) -> dict[str, Any]:
+    """Check ``params`` of simulator ``name`` before any work: declared types and
+    ranges, unknown and missing names. Returns the call's keyword arguments
+    (``progress`` added when the simulator takes it)."""
+    import inspect
+
+    fn = fn if fn is not None else load_simulator(name)
+    spec = SIMULATORS.get(name)
+    out = dict(params)
+    if spec is not None:
+        for k, v in params.items():
+            decl = spec.param(k)
+            if decl is not None and v is not None:
+                out[k] = decl.check(v)
+    sig = inspect.signature(fn)
+    has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    unknown = [k for k in out if k not in sig.parameters]
+    if unknown and not has_var_kw:
+        allowed = [k for k in sig.parameters if k != "progress"]
+        raise ConfigError(f"unknown parameter(s) {unknown} for {name}; allowed: {allowed}")
+    missing = [k for k, p in sig.parameters.items()
+               if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and k not in out]
+    if missing:
+        flags = {p.name: p.flag for p in (spec.params if spec else ()) if p.flag}
+        need = ", ".join(flags.get(k) or f"--set {k}=..." for k in missing)
+        raise ConfigError(f"{name} needs {need} (or the key(s) {missing} in --config)")
+    if "progress" in sig.parameters:
+        out["progress"] = progress
+    return out
+
+
+def call_simulator(name: str, params: dict[str, Any], *, progress: bool = False) -> Any:
+    """Check ``params`` and run the simulator; returns its result (the simulator contract)."""
+    fn = load_simulator(name)
+    return fn(**check_params(name, params, progress=progress, fn=fn))

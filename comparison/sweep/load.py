@@ -1,0 +1,82 @@
+"""Reading a sweep back: each setting's finished chunks merged into one run set (reads only)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import RunSetError, SweepError
+from ..runset import load_runset, merge_runsets
+from .config import SweepConfig, Task, parse_sweep_config
+from .manifest import SWEEP_MANIFEST, read_sweep_manifest, task_key
+from .task import task_done
+
+__all__ = ["LoadedSweep", "sweep_status", "load_sweep"]
+
+
+@dataclass
+class LoadedSweep:
+    """A sweep directory read back: one merged run set per setting with data.
+
+    ``settings`` has one dict per setting (label, varying parameters, chunks
+    done / total, runs); ``runsets`` the merged run sets of the settings with at
+    least one finished chunk (same order); ``missing`` the labels without any.
+    """
+
+    path: Path
+    config: SweepConfig
+    settings: list[dict[str, Any]]
+    runsets: list[Any]
+    missing: list[str]
+
+
+def sweep_status(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Per-task records of ``sweep.json`` with ``done`` recomputed from disk (reads only)."""
+    root = Path(path)
+    manifest = read_sweep_manifest(root)
+    out = []
+    for r in manifest["tasks"]:
+        key = {"sweep": manifest["config_hash"], "task": r["index"], "seed": r["seed"]}
+        out.append({**r, "done": task_done(root / r["path"], key)})
+    return out
+
+
+def load_sweep(path: str | os.PathLike[str]) -> LoadedSweep:
+    """Read a sweep directory: each setting's finished chunks merged into one run set.
+
+    Reads only. The merged config gets a ``sweep_setting`` entry (label,
+    varying parameters, chunks done / total).
+    """
+    root = Path(path)
+    manifest = read_sweep_manifest(root)
+    cfg = parse_sweep_config(manifest["config"])
+    if cfg.config_hash != manifest.get("config_hash"):
+        raise SweepError(f"{str(root / SWEEP_MANIFEST)!r}: config and config_hash disagree (edited by hand?)")
+    settings, tasks = cfg.settings(), cfg.tasks()
+    by_setting: dict[int, list[Task]] = {}
+    for t in tasks:
+        by_setting.setdefault(t.setting, []).append(t)
+    infos, runsets, missing = [], [], []
+    for s in settings:
+        chunks = []
+        for t in by_setting[s.index]:
+            try:
+                rs = load_runset(root / t.relpath)
+            except (RunSetError, FileNotFoundError):
+                continue
+            if rs.manifest.get("sweep_task") == task_key(cfg, t):
+                chunks.append(rs)
+        info = {"setting": s.label, **s.varying, "chunks_done": len(chunks), "chunks_total": len(by_setting[s.index]),
+                "runs": int(sum(rs.n_runs for rs in chunks))}
+        infos.append(info)
+        if not chunks:
+            missing.append(s.label)
+            continue
+        merged = merge_runsets(chunks, ignore_keys=("seed", "seeds", "n_replicas", "n_init", "n_runs",
+                                                    "progress", cfg.size_key))
+        merged.config["sweep_setting"] = {"label": s.label, "varying": s.varying,
+                                          "chunks_done": len(chunks), "chunks_total": len(by_setting[s.index])}
+        merged.path = root / "runs" / s.label
+        runsets.append(merged)
+    return LoadedSweep(path=root, config=cfg, settings=infos, runsets=runsets, missing=missing)
