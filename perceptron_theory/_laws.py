@@ -114,7 +114,8 @@ class GrokTimeLawBase(ABC):
         lo_b, hi_b = self._quantile_bracket()
         grid = np.concatenate([[0.0], np.geomspace(max(lo_b, 1e-12), hi_b, 1024)])
         c = np.maximum.accumulate(self._continuous_cdf(grid))
-        u = np.atleast_1d(np.asarray(u, dtype=float))
+        shape = np.shape(u)
+        u = np.asarray(u, dtype=float).reshape(-1)
         k = np.searchsorted(c, u, side="left")
         out = np.full(u.shape, np.inf)
         ok = k < grid.size
@@ -143,7 +144,7 @@ class GrokTimeLawBase(ABC):
             if todo.size == 0:
                 break
         out[idx] = t
-        return out
+        return out.reshape(shape)
 
     def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
         """Quantile function: the smallest t with cdf(t) >= q, q in [0, 1]. Levels inside the
@@ -152,7 +153,7 @@ class GrokTimeLawBase(ABC):
         q = check_array("q", q, 0.0, 1.0)
         out = np.empty(q.shape)
         if self.atom is None:
-            out[...] = self._continuous_ppf(q).reshape(q.shape)
+            out[...] = self._continuous_ppf(q)
             return out
         t_star, w = self.atom
         below = float(self._continuous_cdf(t_star))          # continuous mass below the atom

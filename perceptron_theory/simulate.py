@@ -224,6 +224,7 @@ def _ball_chunk(rng: np.random.Generator, ids: NDArray, config: dict[str, Any], 
     gl = np.linalg.eigvalsh(G)
     if config["final_only"]:
         cols, w_fin = _bs.final_state(dynamics, G, a0, w0, gl, lam1, eps)
+        cols["w_init"] = w0
         return cols, w_fin, gl, None
     yx = y[None, :, None] * xt  # (r, 2N, D): margins are yx @ w
     traj = _bs.make_trajectory(dynamics, G, a0, w0, yx, lam1, eps, lam_D)
@@ -237,6 +238,7 @@ def _ball_chunk(rng: np.random.Generator, ids: NDArray, config: dict[str, Any], 
         times = _curve_times(te, scale, n_cp, n_cp // 2)
         test_err, train_err = _bs.curves_arrays(traj, np.nan_to_num(times), eps, D)
         cur = _tidy_curves(ids, times, test_err, train_err)
+    cols["w_init"] = w0
     return cols, traj.w_final, gl, cur
 
 
@@ -273,7 +275,7 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
     (extreme eigenvalues of the data's G), generalised_at_init (zero test error already at
     t = 0: t_G = 0 exactly, a mass the t_G law does not describe; count them with
     :attr:`SimulationResult.n_generalised_at_init` and leave them out of t_G law comparisons).
-    Features: ``w_final`` (R, D), ``G_eigenvalues`` (R, D).
+    Features: ``w_final`` (R, D), ``G_eigenvalues`` (R, D), ``w_init`` (R, D).
 
     ``final_only=True`` computes only the final state (``groks``, ``h_final``; times are
     NaN): :math:`G^+a` for λ1 = 0, the L1 minimiser (:func:`~perceptron_theory.flow.l1_stationary`)
@@ -293,7 +295,7 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
     lam_D = float(_ball.lambda_D(D, config["lam2"]))
     rng = np.random.default_rng(config["seed"])
     rows: dict[str, list] = {k: [] for k in _bs.SUMMARY_KEYS}
-    feats: dict[str, list] = {"w_final": [], "G_eigenvalues": []}
+    feats: dict[str, list] = {"w_final": [], "G_eigenvalues": [], "w_init": []}
     curves: list[pd.DataFrame] = []
     with _progress(R, progress and (R * N * D > 2e6 or (lam1 > 0 and not final_only)),
                    f"ball D={D}") as bar:
@@ -308,5 +310,6 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
                 rows[key].append(np.asarray(cols[key]))
             feats["w_final"].append(w_fin)
             feats["G_eigenvalues"].append(gl)
+            feats["w_init"].append(cols["w_init"])
             bar.update(r)
     return _finish(config, curves, rows, feats)
