@@ -449,6 +449,21 @@ class GrokTimeLaw(GrokTimeLawBase):
         cont = np.where(t > 0, stats.chi2.cdf(self.r_of_t(t), self.D - 1), 0.0)
         return cont + (1.0 - self.p_fast) * (t >= self.t_atom)
 
+    def _moment(self, k: int) -> float:
+        # E[t^k] = int_0^{1/c^2} t(r)^k chi2_{D-1}(r) dr + t*^k (1 - p_fast), t(r) = Eq. 42:
+        # one adaptive quadrature in r (log singularity at r = 1/c^2, where Eq. 42 diverges)
+        h = (self.D - 1) / 2.0
+        lognorm = h * np.log(2.0) + special.gammaln(h)
+        e2, c = self.eps**2, self.c
+
+        def f(r: float) -> float:
+            sr = np.sqrt(r)
+            t = np.log((1.0 - sr) / (1.0 - c * sr)) / e2
+            return t**k * np.exp((h - 1.0) * np.log(r) - r / 2.0 - lognorm) if r > 0 else 0.0
+
+        cont = integrate.quad(f, 0.0, 1.0 / c**2, limit=200, epsabs=0.0, epsrel=1e-10)[0]
+        return float(cont + self.t_atom**k * self.atom[1])
+
     def _continuous_ppf(self, u: Array) -> Array:
         # exact inverse of chi2.cdf(r(t)): r = chi2.ppf(u), t = Eq. 42 (inf at u = p_fast)
         r = stats.chi2.ppf(np.clip(u, 0.0, self.p_fast), self.D - 1)
