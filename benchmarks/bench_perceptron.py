@@ -70,6 +70,12 @@ def _sim_rows() -> list[str]:
         ("ball D=20, N=100, final state only (grokking probability)",
          lambda: simulate_ball(20, 100, 1.5, 0.0, 0.05, n_replicas=10_000, seed=0, final_only=True,
                                record_curves=False, progress=False)),
+        ("ball D=5, N=100, eps=2, lam2=0.01, 10^4 replicas, threshold t_train (no curves)",
+         lambda: simulate_ball(5, 100, 2.0, 0.0, 0.01, n_replicas=10_000, seed=0, record_curves=False,
+                               progress=False, t_train="threshold")),
+        ("ball D=5, eps=2, lam2=0.01, 10^4 replicas, zeroth-order dynamics (Eqs. 38-39), threshold t_train",
+         lambda: simulate_ball(5, 1, 2.0, 0.0, 0.01, n_replicas=10_000, seed=0, record_curves=False,
+                               progress=False, t_train="threshold", dynamics="zeroth_order")),
         ("1D N=100, eps=0.1, 10^4 replicas, with curves",
          lambda: simulate_exponential(100, 0.1, n_replicas=10_000, seed=0, progress=False)),
     ):

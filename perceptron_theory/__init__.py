@@ -11,6 +11,7 @@ ball          the D-ball model (sec. 3.3, app. B)
 flow          exact gradient flows (Eq. 21; event-driven for L1)
 simulate      direct simulation of both models
 verification  theory-vs-simulation table
+time_law_study the ball t_G law as three questions (derivation / approximation / real model)
 symbolic      sympy derivations used by the tests (imported on demand: it loads sympy)
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ._result import SimulationResult
 from .ball import critical_exponent
 from .flow import L1Flow, LinearFlow, exact_flow, l1_flow, l1_stationary
 from .simulate import sample_ball, simulate_ball, simulate_exponential
+from .time_law_study import ball_time_law_study
 from .verification import DEFAULT_GRID, verification_table
 
 __all__ = [
@@ -37,5 +39,6 @@ __all__ = [
     "simulate_ball",
     "simulate_exponential",
     "verification_table",
+    "ball_time_law_study",
     "DEFAULT_GRID",
 ]

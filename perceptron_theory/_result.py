@@ -31,6 +31,14 @@ class SimulationResult:
     def n_runs(self) -> int:
         return int(len(self.summary))
 
+    @property
+    def n_generalised_at_init(self) -> int:
+        """Replicas with zero test error already at t = 0 (summary column ``generalised_at_init``;
+        0 when a simulator does not record it). Their t_G is 0 exactly; t_G laws exclude them."""
+        if "generalised_at_init" not in self.summary:
+            return 0
+        return int(self.summary["generalised_at_init"].to_numpy(dtype=bool).sum())
+
     def grokking_fraction(self) -> tuple[float, float]:
         """Fraction of non-diverged runs that grok, with its binomial standard error."""
         ok = self.summary.loc[~self.summary["diverged"], "groks"].to_numpy(dtype=bool)

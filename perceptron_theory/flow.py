@@ -95,6 +95,39 @@ class LinearFlow:
         decay = np.exp(-lam * tt)
         return np.where(zero, c0 + a * tt, cinf + (c0 - cinf) * decay)
 
+    def coefficients_at(self, t: ArrayLike, index: ArrayLike) -> NDArray[np.float64]:
+        """Eigenbasis coordinates of the replicas ``index`` (``(K,)`` integer indices into a
+        1-d batch), each at its own time ``t`` (``(K,)``) -> ``(K, D)``.
+
+        This is what a per-replica root search (bisection on a subset of replicas) needs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> fl = LinearFlow(np.eye(2)[None].repeat(3, 0), np.ones((3, 2)), np.zeros((3, 2)))
+        >>> fl.coefficients_at(np.array([0.0, np.log(2.0)]), np.array([0, 2])).round(3).tolist()
+        [[0.0, 0.0], [0.5, 0.5]]
+        """
+        if len(self.batch_shape_) != 1:
+            raise ValueError(f"coefficients_at needs a 1-d batch of replicas, got batch shape {self.batch_shape_}")
+        idx = np.asarray(index)
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"index must be a 1-d integer array, got {index!r}")
+        tt = np.asarray(t, dtype=float)
+        if tt.shape != idx.shape:
+            raise ValueError(f"t must have the shape {idx.shape} of index, got {tt.shape}")
+        lam, a, c0, ci, z = (np.broadcast_to(q, self.batch_shape_ + q.shape[-1:])[idx] for q in
+                             (self.eigvals_, self._a, self._c0, self._cinf, self.zero_))
+        tt = tt[:, None]
+        return np.where(z, c0 + a * tt, ci + (c0 - ci) * np.exp(-lam * tt))
+
+    def weights_at(self, t: ArrayLike, index: ArrayLike) -> NDArray[np.float64]:
+        """Weights of the replicas ``index`` at one time each (see :meth:`coefficients_at`): ``(K, D)``."""
+        idx = np.asarray(index)
+        c = self.coefficients_at(t, idx)
+        V = np.broadcast_to(self.eigvecs_, self.batch_shape_ + self.eigvecs_.shape[-2:])[idx]
+        return np.einsum("rij,rj->ri", V, c)
+
     def coefficients_grid(self, t: ArrayLike) -> NDArray[np.float64]:
         """Eigenbasis coordinates on per-replica grids ``t`` of shape ``batch + (T,)`` -> ``batch + (T, D)``."""
         t = np.asarray(t, dtype=float)

@@ -25,10 +25,10 @@ from numpy.typing import NDArray
 
 from . import ball as _ball
 from . import exponential as _exp
+from . import _ball_sim as _bs
 from ._crossing import first_crossing
 from ._result import SimulationResult
 from ._validation import check_int, check_real
-from .flow import L1Flow, LinearFlow, l1_stationary
 
 __all__ = ["simulate_exponential", "simulate_ball", "sample_ball", "SimulationResult"]
 
@@ -84,10 +84,7 @@ def _finish(config: dict[str, Any], curves: list[pd.DataFrame], rows: dict[str, 
     return SimulationResult(config=config, curves=cur, summary=summary, features=feats)
 
 
-def _status(t_eps: NDArray, groks_final: NDArray) -> NDArray:
-    reached = np.isfinite(t_eps)
-    return np.where(groks_final & reached, "groks",
-                    np.where(groks_final, "not_reached", np.where(reached, "transient", "no_grok")))
+_status = _bs.status
 
 
 # ---------------------------------------------------------------------------
@@ -187,10 +184,69 @@ def _ball_data(rng: np.random.Generator, r: int, N: int, D: int, eps: float):
     return xt, y, w0
 
 
+def _ball_config(D: int, N: int, eps: float, lam1: float, lam2: float, n_replicas: int, seed: int,
+                 record_curves: bool, n_curve_points: int, n_grid: int, chunk: int, final_only: bool,
+                 t_train: str, dynamics: str) -> dict[str, Any]:
+    """Validate :func:`simulate_ball`'s arguments and build its config."""
+    D = check_int("D", D, 1)
+    N = check_int("N", N, 1)
+    eps = check_real("eps", eps, 0.0, lo_open=True)
+    lam1 = check_real("lam1", lam1, 0.0)
+    lam2 = check_real("lam2", lam2, 0.0)
+    R = check_int("n_replicas", n_replicas, 1)
+    seed = check_int("seed", seed, 0)
+    n_grid = check_int("n_grid", n_grid, 8)
+    if t_train not in _bs.T_TRAIN_RULES:
+        raise ValueError(f"t_train must be one of {_bs.T_TRAIN_RULES}, got {t_train!r}")
+    if dynamics not in _bs.DYNAMICS:
+        raise ValueError(f"dynamics must be one of {_bs.DYNAMICS}, got {dynamics!r}")
+    if dynamics == "zeroth_order" and lam1 != 0:
+        raise ValueError(f"dynamics='zeroth_order' (Eqs. 38-39) needs lam1 = 0, got lam1={lam1!r}")
+    integrator = ("zeroth-order dynamics (Eqs. 38-39), closed form" if dynamics == "zeroth_order" else
+                  "exact eigendecomposition (Eq. 21)" if lam1 == 0 else
+                  "exact event-driven piecewise-linear flow (L1Flow)")
+    return {"generator": "perceptron_theory.simulate_ball", "model": "ball", "D": D, "N": N,
+            "eps": eps, "lam1": lam1, "lam2": lam2, "n_replicas": R, "seed": seed,
+            "record_curves": record_curves, "n_curve_points": n_curve_points, "n_grid": n_grid,
+              "init": "w(0) ~ Normal(0, I_D)", "time_unit": "gradient-flow time",
+            "final_only": final_only, "integrator": integrator, "status_values": _STATUS_DOC,
+            "t_train": t_train, "dynamics": dynamics}
+
+
+def _ball_chunk(rng: np.random.Generator, ids: NDArray, config: dict[str, Any], lam_D: float):
+    """One chunk of :func:`simulate_ball`: draw data and w(0), then the final state, or the
+    trajectory's crossings (and curves). Returns (summary columns, w_final, eig(G), curves)."""
+    D, N, eps, lam1, lam2 = (config[k] for k in ("D", "N", "eps", "lam1", "lam2"))
+    dynamics = config["dynamics"]
+    xt, y, w0 = _ball_data(rng, ids.size, N, D, eps)
+    G = np.einsum("rni,rnj->rij", xt, xt) / (2 * N) + lam2 * np.eye(D)
+    a0 = np.einsum("n,rni->ri", y, xt) / (2 * N)
+    gl = np.linalg.eigvalsh(G)
+    if config["final_only"]:
+        cols, w_fin = _bs.final_state(dynamics, G, a0, w0, gl, lam1, eps)
+        cols["w_init"] = w0
+        return cols, w_fin, gl, None
+    yx = y[None, :, None] * xt  # (r, 2N, D): margins are yx @ w
+    traj = _bs.make_trajectory(dynamics, G, a0, w0, yx, lam1, eps, lam_D)
+    lam_pos, lam_max = _bs.rates(dynamics, gl, eps, lam_D)
+    grid = _bs.time_grid(lam_pos, lam_max, config["n_grid"])
+    cols = _bs.crossings(traj, grid, w0, gl, eps, config["t_train"])
+    cur = None
+    if config["record_curves"]:
+        te, n_cp = cols["t_eps"], config["n_curve_points"]
+        scale = np.maximum(np.where(np.isfinite(te), 2 * te, 0.0), 5.0 / lam_pos)
+        times = _curve_times(te, scale, n_cp, n_cp // 2)
+        test_err, train_err = _bs.curves_arrays(traj, np.nan_to_num(times), eps, D)
+        cur = _tidy_curves(ids, times, test_err, train_err)
+    cols["w_init"] = w0
+    return cols, traj.w_final, gl, cur
+
+
 def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0.0,
                   n_replicas: int = 1000, seed: int = 0, record_curves: bool = True,
                   n_curve_points: int = 48, n_grid: int = 160, chunk: int = 256,
-                  final_only: bool = False, progress: bool = True) -> SimulationResult:
+                  final_only: bool = False, progress: bool = True, t_train: str = "samples",
+                  dynamics: str = "exact") -> SimulationResult:
     r"""Simulate the D-ball model (sec. 3.3) for ``n_replicas`` independent replicas.
 
     Each replica: 2N training inputs (N per class, uniform in the unit balls at
@@ -199,145 +255,61 @@ def simulate_ball(D: int, N: int, eps: float, lam1: float = 0.0, lam2: float = 0
     zero exactly when :math:`\epsilon w_1 \ge \|w\|`. Training error: the fraction of training
     inputs with :math:`y\,\tilde x\cdot w \le 0`.
 
-    Summary columns: run, t_train, t_eps, t_G (grokking runs), groks, status, diverged,
-    h_final (:math:`\epsilon w_1/\|w\|` at t = ∞), r0 (:math:`\|w_\perp(0)\|^2`), fast_branch
-    (:math:`r_0 \le 1 - 1/\epsilon^2`, Eq. 40), g_min/g_max (extreme eigenvalues of G).
-    Features: ``w_final`` (R, D), ``G_eigenvalues`` (R, D).
+    Parameters
+    ----------
+    t_train : ``"samples"`` (default) or ``"threshold"``
+        ``"samples"``: t_train is the first time every training sample is classified
+        correctly (the real model). ``"threshold"``: the first time
+        :math:`w_1/\|w\| \ge \xi_{\rm train} = 1/\sqrt{1+\epsilon^2}` (Eqs. 34, 37: the
+        definition under which the t_G law of Eqs. 40-47 is derived).
+    dynamics : ``"exact"`` (default) or ``"zeroth_order"``
+        ``"exact"``: the real finite-N flow. ``"zeroth_order"``: the paper's Eqs. 38-39,
+        :math:`w_1(t) = 1/\epsilon + (w_1(0)-1/\epsilon)e^{-\epsilon^2 t}`,
+        :math:`w_{j\ge2}(t) = w_j(0)e^{-\lambda_{2,D}t}` (λ1 = 0 only). The training data are
+        drawn either way, so the same seed gives the same data and initial weights under
+        every option (paired comparisons).
+
+    Both choices are recorded in ``config``. Summary columns: run, t_train, t_eps, t_G
+    (grokking runs), groks, status, diverged, h_final (:math:`\epsilon w_1/\|w\|` at t = ∞), r0
+    (:math:`\|w_\perp(0)\|^2`), fast_branch (:math:`r_0 \le 1 - 1/\epsilon^2`, Eq. 40), g_min/g_max
+    (extreme eigenvalues of the data's G), generalised_at_init (zero test error already at
+    t = 0: t_G = 0 exactly, a mass the t_G law does not describe; count them with
+    :attr:`SimulationResult.n_generalised_at_init` and leave them out of t_G law comparisons).
+    Features: ``w_final`` (R, D), ``G_eigenvalues`` (R, D), ``w_init`` (R, D).
 
     ``final_only=True`` computes only the final state (``groks``, ``h_final``; times are
     NaN): :math:`G^+a` for λ1 = 0, the L1 minimiser (:func:`~perceptron_theory.flow.l1_stationary`)
     otherwise. This is what the grokking probability needs, and much faster for λ1 > 0.
+
+    Examples
+    --------
+    >>> res = simulate_ball(5, 100, 2.0, lam2=0.01, n_replicas=20, seed=0, progress=False,
+    ...                     record_curves=False, t_train="threshold", dynamics="zeroth_order")
+    >>> res.config["t_train"], res.config["dynamics"], bool(res.summary["groks"].all())
+    ('threshold', 'zeroth_order', True)
     """
-    D = check_int("D", D, 1)
-    N = check_int("N", N, 1)
-    eps = check_real("eps", eps, 0.0, lo_open=True)
-    lam1 = check_real("lam1", lam1, 0.0)
-    lam2 = check_real("lam2", lam2, 0.0)
-    R = check_int("n_replicas", n_replicas, 1)
-    seed = check_int("seed", seed, 0)
+    config = _ball_config(D, N, eps, lam1, lam2, n_replicas, seed, record_curves, n_curve_points,
+                          n_grid, chunk, final_only, t_train, dynamics)
+    D, N, lam1, R = (config[k] for k in ("D", "N", "lam1", "n_replicas"))
     chunk = check_int("chunk", chunk, 1)
-    n_grid = check_int("n_grid", n_grid, 8)
-    config = {"generator": "perceptron_theory.simulate_ball", "model": "ball", "D": D, "N": N,
-              "eps": eps, "lam1": lam1, "lam2": lam2, "n_replicas": R, "seed": seed,
-              "record_curves": record_curves, "n_curve_points": n_curve_points, "n_grid": n_grid,
-              "init": "w(0) ~ Normal(0, I_D)", "time_unit": "gradient-flow time",
-              "final_only": final_only,
-              "integrator": "exact eigendecomposition (Eq. 21)" if lam1 == 0 else
-              "exact event-driven piecewise-linear flow (L1Flow)", "status_values": _STATUS_DOC}
-    rng = np.random.default_rng(seed)
-    keys = ("run", "t_train", "t_eps", "t_G", "groks", "status", "diverged", "h_final", "r0",
-            "fast_branch", "g_min", "g_max")
-    rows: dict[str, list] = {k: [] for k in keys}
-    feats: dict[str, list] = {"w_final": [], "G_eigenvalues": []}
+    lam_D = float(_ball.lambda_D(D, config["lam2"]))
+    rng = np.random.default_rng(config["seed"])
+    rows: dict[str, list] = {k: [] for k in _bs.SUMMARY_KEYS}
+    feats: dict[str, list] = {"w_final": [], "G_eigenvalues": [], "w_init": []}
     curves: list[pd.DataFrame] = []
-    eye = np.eye(D)
     with _progress(R, progress and (R * N * D > 2e6 or (lam1 > 0 and not final_only)),
                    f"ball D={D}") as bar:
         for start in range(0, R, chunk):
             r = min(chunk, R - start)
-            xt, y, w0 = _ball_data(rng, r, N, D, eps)
-            G = np.einsum("rni,rnj->rij", xt, xt) / (2 * N) + lam2 * eye
-            a0 = np.einsum("n,rni->ri", y, xt) / (2 * N)
-            yx = y[None, :, None] * xt  # (r, 2N, D): margins are yx @ w
-            gl = np.linalg.eigvalsh(G)
-            lam_pos = np.where(gl > 1e-12 * gl[:, -1:], gl, np.inf).min(1)
-            horizon = 60.0 / lam_pos
-            grid = np.concatenate([np.zeros((r, 1)), np.geomspace(1e-4 / gl[:, -1], horizon, n_grid - 1).T], 1)
-            if final_only:
-                if lam1 == 0:
-                    fl = LinearFlow(G, a0, w0)
-                    w_fin, diverged = fl.w_inf_, fl.diverged_
-                else:
-                    w_fin, conv = l1_stationary(G, a0, lam1)
-                    diverged = ~conv
-                groks = (eps * w_fin[:, 0] >= np.linalg.norm(w_fin, axis=-1)) & ~diverged
-                nan = np.full(r, np.nan)
-                nf = np.linalg.norm(w_fin, axis=-1)
-                r0 = np.sum(w0[:, 1:] ** 2, axis=1)
-                vals = (np.arange(start, start + r), nan, nan, nan, groks,
-                        np.where(groks, "groks", "no_grok"), diverged,
-                        eps * w_fin[:, 0] / np.where(nf > 0, nf, 1.0), r0,
-                        r0 <= 1.0 - 1.0 / eps**2, gl[:, 0], gl[:, -1])
-                for key, val in zip(keys, vals):
-                    rows[key].append(np.asarray(val))
-                feats["w_final"].append(w_fin)
-                feats["G_eigenvalues"].append(gl)
-                bar.update(r)
-                continue
-            if lam1 == 0:
-                flow = LinearFlow(G, a0, w0)
-                w_fin = flow.w_inf_
-                diverged = flow.diverged_
-                Pm = np.einsum("rni,rij->rnj", yx, flow.eigvecs_)  # margins in the eigenbasis
-
-                def coef_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    # eigenbasis coordinates of replicas rows_ at one time each
-                    lam, a_, c0, ci, z = (q[rows_] for q in (flow.eigvals_, flow._a, flow._c0,
-                                                             flow._cinf, flow.zero_))
-                    tt = t[:, None]
-                    return np.where(z, c0 + a_ * tt, ci + (c0 - ci) * np.exp(-lam * tt))
-
-                def w_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    return np.einsum("rij,rj->ri", flow.eigvecs_[rows_], coef_at(t, rows_))
-
-                def margins_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    return np.einsum("rnj,rj->rn", Pm[rows_], coef_at(t, rows_))
-
-                def w_grid(tg: NDArray) -> NDArray:
-                    c = flow.coefficients_grid(tg)
-                    return np.einsum("rij,rtj->rti", flow.eigvecs_, c), c
-            else:
-                l1f = L1Flow(G, a0, w0, lam1)
-                w_fin = l1f.w_inf_
-                diverged = l1f.diverged_ | l1f.chattering_
-
-                def w_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    full = np.zeros(r)
-                    full[rows_] = t
-                    return l1f.at(full)[rows_]
-
-                def margins_at(t: NDArray, rows_: NDArray) -> NDArray:
-                    return np.einsum("rni,ri->rn", yx[rows_], w_at(t, rows_))
-
-                def w_grid(tg: NDArray) -> NDArray:
-                    return l1f.at(tg), None
-
-            def test_ok(w: NDArray) -> NDArray:
-                return eps * w[..., 0] >= np.linalg.norm(w, axis=-1)
-
-            Wg, Cg = w_grid(grid)
-            if Cg is not None:
-                mg = np.einsum("rnj,rtj->rtn", Pm, Cg)
-            else:
-                mg = np.einsum("rni,rti->rtn", yx, Wg)
-            te = first_crossing(test_ok(Wg), grid, lambda t, rr: test_ok(w_at(t, rr)))
-            tt = first_crossing(np.all(mg > 0, axis=-1), grid,
-                                lambda t, rr: np.all(margins_at(t, rr) > 0, axis=-1))
-            groks = test_ok(w_fin) & ~diverged
-            status = _status(te, groks)
-            with np.errstate(invalid="ignore"):
-                tG = np.where(status == "groks", te - tt, np.nan)
-            nf = np.linalg.norm(w_fin, axis=-1)
-            h_fin = eps * w_fin[:, 0] / np.where(nf > 0, nf, 1.0)
-            r0 = np.sum(w0[:, 1:] ** 2, axis=1)
             ids = np.arange(start, start + r)
-            vals = (ids, tt, te, tG, groks, status, diverged, h_fin, r0,
-                    r0 <= 1.0 - 1.0 / eps**2, gl[:, 0], gl[:, -1])
-            for key, val in zip(keys, vals):
-                rows[key].append(np.asarray(val))
+            cols, w_fin, gl, cur = _ball_chunk(rng, ids, config, lam_D)
+            if cur is not None:
+                curves.append(cur)
+            cols["run"] = ids
+            for key in _bs.SUMMARY_KEYS:
+                rows[key].append(np.asarray(cols[key]))
             feats["w_final"].append(w_fin)
             feats["G_eigenvalues"].append(gl)
-            if record_curves:
-                scale = np.where(np.isfinite(te), 2 * te, 0.0)
-                scale = np.maximum(scale, 5.0 / lam_pos)
-                times = _curve_times(te, scale, n_curve_points, n_curve_points // 2)
-                Wc, Cc = w_grid(np.nan_to_num(times))
-                nrm = np.linalg.norm(Wc, axis=-1)
-                h = eps * Wc[..., 0] / np.where(nrm > 0, nrm, 1.0)
-                test_err = _ball.test_error(np.clip(h, -1.0, 1.0), D)
-                test_err = np.where(test_ok(Wc), 0.0, test_err)
-                mc = np.einsum("rnj,rtj->rtn", Pm, Cc) if Cc is not None else np.einsum("rni,rti->rtn", yx, Wc)
-                train_err = np.mean(mc <= 0, axis=-1)
-                curves.append(_tidy_curves(ids, times, test_err, train_err))
+            feats["w_init"].append(cols["w_init"])
             bar.update(r)
     return _finish(config, curves, rows, feats)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from perceptron_theory.flow import L1Flow, exact_flow, l1_flow, l1_stationary
+from perceptron_theory.flow import L1Flow, LinearFlow, exact_flow, l1_flow, l1_stationary
 
 
 def _problem(R=3, D=4, n=10, seed=0, lam2=0.05):
@@ -83,3 +83,20 @@ def test_linear_flow_flags_a_drive_along_a_null_direction():
     assert bounded.diverged_.tolist() == [False, False]
     # the flagged flow really grows without bound along e2
     assert grows(np.array([100.0]))[0, 0, 1] == pytest.approx(100.0)
+
+
+def test_coefficients_at_and_weights_at_match_the_per_replica_call():
+    rng = np.random.default_rng(0)
+    R, D = 7, 4
+    A = rng.standard_normal((R, D, D))
+    G = A @ np.swapaxes(A, -1, -2) / D + 0.1 * np.eye(D)
+    a, w0 = rng.standard_normal((R, D)), rng.standard_normal((R, D))
+    flow = LinearFlow(G, a, w0)
+    t = rng.uniform(0, 3, R)
+    idx = np.array([5, 0, 3])
+    assert np.allclose(flow.weights_at(t[idx], idx), flow(t)[idx], rtol=1e-13, atol=1e-13)
+    assert np.allclose(flow.coefficients_at(t[idx], idx), flow.coefficients(t)[idx], rtol=1e-13, atol=1e-13)
+    with pytest.raises(ValueError, match="index"):
+        flow.coefficients_at(t[:2], np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match="shape"):
+        flow.coefficients_at(t[:2], idx)

@@ -27,7 +27,14 @@ def test_verdicts(table):
     # the failures the table exists to show
     assert not v[("ball", "P_grok", "Eq. 30/32 (large lambda)")]
     assert not v[("ball", "P_grok", "Eq. 86 with printed alpha3")]
-    assert not v[("ball", "mean_t_G", "Eqs. 42-47 (zeroth order)")]
+    # ball t_G law: three labelled questions, verdict on the median
+    b = table[table.quantity == "median_t_G"].set_index(["question", "theory_method"])["agrees"]
+    assert b[("derivation", "Eqs. 42-46 + corrected atom ln[e^2/(e^2-1)]/(2 lam_D)")]
+    assert not b[("derivation", "Eqs. 42-47 as printed (atom ln[e^4/(e^4-1)]/(2 lam_D))")]
+    assert not b[("real model", "Eqs. 42-46 + corrected atom ln[e^2/(e^2-1)]/(2 lam_D)")]
+    assert set(table.loc[table.quantity == "median_t_G", "question"]) == {"derivation", "approximation",
+                                                                          "real model"}
+    assert (table.loc[table.quantity == "median_t_G", "n_generalised_at_init"] > 0).all()
 
 
 def test_bad_grid_section():
