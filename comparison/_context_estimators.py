@@ -197,11 +197,16 @@ def xi_contexts(left: ArrayLike, right: ArrayLike, labels: ArrayLike, weights: A
                            for mb in mults]).reshape(-1, 2)
             for j, edge in enumerate(("low", "high")):
                 est[edge]["xi_ci"] = _ci(bs[:, j], level)
-            xs = max(est["low"]["xi"], est["high"]["xi"])
-            est["xi"] = xs
-            est["xi_ci"] = _ci(np.max(bs, axis=1), level) if bs.size else [float("nan")] * 2
+            # an edge without enough samples for the fit is left out of the max (``n_edges_fitted``)
+            xs = np.array([est["low"]["xi"], est["high"]["xi"]])
+            est["xi"] = float(np.max(xs[np.isfinite(xs)])) if np.isfinite(xs).any() else float("nan")
+            est["n_edges_fitted"] = int(np.isfinite(xs).sum())
+            with np.errstate(invalid="ignore"):
+                bmax = np.where(np.isfinite(bs).any(axis=1), np.nanmax(np.where(np.isfinite(bs), bs, -np.inf), axis=1),
+                                np.nan) if bs.size else np.zeros(0)
+            est["xi_ci"] = _ci(bmax, level) if bs.size else [float("nan")] * 2
             entry[side] = est
-            boot_c = boot_c + np.max(bs, axis=1) if bs.size else boot_c
+            boot_c = boot_c + bmax if bs.size else boot_c
         entry["xi"] = entry["left"]["xi"] + entry["right"]["xi"]
         entry["xi_ci"] = _ci(boot_c, level)
         per_class[str(c)] = entry

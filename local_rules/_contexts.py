@@ -30,7 +30,7 @@ from ._network import boundary_states, context_states, leading_eigenvectors
 from ._rules import apply_rule, random_inputs
 from ._tensors import resolve_A
 
-__all__ = ["Contexts", "position_contexts", "contexts_of_test_set", "bulk_contexts"]
+__all__ = ["Contexts", "position_contexts", "contexts_of_test_set", "bulk_contexts", "xi_closed_form"]
 
 
 @dataclass
@@ -190,3 +190,143 @@ def bulk_contexts(A: Any, *, n_seq: int = 64, length: int = 4096, lo: int = 512,
     return Contexts(left, right, c[:, sl].reshape(-1), y[:, sl].reshape(-1).astype(np.int8), np.full(n, 1.0 / n),
                     np.repeat(np.arange(n_seq), hi - lo), np.zeros(n, np.int64),
                     _lump(left, vL[0], lump_tol), _lump(right, vR[0], lump_tol), info)
+
+
+# ------------------------------------------------------------------------ closed form of ξ (d = 2)
+def _ang(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.mod(np.arctan2(v[..., 1], v[..., 0]), 2 * np.pi)
+
+
+def _cdist(a: Any, b: Any) -> Any:
+    """Distance on the circle of vector angles (period 2π)."""
+    d = np.mod(np.asarray(a) - np.asarray(b), 2 * np.pi)
+    return np.minimum(d, 2 * np.pi - d)
+
+
+def _apply(M: NDArray[np.float64], th: Any) -> Any:
+    th = np.asarray(th, float)
+    return _ang(np.einsum("ab,...b->...a", M, np.stack([np.cos(th), np.sin(th)], -1)))
+
+
+def _fixed_point(M: NDArray[np.float64]) -> tuple[float, float] | None:
+    """(projective angle of the dominant eigenvector, λ2/λ1), or None without a real dominant one."""
+    lam, V = np.linalg.eig(M)
+    o = np.argsort(-np.abs(lam))
+    lam, V = lam[o], V[:, o]
+    if np.any(np.abs(lam.imag) > 1e-12 * np.abs(lam[0])) or not abs(lam[0]) > abs(lam[1]):
+        return None
+    return float(_ang(np.real(V[:, 0]))), float(np.real(lam[1] / lam[0]))
+
+
+def _window_labels(rule: int, K: int) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+    from ._rules import all_inputs
+    W = all_inputs(2 * K + 1)
+    return W, apply_rule(W, rule, K, "open")[:, K]
+
+
+def _side_edges(maps: list[NDArray[np.float64]], th: NDArray[np.float64], probs: tuple[float, float], tol: float
+                ) -> dict[str, dict[str, Any]]:
+    """Edges of the stationary support of the vector angles ``th`` (cut at the largest empty gap of
+    the circle) and their exponents; a fixed point of a map is the vector pair ±v*."""
+    s = np.sort(th)
+    k = int(np.argmax(np.diff(np.concatenate([s, [s[0] + 2 * np.pi]]))))
+    lo = s[(k + 1) % s.size]
+    width = float(np.mod(th - lo, 2 * np.pi).max())
+    edges = {"low": float(lo), "high": float(np.mod(lo + width, 2 * np.pi))}
+    if width <= 1e-12:
+        return {k: {"angle": v, "xi": float("nan"), "kind": "degenerate support", "symbol": None, "ratio": None,
+                    "isolation": None} for k, v in edges.items()}
+    fps = [_fixed_point(M) for M in maps]
+    img = [_apply(M, th) for M in maps]
+    out: dict[str, dict[str, Any]] = {}
+    for name, e in edges.items():
+        info: dict[str, Any] = {"angle": e, "xi": float("nan"), "kind": "unidentified", "symbol": None,
+                                "ratio": None, "isolation": None}
+        for x, fp in enumerate(fps):
+            if fp is None:
+                continue
+            a = min((fp[0], fp[0] + np.pi), key=lambda v: float(_cdist(v, e)))
+            if _cdist(a, e) <= tol * width:
+                iso = float(np.min(_cdist(img[1 - x], a)) / width)
+                info.update(kind="fixed point", symbol=x, ratio=fp[1], isolation=iso, angle=float(np.mod(a, 2 * np.pi)))
+                if fp[1] <= 0:
+                    info["kind"] = "fixed point with λ2/λ1 ≤ 0 (not a one-sided edge)"
+                elif iso < tol:
+                    info["kind"] = "fixed point, but the other map's image reaches it"
+                else:
+                    info["xi"] = float(1.0 - np.log(1.0 / probs[x]) / np.log(1.0 / fp[1]))
+                break
+        out[name] = info
+    for name, info in out.items():  # an edge that is the image of the other edge inherits its exponent
+        src = out["high" if name == "low" else "low"]
+        if info["kind"] != "unidentified" or src["kind"] != "fixed point":
+            continue
+        for y, M in enumerate(maps):
+            im = float(_apply(M, src["angle"]))
+            if _cdist(im, info["angle"]) <= tol * width:
+                info.update(kind="image of the other edge", symbol=y, source_symbol=src["symbol"], xi=src["xi"],
+                            angle=im)
+                break
+    return out
+
+
+def xi_closed_form(A: Any, *, rule: int = 30, K: int = 1, p: float = 0.5, tol: float = 0.02,
+                   n_seq: int = 16, length: int = 2048, seed: int = 0) -> dict[str, Any]:
+    r"""Closed-form ξ of d = 2 context angles (cross-check of the histogram recipe, sec. 4.3.1).
+
+    Derivation (docs/local_rules.md, "ξ in closed form"): the bulk contexts are the stationary
+    law μ of the random projective maps :math:`f_x` (ℓ ↦ ℓA_x, r ↦ A_x r, x = ±1 with
+    probability p, 1 − p).  If an edge e of μ's support is the attracting fixed point of
+    :math:`f_x` with :math:`c = \lambda_2/\lambda_1 \in (0, 1)` of that map's matrix, and the other
+    map's image of the support stays away from e, then in the eigen-coordinate :math:`f_x` is
+    exactly :math:`s \mapsto c s`, so the mass :math:`F(\delta)` within δ of e obeys
+    :math:`F(c\delta) = p_x F(\delta)`: :math:`F \propto \delta^{\alpha} P(\ln\delta)` (P periodic,
+    period ln(1/c)), :math:`\alpha = \ln(1/p_x)/\ln(1/c)`, density ∝ δ^{−ξ_e} with
+    :math:`\xi_e = 1 - \ln(1/p_x)/\ln(1/c)` (= 1 − ln 2/ln(1/c) for p = 1/2).  An edge that is the
+    image of the other edge under one map inherits that edge's exponent.  Edges are located on
+    a simulated bulk (``n_seq`` inputs of ``length``) and matched to fixed points within
+    ``tol`` × support width; anything else is reported NaN with its ``kind``.
+
+    Per class c and side: the edges reachable by class c (a window with the map's symbol(s)
+    next to the centre and label c); ξ_side(c) = max of their ξ_e (NaN if one is NaN);
+    ``xi`` = max_c ξ_left(c) + ξ_right(c).
+
+    Examples
+    --------
+    >>> import local_rules as lr
+    >>> r = lr.xi_closed_form("example3")
+    >>> r["left"]["low"]["kind"], round(r["xi"], 3)
+    ('fixed point', 1.617)
+    """
+    A_arr = resolve_A(A)[0]
+    if A_arr.shape[0] != 2:
+        raise ValueError(f"A: the closed form needs bond dimension d = 2, got {A_arr.shape[0]}")
+    p = check_real("p", p, 0.0, 1.0, lo_open=True)
+    if p >= 1.0:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    tol = check_real("tol", tol, 0.0, 0.5, lo_open=True)
+    b = bulk_contexts(A_arr, n_seq=n_seq, length=length, lo=length // 8, hi=length - length // 8, rule=rule, K=K,
+                      seed=seed)
+    probs = (p, 1.0 - p)
+    W, lab = _window_labels(rule, K)
+    res: dict[str, Any] = {"p": p, "per_class": {}}
+    for side, V, maps in (("left", b.left, [A_arr[..., x].T for x in (0, 1)]),
+                          ("right", b.right, [A_arr[..., x] for x in (0, 1)])):
+        edges = _side_edges(maps, _ang(V), probs, tol)
+        res[side] = edges
+    for c in (-1, 1):
+        tot = 0.0
+        for side in ("left", "right"):
+            near = (lambda w: w[K - 1::-1]) if side == "left" else (lambda w: w[K + 1:])
+            xs = []
+            for e in res[side].values():
+                fp_sym = e["symbol"] if e["kind"] == "fixed point" else e.get("source_symbol")
+                want = [fp_sym] * K if e["kind"] == "fixed point" else [e["symbol"]] + [fp_sym] * (K - 1)
+                if e["symbol"] is None or any(np.array_equal((near(w) + 1) // 2, want) and lab[i] == c
+                                              for i, w in enumerate(W)):
+                    xs.append(e["xi"])
+            tot += max(xs) if xs and np.all(np.isfinite(xs)) else float("nan")
+        res["per_class"][str(c)] = tot
+    vals = list(res["per_class"].values())
+    res["xi"] = float(max(vals)) if np.all(np.isfinite(vals)) else float("nan")
+    return res
