@@ -27,6 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._checks import check_int, check_real
+from ._contexts import position_contexts
 from ._data import PositionSet, make_dataset, make_test_set
 from ._network import features_numpy, leading_eigenvectors
 from ._results import ScenarioBResult
@@ -359,13 +360,9 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
                                     "train_error": tr_e[valid], "train_loss": np.nan, "aligned": True,
                                     "tau": np.broadcast_to(taus, tm.shape)[valid]}))
     curves_df = pd.concat(curves, ignore_index=True)
-    # context vectors of the training positions (for ξ, D_eff)
-    import torch
-    from ._network import _states
-    At = torch.as_tensor(A_arr[None], dtype=torch.float64)
-    Ls, Rs = _states(At, train, "eigen", 0, None, None)
-    left_ctx = Ls[0, torch.as_tensor(train.pos_left), 0].numpy()
-    right_ctx = Rs[0, torch.as_tensor(train.pos_right), :, 0].numpy()
+    # context vectors of the training positions, (n, d) each (ξ and D_eff use contexts_of_test_set /
+    # bulk_contexts: the 24 training positions hold only 7 distinct angles per side)
+    left_ctx, right_ctx = position_contexts(A_arr, train)
     w_final = flow.grid(np.array([grid[-1]]))[:, 0]
     features = {"train_features": Z, "train_labels": y_tr.astype(np.int8), "train_weights": wt_tr,
                 "test_features": Zt, "test_labels": yt, "test_weights": wt,
