@@ -116,7 +116,7 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.cli",),
     ("comparison.pipeline",),
     ("comparison.report",),
-    ("comparison.sweep", "comparison.paper_data"),
+    ("comparison.sweep", "comparison.paper_data", "comparison.paper_table1"),
     ("comparison.agreement",),
     ("comparison.theory", "comparison.estimate", "comparison.runset"),
     ("comparison.simulators", "comparison.errors", "comparison._io"),

@@ -1,8 +1,8 @@
-"""Estimators of comparison._context_estimators (issue 10): ξ angle recipe, D_eff variants, ε readings."""
+"""Estimators of comparison.estimate.context (issue 10): ξ angle recipe, D_eff variants, ε readings."""
 import numpy as np
 import pytest
 
-from comparison._context_estimators import d_eff, d_eff_variants, eps_readings, wilson_ci, xi_angles, xi_contexts
+from comparison.estimate.context import d_eff, d_eff_variants, eps_readings, wilson_ci, xi_angles, xi_contexts
 
 
 def _planted_angles(xi_lo, xi_hi, n, rng):

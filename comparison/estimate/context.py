@@ -1,6 +1,6 @@
 r"""Estimators on the scenario-B context/feature distributions (paper sec. 4.3.1), numpy only.
 
-Standalone (imports no other ``comparison`` module; destined for ``comparison/estimate/``).
+Part of :mod:`comparison.estimate` (numpy/scipy only).
 
 * :func:`xi_angles` / :func:`xi_contexts` -- ξ by the angle recipe: weighted histograms of
   the d = 2 context angles per side and class; the density of the bin at each edge of the
@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
+
+from .features import d_eff
 
 __all__ = ["cut_angles", "xi_angles", "xi_contexts", "d_eff", "d_eff_variants", "eps_readings", "wilson_ci",
            "DEFAULT_N_BINS"]
@@ -218,28 +220,6 @@ def xi_contexts(left: ArrayLike, right: ArrayLike, labels: ArrayLike, weights: A
 
 
 # ------------------------------------------------------------------------ D_eff
-def d_eff(X: ArrayLike, weights: ArrayLike | None = None) -> float:
-    r"""D_eff = e^S, S = −Σ σ_k log σ_k over the PCA variance fractions σ_k (sec. 4.3.1),
-    weighted mean removed.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> round(d_eff(np.random.default_rng(0).standard_normal((20000, 3))), 1)
-    3.0
-    """
-    A = np.asarray(X, dtype=float)
-    if A.ndim != 2 or A.shape[0] < 2 or not np.all(np.isfinite(A)):
-        raise ValueError(f"X must be a finite (n >= 2, D) array, got shape {A.shape}")
-    w = _weights(weights, A.shape[0])
-    s = np.linalg.svd((A - w @ A) * np.sqrt(w)[:, None], compute_uv=False)
-    p = s ** 2 / np.sum(s ** 2) if np.sum(s ** 2) > 0 else None
-    if p is None:
-        raise ValueError("X has zero variance; D_eff is undefined")
-    p = p[p > 0]
-    return float(np.exp(-np.sum(p * np.log(p))))
-
-
 def d_eff_variants(Z: ArrayLike, labels: ArrayLike, weights: ArrayLike | None = None) -> dict[str, Any]:
     """D_eff three ways: ``pooled`` (all features, the literal definition), ``within`` (each class's
     weighted mean removed, then pooled), ``per_class`` (D_eff of each class, averaged with the

@@ -1,6 +1,6 @@
 """Data step of the paper's scenario-B table (issue 10): Examples 1–3 × their regularisation settings.
 
-Composes ``local_rules`` (simulation; imported lazily) with :mod:`comparison._context_estimators`
+Composes ``local_rules`` (simulation; imported lazily) with :mod:`comparison.estimate.context`
 (estimators).  ν is not fitted here: each row carries the run's t_eps and aligned mean curve
 (and, with ``keep_results``, the :class:`local_rules.ScenarioBResult`) for the ν fitter.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._context_estimators import d_eff_variants, eps_readings, wilson_ci, xi_contexts
+from .estimate.context import d_eff_variants, eps_readings, wilson_ci, xi_contexts
 
 __all__ = ["table1_rows", "PAPER_SETTINGS"]
 
