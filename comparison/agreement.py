@@ -256,7 +256,12 @@ def _predict(a: Analysis) -> None:
                                  "(no 2-d context vectors with an edge fit)"}
             else:
                 pred = predict_nu_eq50(f[used], f["xi"], f.get(f"{used}_se", 0.0), f.get("xi_se", 0.0))
-                a.predictions = {"nu": pred["nu"], "nu_se": pred["nu_se"], "nu_source": src}
+                a.predictions = {"nu": pred["nu"], "nu_se": pred["nu_se"], "nu_source": src,
+                                 "xi_in_domain": pred["xi_in_domain"]}
+                if not pred["xi_in_domain"]:
+                    a.predictions["nu_note"] = (f"xi = {f['xi']:.3g} (left + right, the paper's recipe) is outside "
+                                                "Eq. 50's derivation (0 < xi < 1); the formula is applied as the "
+                                                "paper applies it")
     except (ImportError, KeyError, ValueError) as exc:
         a.notes.append(f"theory predictions unavailable: {exc.__class__.__name__}: {exc}")
     except Exception as exc:  # a theory bug must not kill the whole report
@@ -268,8 +273,9 @@ def _verdicts(a: Analysis) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     pr, nu = a.predictions, a.nu
     if nu is not None and "nu" in pr:
+        note = f"window [{nu.window[0]:.3g}, {nu.window[1]:.3g}]" + (f"; {pr['nu_note']}" if "nu_note" in pr else "")
         rows.append(_verdict_row("nu", nu.nu, nu.nu_se, pr["nu"], pr.get("nu_se", 0.0), nu.window_spread,
-                                 pr.get("nu_source", ""), f"window [{nu.window[0]:.3g}, {nu.window[1]:.3g}]"))
+                                 pr.get("nu_source", ""), note))
     elif nu is not None and "nu_not_testable" in pr:
         rows.append(_not_testable("nu", nu.nu, pr.get("nu_source", ""), pr["nu_not_testable"]))
     if nu is not None and "nu_margin" in a.features:

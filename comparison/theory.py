@@ -41,13 +41,21 @@ def predict_nu_eq50(d_eff: float, xi: float, d_eff_se: float = 0.0, xi_se: float
     """ν = (D_eff + 1)/2 − ξ (Eq. 50 with D → D_eff) and its propagated error.
 
     ``xi`` is required: a prediction with an unmeasured ξ is not made (the
-    caller reports "not testable" instead of assuming ξ = 0)."""
+    caller reports "not testable" instead of assuming ξ = 0). Eq. 50 is
+    derived for one boundary density ρ ∝ δ^{−ξ} with 0 < ξ < 1; the paper's
+    recipe for the tensor network sums the left and right exponents, which can
+    exceed 1. The formula is then still evaluated (as the paper applies it), and
+    ``xi_in_domain`` says whether the derivation's assumption holds.
+
+    >>> predict_nu_eq50(3.0, 1.2)["xi_in_domain"]
+    False
+    """
     if xi is None or not math.isfinite(float(xi)):
         raise ValueError(f"xi must be a measured finite number for Eq. 50, got {xi!r}")
-    from perceptron_theory.ball import critical_exponent
-
-    nu = float(critical_exponent(d_eff, xi))
-    return {"nu": nu, "nu_se": math.hypot(0.5 * d_eff_se, xi_se)}
+    if d_eff is None or not (math.isfinite(float(d_eff)) and float(d_eff) >= 1):
+        raise ValueError(f"d_eff must be a finite number >= 1, got {d_eff!r}")
+    nu = (float(d_eff) + 1.0) / 2.0 - float(xi)
+    return {"nu": nu, "nu_se": math.hypot(0.5 * d_eff_se, xi_se), "xi_in_domain": bool(0.0 < float(xi) < 1.0)}
 
 
 def predict_ball(D: int, N: int | None = None, eps: float | None = None, lam1: float = 0.0,

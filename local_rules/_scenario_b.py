@@ -27,7 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._checks import check_int, check_real
-from ._contexts import position_contexts
+from ._contexts import bulk_contexts, position_contexts
 from ._data import PositionSet, make_dataset, make_test_set
 from ._network import features_numpy, leading_eigenvectors
 from ._results import ScenarioBResult
@@ -363,16 +363,26 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
     # context vectors of the training positions, (n, d) each (ξ and D_eff use contexts_of_test_set /
     # bulk_contexts: the 24 training positions hold only 7 distinct angles per side)
     left_ctx, right_ctx = position_contexts(A_arr, train)
+    # bulk (stationary) contexts of long random inputs: the sample for xi's edge fit (issue 10)
+    try:
+        bulk = bulk_contexts(A_arr, rule=rule, K=K, seed=seed)
+    except ValueError as exc:  # e.g. no real dominant eigenvalue of A_0: no bulk sample, said in the config
+        bulk = None
+        bulk_note = f"not exported: {exc}"
     w_final = flow.grid(np.array([grid[-1]]))[:, 0]
     features = {"train_features": Z, "train_labels": y_tr.astype(np.int8), "train_weights": wt_tr,
                 "test_features": Zt, "test_labels": yt, "test_weights": wt,
                 "left_context": left_ctx, "right_context": right_ctx, "G": G, "a": a,
                 "G_eigenvalues": ev, "w0": w0, "w_final": w_final, "A": A_arr, "times": grid}
+    if bulk is not None:
+        features.update(bulk_left_context=bulk.left, bulk_right_context=bulk.right, bulk_labels=bulk.labels,
+                        bulk_groups=bulk.groups)
     config = {"generator": "local_rules.run_scenario_b", "A": label, "A_values": A_arr.tolist(),
               "d": d, "D": D, "rule": int(rule), "K": K, "lam1": lam1, "lam2": lam2, "n_init": n_init,
               "seed": seed, "init": "B entries i.i.d. Normal(0, 1) from numpy.random.default_rng(seed)",
               "boundary": "eigen", "train_M": train_M, "test_set": dict(test.info),
               "n_test_points_distinct": int(Zt.shape[0]), "loss": "mean over training positions",
               "integrator": "exact_flow" if lam1 == 0 else "l1_flow", "time_unit": "gradient-flow time",
-              "n_times": int(grid.size)}
+              "n_times": int(grid.size),
+              "bulk_contexts": dict(bulk.info) if bulk is not None else bulk_note}
     return ScenarioBResult(config=config, curves=curves_df, summary=summary, features=features)

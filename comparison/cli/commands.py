@@ -249,6 +249,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_paper(args: argparse.Namespace) -> int:
+    from .._io import to_jsonable, write_json_atomic
+    from ..pipeline.paper import paper_table1, table1_frame
+
+    if args.n_init < 1 or args.p_grok_draws < 1:
+        raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
+    rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
+                        progress=not args.no_progress)
+    if args.json == "-":
+        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
+        return 0
+    if args.json:
+        write_json_atomic(args.json, rows)
+    print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    if args.out:
+        from ..pipeline.paper import write_table1_report
+
+        out = write_table1_report(rows, args.out)
+        print(f"wrote {out / 'report.html'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..pipeline import run_demo
 
@@ -257,4 +279,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"theory": cmd_theory, "simulate": cmd_simulate, "fit": cmd_fit, "report": cmd_report,
-            "demo": cmd_demo, "sweep": cmd_sweep}
+            "demo": cmd_demo, "sweep": cmd_sweep, "paper": cmd_paper}

@@ -98,6 +98,23 @@ def _sweep_and_demo(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--no-progress", action="store_true")
 
 
+def _paper(sub: argparse._SubParsersAction) -> None:
+    pp = sub.add_parser("paper", help="reproduce one of the paper's studies as a table (and report)",
+                        description="Measured reproductions of the paper's studies; see docs/comparison.md.")
+    psub = pp.add_subparsers(dest="study", metavar="STUDY")
+    psub.required = True
+    t1 = psub.add_parser("table1", help="scenario B: Examples 1-3 x the nine regularisation settings",
+                         description="Examples 1-3 x nine settings: nu (automatic and fixed windows), D_eff, xi "
+                                     "(bulk, closed form, test set), eps readings, P_grok of random A, "
+                                     "stationary test error, nu_pred from Eq. 50 where xi is measured.")
+    t1.add_argument("--n-init", type=int, default=300, help="classifier initialisations per setting (default 300)")
+    t1.add_argument("--seed", type=int, default=0)
+    t1.add_argument("--p-grok-draws", type=int, default=2000, help="random A per P_grok estimate (default 2000)")
+    t1.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    t1.add_argument("--out", metavar="DIR", help="also write a report section with figures here")
+    t1.add_argument("--no-progress", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="grokcheck",
@@ -111,4 +128,5 @@ def build_parser() -> argparse.ArgumentParser:
     _simulate(sub)
     _fit_and_report(sub)
     _sweep_and_demo(sub)
+    _paper(sub)
     return p

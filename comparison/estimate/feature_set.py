@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .context import xi_contexts
 from .features import d_eff, epsilon_separation, margin_exponent
-from .xi import xi_context
 
 __all__ = ["measure_features"]
 
@@ -60,19 +60,39 @@ def measure_features(f: dict[str, Any], rng: np.random.Generator, notes: list[st
     out["d_eff"], out["d_eff_se"] = de, de_se
     y = _labels_for(f, X.shape[0], prefer)
     if y is not None and np.unique(y).size >= 2:
-        # within-class D_eff: class means removed. Eq. 50's D is the dimension of a class
-        # support near its boundary; the class separation would otherwise count as a dimension.
-        Xc = X.copy()
-        for c in np.unique(y):
-            Xc[y == c] -= Xc[y == c].mean(axis=0)
-        dw, dw_se = _bootstrap_d_eff(Xc, 30, rng, sw)
-        out["d_eff_within"], out["d_eff_within_se"] = dw, dw_se
-        out["d_eff_used"] = "d_eff_within"
-        de = dw
+        out.update(_class_d_eff(X, y, sw, rng))
+        out["d_eff_used"] = "d_eff_per_class"
+        de = out["d_eff_per_class"]
     else:
         out["d_eff_used"] = "d_eff"
     out.update(_eps_and_margin(f, X, y, de, sw, rng, notes))
     out.update(_xi_from_contexts(f, prefer, notes))
+    return out
+
+
+def _class_d_eff(X: np.ndarray, y: np.ndarray, sw: np.ndarray | None,
+                 rng: np.random.Generator) -> dict[str, Any]:
+    """D_eff within classes (class means removed, pooled) and per class (each class's support
+    separately, averaged with the class masses). Eq. 50's D is the dimension of ONE class's
+    support near its boundary (the ball of the theory), so per class enters ν_pred."""
+    out: dict[str, Any] = {}
+    Xc = X.copy()
+    classes = np.unique(y)
+    for c in classes:
+        Xc[y == c] -= Xc[y == c].mean(axis=0)
+    out["d_eff_within"], out["d_eff_within_se"] = _bootstrap_d_eff(Xc, 30, rng, sw)
+    w = np.ones(len(y)) if sw is None else sw
+    vals, ses, mass = [], [], []
+    for c in classes:
+        m = y == c
+        v, se = _bootstrap_d_eff(X[m], 30, rng, None if sw is None else sw[m])
+        vals.append(v)
+        ses.append(se)
+        mass.append(float(w[m].sum()))
+    mass_a = np.asarray(mass) / np.sum(mass)
+    out["d_eff_per_class"] = float(np.dot(mass_a, vals))
+    out["d_eff_per_class_se"] = float(np.sqrt(np.sum((mass_a * np.asarray(ses)) ** 2)))
+    out["d_eff_by_class"] = {str(c): float(v) for c, v in zip(classes, vals)}
     return out
 
 
@@ -107,20 +127,29 @@ def _eps_and_margin(f: dict[str, Any], X: np.ndarray, y: np.ndarray | None, de: 
 
 
 def _xi_from_contexts(f: dict[str, Any], prefer: str, notes: list[str]) -> dict[str, Any]:
-    """ξ by the d = 2 angle recipe when 2-d left/right context vectors are stored."""
+    """ξ by the d = 2 angle recipe on the bulk (stationary) context sample, with a bootstrap CI
+    over inputs. Training contexts alone are never used: a few dozen positions hold only a
+    handful of distinct angles, far too few for an edge fit (issue 10)."""
     out: dict[str, Any] = {}
-    if "left_context" in f and "right_context" in f:
-        L = np.asarray(f["left_context"], dtype=float)
-        R = np.asarray(f["right_context"], dtype=float)
+    if "bulk_left_context" in f and "bulk_right_context" in f and "bulk_labels" in f:
+        L = np.asarray(f["bulk_left_context"], dtype=float)
+        R = np.asarray(f["bulk_right_context"], dtype=float)
         if L.ndim == 2 and L.shape[1] == 2 and R.shape == L.shape:
-            yl = _labels_for(f, L.shape[0], prefer)
             try:
-                xc = xi_context(L, R, yl if yl is not None else np.zeros(L.shape[0]))
-                out["xi"], out["xi_se"] = xc["xi"], xc["xi_se"]
-                out["xi_per_class"] = xc["per_class"]
+                xc = xi_contexts(L, R, np.asarray(f["bulk_labels"]).reshape(-1),
+                                 groups=np.asarray(f["bulk_groups"]).reshape(-1) if "bulk_groups" in f else None,
+                                 n_boot=100, seed=0)
             except ValueError as exc:
-                notes.append(f"xi (angle histogram) not estimated: {exc}")
+                notes.append(f"xi (angle recipe, bulk contexts) not estimated: {exc}")
+                return out
+            lo, hi = xc["xi_ci"]
+            out.update(xi=float(xc["xi"]), xi_ci=[float(lo), float(hi)], xi_se=float((hi - lo) / (2 * 1.959964)),
+                       xi_source="angle recipe on bulk contexts (percentile bootstrap over inputs)",
+                       xi_class=xc["class"])
         else:
-            notes.append("context vectors are not 2-d: the d = 2 angle recipe for xi does not apply; "
+            notes.append("bulk context vectors are not 2-d: the d = 2 angle recipe for xi does not apply; "
                          "see xi_margin")
+    elif "left_context" in f and "right_context" in f:
+        notes.append("xi not measured: only the training positions' contexts are stored (too few distinct "
+                     "angles for the edge fit); re-simulate with a grokcheck that exports bulk contexts")
     return out
