@@ -4,6 +4,7 @@ Mallinar, Beaglehole, Zhu, Radhakrishnan, Pandit & Belkin, "Emergence in
 non-neural models: grokking modular arithmetic via average gradient outer
 product" (arXiv:2407.20199).  Independent of the other grokcheck packages.
 """
+from ._analysis import ONSET_MEASURES, PHASE_COLUMNS, measure_onsets, phase_diagram, summarise_phase
 from ._agop import (
     DEFAULT_CHUNK_BYTES,
     agop_dense,
@@ -63,6 +64,8 @@ __all__ = [
     "project_block_circulant", "block_circulant_matrix", "structure_deviation",
     # optional neural-network comparison (torch imported lazily)
     "NNResult", "train_quadratic_network", "network_agop", "pearson",
+    # studies: training-fraction phase diagram, onsets of the progress measures
+    "phase_diagram", "summarise_phase", "PHASE_COLUMNS", "measure_onsets", "ONSET_MEASURES",
     # progress measures
     "CIRCULANT_DIRECTIONS", "task_direction", "circulant_deviation", "offdiagonal_block",
     "agop_alignment", "effective_dimension", "accuracy", "mse", "correct_class_loss",

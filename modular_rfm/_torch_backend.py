@@ -44,7 +44,8 @@ class TorchRFMStep:
         self.torch = torch
         self.dev = torch.device(device)
         self.kernel, self.ridge, self.centre, self.power = kernel, ridge, centre, power
-        self.chunk_bytes = chunk_bytes
+        # on an accelerator small chunks mean many tiny kernel launches: use at least 1 GiB
+        self.chunk_bytes = chunk_bytes if self.dev.type == "cpu" else max(chunk_bytes, 2**30)
         self.p = ds.p
         self.d = 2 * ds.p
         t = lambda a: torch.as_tensor(np.ascontiguousarray(a), device=self.dev)  # noqa: E731
