@@ -269,7 +269,7 @@ def _recipe_section(p: int = 61, n_runs: int = 3) -> str:
     return "\n".join(lines)
 
 
-def _phase_section(p: int = 61, fractions=(0.2, 0.3, 0.4, 0.45, 0.5, 0.6), seeds=(0, 1, 2),
+def _phase_section(p: int = 61, fractions=(0.2, 0.3, 0.4, 0.5, 0.6), seeds=(0, 1, 2),
                    n_iter: int = 40) -> str:
     t0 = time.perf_counter()
     df = mr.phase_diagram(p, ["+"], fractions, seeds, n_iter=n_iter)
@@ -325,14 +325,23 @@ def _large_p_section(ps=(97, 113)) -> str:
     return "\n".join(lines)
 
 
-def run() -> str:
+def _head() -> str:
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset (OpenBLAS default)")
-    head = (f"BLAS threads: `OPENBLAS_NUM_THREADS={threads}`. The machine is shared; ratios are measured "
+    return (f"BLAS threads: `OPENBLAS_NUM_THREADS={threads}`. The machine is shared; ratios are measured "
             "side by side in one process.\n\n")
+
+
+def run() -> str:
+    """Gradient paths, acceptance runs, variants, the quadratic network (section ``rfm``)."""
+    return _head() + "\n\n".join([_speed_section(), _acceptance_section(), _variants_section(), _nn_section()])
+
+
+def run_studies() -> str:
+    """Cost at p = 97/113, enforced vs plain, onsets, recipes, phase diagram (section ``rfm_studies``,
+    ``python -m benchmarks.run rfm_studies``; see benchmarks/bench_rfm_studies.py)."""
     enforce, plain = _enforce_section()
-    return head + "\n\n".join([_speed_section(), _large_p_section(), _acceptance_section(), _variants_section(),
-                                  enforce, _onset_section(plain), _recipe_section(), _phase_section(),
-                                  _nn_section()])
+    return _head() + "\n\n".join([_large_p_section(), enforce, _onset_section(plain), _recipe_section(),
+                                    _phase_section()])
 
 
 if __name__ == "__main__":
