@@ -124,6 +124,34 @@ def _callable_name(f: Callable[..., Any] | None) -> str | None:
     return f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', type(f).__name__)}"
 
 
+def _collect_runs(p: int, op: str, train_frac: float, seeds: list[int], kern: Kernel, *, n_iter: int,
+                  keep_history: bool, progress: bool, trace_kwargs: dict[str, Any],
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray], int]:
+    """One :func:`rfm_trace` per split seed, collected into curves, summary and features."""
+    frames, summaries = [], []
+    M_final, train_pairs, history = [], [], []
+    d = 2 * p
+    for r, s in enumerate(seeds):
+        ds = make_dataset(p, op, train_frac, s)
+        tr = rfm_trace(ds, kern, n_iter=n_iter, progress=progress, desc=f"RFM {op} p={p} run {r}", **trace_kwargs)
+        df = pd.DataFrame.from_records(tr.records, columns=RECORD_COLUMNS)
+        df.insert(0, "run", r)
+        frames.append(df)
+        summaries.append(_summarise(r, s, df, tr.diverged, tr.reason))
+        M_final.append(tr.Ms[-1] if tr.Ms and not tr.diverged else np.full((d, d), np.nan))
+        train_pairs.append(ds.pairs_train)
+        if keep_history:
+            H = np.full((n_iter + 1, d, d), np.nan)
+            for t, M in enumerate(tr.Ms):
+                H[t] = M
+            history.append(H)
+    curves = pd.concat(frames, ignore_index=True)[CURVE_COLUMNS].astype({"run": int})
+    features: dict[str, np.ndarray] = {"M_final": np.stack(M_final), "train_pairs": np.stack(train_pairs)}
+    if keep_history:
+        features["M_history"] = np.stack(history)
+    return curves, pd.DataFrame.from_records(summaries), features, int(train_pairs[0].shape[0])
+
+
 def run_rfm(
     p: int = 61, op: str = "+", train_frac: float = 0.5, *, kernel: str = "gaussian",
     bandwidth: float = 2.5, bandwidth_scaling: str = "2L2", ridge: float = 0.0, centre: bool = True,
@@ -157,10 +185,8 @@ def run_rfm(
     Returns
     -------
     RFMResult
-        ``circ_dev`` is the circulant deviation in the task's direction
-        (:func:`modular_rfm.task_direction`), computed after the
-        discrete-log reordering for ``*`` and ``/``; both directions are in
-        ``circ_dev_circulant`` / ``circ_dev_hankel``.  At ``t = 0``
+        ``circ_dev`` is the circulant deviation in the task's direction (:func:`modular_rfm.task_direction`),
+        after the discrete-log reordering for ``*`` and ``/``; both are in ``circ_dev_circulant`` / ``_hankel``.  At ``t = 0``
         (``M = I``) the off-diagonal block is 0 and the deviations are NaN.
         ``alignment`` is the cosine similarity of ``M_t`` with the last
         ``M_{n_iter}``; ``struct_dev`` the relative distance of ``M_t`` to the
@@ -190,30 +216,10 @@ def run_rfm(
     n_iter = check_int("n_iter", n_iter, lo=0)
 
     seeds = split_seeds(seed, n_runs)
-    frames, summaries = [], []
-    M_final, train_pairs, history = [], [], []
-    d = 2 * p
-    for r, s in enumerate(seeds):
-        ds = make_dataset(p, op, train_frac, s)
-        tr = rfm_trace(ds, kern, ridge=ridge, centre=centre, power=power, n_iter=n_iter,
-                       gradient_path=gradient_path, enforce=enforce, project=project, device=device,
-                       progress=progress, desc=f"RFM {op} p={p} run {r}")
-        df = pd.DataFrame.from_records(tr.records, columns=RECORD_COLUMNS)
-        df.insert(0, "run", r)
-        frames.append(df)
-        summaries.append(_summarise(r, s, df, tr.diverged, tr.reason))
-        M_final.append(tr.Ms[-1] if tr.Ms and not tr.diverged else np.full((d, d), np.nan))
-        train_pairs.append(ds.pairs_train)
-        if keep_history:
-            H = np.full((n_iter + 1, d, d), np.nan)
-            for t, M in enumerate(tr.Ms):
-                H[t] = M
-            history.append(H)
-    curves = pd.concat(frames, ignore_index=True)[CURVE_COLUMNS].astype({"run": int})
-    summary = pd.DataFrame.from_records(summaries)
-    features: dict[str, np.ndarray] = {"M_final": np.stack(M_final), "train_pairs": np.stack(train_pairs)}
-    if keep_history:
-        features["M_history"] = np.stack(history)
+    curves, summary, features, n_train = _collect_runs(
+        p, op, train_frac, seeds, kern, n_iter=n_iter, keep_history=keep_history, progress=progress,
+        trace_kwargs={"ridge": ridge, "centre": centre, "power": power, "gradient_path": gradient_path,
+                      "enforce": enforce, "project": project, "device": device})
     config: dict[str, Any] = {
         "generator": GENERATOR, "p": p, "op": op, "train_frac": train_frac, **kern.to_config(),
         "ridge": ridge, "centre": centre, "power": power, "n_iter": n_iter, "seed": seed,
@@ -222,7 +228,6 @@ def run_rfm(
         "backend": "numpy" if device is None else "torch", "device": device,
         "M0": "identity", "dtype": "float64", "time_unit": "RFM iteration",
         "circ_dev_direction": task_direction(op), "circ_dev_reordered": op in ("*", "/"),
-        "chance_accuracy": 1.0 / p, "accuracy_threshold": ACC_THRESHOLD,
-        "n_train": int(train_pairs[0].shape[0]),
+        "chance_accuracy": 1.0 / p, "accuracy_threshold": ACC_THRESHOLD, "n_train": n_train,
     }
     return RFMResult(config=config, curves=curves, summary=summary, features=features)
