@@ -155,3 +155,24 @@ def test_doctests(module: str) -> None:
     mod = importlib.import_module(f"modular_rfm.{module}")
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="comparison's load_sweep merges a setting's chunks ignoring seed keys but not the rfm "
+                          "config's per-chunk 'split_seeds'; fix in comparison (add 'split_seeds' to the "
+                          "ignored keys, or a per-simulator seed-key list), then drop this marker")
+def test_phase_sweep_end_to_end_tiny_grid(tmp_path: Path) -> None:
+    """The example config's simulator and grid, shrunk (p = 7, 2 iterations, 2 × 2 settings × 2
+    splits), through `grokcheck sweep`'s Python API (serial), loaded back and summarised."""
+    sweep = pytest.importorskip("comparison.sweep")
+    cfg = tomllib.loads((ROOT / "docs" / "examples" / "rfm_phase.toml").read_text())
+    cfg["sweep"].update(runs_per_setting=2, chunk=1)
+    cfg["fixed"] = {"n_iter": 2, "p": 7}
+    cfg["grid"] = {"op": ["+", "-"], "train_frac": [0.3, 0.6]}
+    out = sweep.run_sweep(cfg, tmp_path / "sw", n_workers=0, progress=False)
+    assert out.n_done == 8 and out.n_failed == 0
+    loaded = sweep.load_sweep(tmp_path / "sw")
+    df = pd.concat([rs.summary.assign(op=rs.config["op"], train_frac=rs.config["train_frac"])
+                    for rs in loaded.runsets])
+    summ = mr.summarise_phase(df)
+    assert len(summ) == 4 and (summ["n_runs"] == 2).all()
