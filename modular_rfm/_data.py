@@ -18,6 +18,7 @@ from ._validation import check_choice, check_int, check_prime, check_real
 
 __all__ = [
     "OPERATIONS",
+    "normalise_op",
     "ModularDataset",
     "make_dataset",
     "all_pairs",
@@ -33,7 +34,17 @@ OPERATIONS: tuple[str, ...] = ("+", "-", "*", "/")
 _ALIASES = {"add": "+", "sub": "-", "mul": "*", "div": "/", "x": "*", "×": "*", "÷": "/", "−": "-", "·": "*"}
 
 
-def _normalise_op(op: object) -> str:
+def normalise_op(op: object) -> str:
+    """The canonical operation symbol: ``'+'``, ``'-'``, ``'*'`` or ``'/'``.
+
+    Accepts the symbols themselves and the aliases ``add``, ``sub``, ``mul``, ``div``,
+    ``x``, ``×``, ``·``, ``÷``, ``−``; anything else raises ``ValueError`` naming ``op``.
+
+    Examples
+    --------
+    >>> normalise_op("÷"), normalise_op("add")
+    ('/', '+')
+    """
     if isinstance(op, str) and op in _ALIASES:
         op = _ALIASES[op]
     return check_choice("op", op, OPERATIONS)
@@ -42,7 +53,7 @@ def _normalise_op(op: object) -> str:
 def all_pairs(p: int, op: str) -> NDArray[np.int64]:
     """All admissible operand pairs ``(a, b)``: ``p²`` pairs, or ``p(p−1)`` for ``/`` (``b ≠ 0``)."""
     p = check_prime("p", p)
-    op = _normalise_op(op)
+    op = normalise_op(op)
     a, b = np.meshgrid(np.arange(p), np.arange(p), indexing="ij")
     pairs = np.stack([a.ravel(), b.ravel()], axis=1).astype(np.int64)
     if op == "/":
@@ -53,7 +64,7 @@ def all_pairs(p: int, op: str) -> NDArray[np.int64]:
 def apply_op(a: NDArray[np.int64], b: NDArray[np.int64], p: int, op: str) -> NDArray[np.int64]:
     """``a ∘ b mod p``; division uses the multiplicative inverse ``b^{p−2} mod p`` (``b ≠ 0``)."""
     p = check_prime("p", p)
-    op = _normalise_op(op)
+    op = normalise_op(op)
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     if op == "+":
@@ -168,7 +179,7 @@ def make_dataset(p: int, op: str = "+", train_frac: float = 0.5, seed: int = 0) 
     ``(0, 1)``, ``op`` one of ``'+', '-', '*', '/'``.
     """
     p = check_prime("p", p)
-    op = _normalise_op(op)
+    op = normalise_op(op)
     train_frac = check_real("train_frac", train_frac, 0.0, 1.0, lo_open=True, hi_open=True)
     seed = check_int("seed", seed, lo=0)
     pairs = all_pairs(p, op)

@@ -21,7 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._agop import matrix_power_psd
-from ._data import _normalise_op, make_dataset
+from ._data import normalise_op, make_dataset
 from ._measures import circulant_deviation, effective_dimension
 from ._rfm import split_seeds
 from ._validation import check_bool, check_int, check_prime, check_real
@@ -98,7 +98,7 @@ def train_quadratic_network(
     from tqdm.auto import tqdm
 
     p = check_prime("p", p)
-    op = _normalise_op(op)
+    op = normalise_op(op)
     train_frac = check_real("train_frac", train_frac, 0.0, 1.0, lo_open=True, hi_open=True)
     width = check_int("width", width, lo=1)
     batch_size = check_int("batch_size", batch_size, lo=1)

@@ -12,7 +12,7 @@ import modular_rfm as mr
 
 CURVE_COLUMNS = ["run", "t", "train_error", "test_error", "train_accuracy", "test_accuracy", "train_loss",
                  "test_loss", "test_correct_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
-                 "alignment", "d_eff", "wall_time"]
+                 "alignment", "d_eff", "struct_dev", "wall_time"]
 SUMMARY_COLUMNS = ["run", "t_train", "t_eps", "t_G", "groks", "diverged", "t_99", "t_G99", "flag"]
 
 
@@ -146,7 +146,7 @@ def test_random_block_circulant_features_generalise(op: str) -> None:
     is at (or below) chance.  p = 31: ≥ 0.85 (seen: 0.89–0.996 over seeds 0–1);
     chance 1/31 plus, for ×, the 2p−1 pairs with a zero factor (≈ 6 %)."""
     p = 31
-    df = mr.random_feature_baseline(p, op, seed=0, n_runs=1)
+    df = mr.random_feature_baseline(p, op, seed=0, n_runs=1, recipe="flat")
     bc = df[df["features"] == "block_circulant"].iloc[0]
     ident = df[df["features"] == "identity"].iloc[0]
     assert bc["train_accuracy"] == 1.0 and not bc["diverged"]
@@ -158,12 +158,12 @@ def test_random_block_circulant_features_generalise(op: str) -> None:
 @pytest.mark.parametrize("op", ["+", "-", "*", "/"])
 def test_random_block_circulant_is_psd_and_structured(op: str) -> None:
     p = 13
-    M = mr.random_block_circulant(p, op, seed=4)
+    M = mr.random_block_circulant(p, op, seed=4, recipe="flat")
     assert np.allclose(M, M.T)
     assert np.linalg.eigvalsh(M).min() > -1e-10
     A, B = M[:p, :p], M[p:, p:]
     np.testing.assert_allclose(A, B)
     direction = mr.task_direction(op)
     assert mr.circulant_deviation(M, p, direction=direction, reorder=op in "*/") < 1e-20
-    with pytest.raises(ValueError, match="spectrum"):
-        mr.random_block_circulant(p, op, spectrum="pink")
+    with pytest.raises(ValueError, match="recipe"):
+        mr.random_block_circulant(p, op, recipe="pink")
