@@ -101,6 +101,7 @@ class SimulatorSpec:
     size_key: str
     params: tuple[Param, ...] = ()
     theory_model: str | None = None
+    seed_keys: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -166,7 +167,7 @@ register(SimulatorSpec(
                _p("train_frac", float, "training fraction", lo=0, lo_open=True, hi=1.0),
                _p("n_iter", int, "AGOP iterations", lo=1, hi=10 ** 5),
                _p("n_runs", int, "independent splits", lo=1, hi=10 ** 5), _COMMON_SEED),
-    theory_model=None))
+    theory_model=None, seed_keys=("split_seeds",)))
 
 
 def get_spec(name: str) -> SimulatorSpec | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import RunSetError, SweepError
 from ..runset import load_runset, merge_runsets
+from ..simulators import get_spec
 from .config import SweepConfig, Task, parse_sweep_config
 from .manifest import SWEEP_MANIFEST, read_sweep_manifest, task_key
 from .task import task_done
@@ -73,8 +74,12 @@ def load_sweep(path: str | os.PathLike[str]) -> LoadedSweep:
         if not chunks:
             missing.append(s.label)
             continue
+        spec = get_spec(cfg.simulator)
+        seed_keys = spec.seed_keys if spec is not None else ()
         merged = merge_runsets(chunks, ignore_keys=("seed", "seeds", "n_replicas", "n_init", "n_runs",
-                                                    "progress", cfg.size_key))
+                                                    "progress", cfg.size_key, *seed_keys))
+        for k in seed_keys:  # per-chunk seed lists: the merged set records all of them
+            merged.config[k] = [v for rs in chunks for v in (rs.config.get(k) or [])]
         merged.config["sweep_setting"] = {"label": s.label, "varying": s.varying,
                                           "chunks_done": len(chunks), "chunks_total": len(by_setting[s.index])}
         merged.path = root / "runs" / s.label

@@ -157,10 +157,6 @@ def test_doctests(module: str) -> None:
     assert res.attempted > 0 and res.failed == 0
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="comparison's load_sweep merges a setting's chunks ignoring seed keys but not the rfm "
-                          "config's per-chunk 'split_seeds'; fix in comparison (add 'split_seeds' to the "
-                          "ignored keys, or a per-simulator seed-key list), then drop this marker")
 def test_phase_sweep_end_to_end_tiny_grid(tmp_path: Path) -> None:
     """The example config's simulator and grid, shrunk (p = 7, 2 iterations, 2 × 2 settings × 2
     splits), through `grokcheck sweep`'s Python API (serial), loaded back and summarised."""
