@@ -83,6 +83,8 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     d_eff_aligned: pd.DataFrame | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    progress: pd.DataFrame | None = None
+    onsets: pd.DataFrame | None = None
 
     @property
     def law(self) -> Any:
@@ -112,6 +114,10 @@ class Analysis:
         out["verdicts"] = self.verdicts.to_dict(orient="records")
         if self.d_eff_aligned is not None:
             out["d_eff_aligned"] = self.d_eff_aligned.to_dict(orient="list")
+        if self.progress is not None:
+            out["progress"] = self.progress.to_dict(orient="list")
+        if self.onsets is not None:
+            out["onsets"] = self.onsets.to_dict(orient="list")
         return to_jsonable(out)
 
     as_dict = to_dict
@@ -145,6 +151,9 @@ class Analysis:
         a.verdicts = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
         if d.get("d_eff_aligned"):
             a.d_eff_aligned = pd.DataFrame(d["d_eff_aligned"]).astype(float)
+        for key in ("progress", "onsets"):
+            if d.get(key):
+                setattr(a, key, pd.DataFrame(_floats(d[key])))
         return a
 
 
@@ -208,13 +217,52 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
             a.notes.append(f"G spectrum not split: {exc}")
     if a.nu is not None and "d_eff" in rs.curves.columns:
         a.d_eff_aligned = _d_eff_aligned(rs.curves, a.nu)
+    _progress(a, rs)
     _predict(a)
     a.verdicts = pd.DataFrame(_verdicts(a), columns=VERDICT_COLUMNS)
     return a
 
 
+def _progress(a: Analysis, rs: RunSet) -> None:
+    """Per-iteration progress measures (mean and s.d. over runs) and their onsets, for simulators
+    that declare them (``SimulatorSpec.extra``; e.g. RFM, which has no theory prediction)."""
+    import importlib
+
+    from .simulators import spec_for_generator
+
+    spec = spec_for_generator(rs.generator)
+    cols = [c for c in (spec.extra.get("progress_columns", ()) if spec else ()) if c in rs.curves.columns]
+    if not cols:
+        return
+    g = rs.curves.groupby("t")[cols]
+    mean, sd = g.mean(), g.std(ddof=1)
+    a.progress = pd.concat([mean.add_suffix("_mean"), sd.add_suffix("_sd")], axis=1).reset_index()
+    target = spec.extra.get("onsets") if spec else None
+    if target:
+        mod, fn = target.split(":")
+        try:
+            onset = getattr(importlib.import_module(mod), fn)
+            per_run = [onset(c, a.config.get("op", "+")).assign(run=int(r)) for r, c in rs.curves.groupby("run")]
+            a.onsets = (pd.concat(per_run).groupby("measure", sort=False)
+                        .agg(onset_median=("onset_t", "median"), onset_min=("onset_t", "min"),
+                             onset_max=("onset_t", "max"), share_at_acc_onset=("share_at_acc_onset", "median"))
+                        .reset_index())
+        except (ImportError, AttributeError, ValueError, KeyError) as exc:
+            a.notes.append(f"progress-measure onsets not computed: {exc}")
+
+
 def _measure_t_G(a: Analysis, s: pd.DataFrame, groks: np.ndarray) -> None:
-    tg = s.loc[groks, "t_G"].to_numpy(dtype=float)
+    """Grokking times of the law comparison: replicas already generalised at t = 0 (a mass the
+    laws do not have) are counted and left out, as are other t_G <= 0."""
+    keep = groks.copy()
+    if "generalised_at_init" in s:
+        init = s["generalised_at_init"].astype(bool).to_numpy() & groks
+        a.counts["n_generalised_at_init"] = int(init.sum())
+        if init.any():
+            a.notes.append(f"{int(init.sum())} replicas had zero test error already at t = 0 (generalised at "
+                           "initialisation, t_G = 0): counted, excluded from the t_G law")
+        keep &= ~init
+    tg = s.loc[keep, "t_G"].to_numpy(dtype=float)
     tg = tg[np.isfinite(tg)]
     n_zero = int(np.sum(tg <= 0))
     if n_zero:
@@ -287,7 +335,24 @@ def _verdicts(a: Analysis) -> list[dict[str, Any]]:
                                  pr.get("P_grok_source", ""), f"n = {a.counts['n_ok']}"))
     if a.model in ("ball", "exponential") and a.t_G.size >= 5:
         rows += _law_rows(a)
+        rows += _median_row(a)
     return rows
+
+
+def _median_row(a: Analysis) -> list[dict[str, Any]]:
+    """The median t_G against the law's median: for a law with an atom (the ball's slow branch),
+    the median and the atom location are the meaningful comparisons, not KS (issue 11)."""
+    law = a.law
+    if law is None or not hasattr(law, "median"):
+        return []
+    rng = np.random.default_rng(12345)
+    boots = np.median(rng.choice(a.t_G, size=(200, a.t_G.size)), axis=1)
+    src = a.predictions.get("t_G_law", {}).get("source", "")
+    t_train = a.config.get("t_train", "samples")
+    note = (f"t_train from {t_train}; dynamics {a.config.get('dynamics', 'exact')}; bootstrap s.e. of the median"
+            + ("; generalised-at-t=0 replicas excluded" if a.counts.get("n_generalised_at_init") else ""))
+    return [_verdict_row("median t_G", float(np.median(a.t_G)), float(np.std(boots, ddof=1)), float(law.median()),
+                         0.0, 0.0, src, note)]
 
 
 def _law_rows(a: Analysis) -> list[dict[str, Any]]:

@@ -176,7 +176,32 @@ def data_ball_tg(n_replicas: int = 1000, N: int = 100, seed: int = 300, progress
                                **_hist_and_pdf(tg, law, log_bins=True)})
             rows.append(row)
     bar.close()
-    return {"n_replicas": n_replicas, "N": N, "rows": rows, "panels": panels}
+    return {"n_replicas": n_replicas, "N": N, "rows": rows, "panels": panels,
+            "study": _ball_tg_study(base, sweeps, n_replicas, seed + 1000, progress)}
+
+
+def _ball_tg_study(base: dict[str, float], sweeps: dict[str, list[float]], n_replicas: int, seed: int,
+                   progress: bool) -> list[dict[str, Any]]:
+    """The three questions per distinct Fig. 9 setting (issue 11): (a) the derivation (law vs the
+    zeroth-order flow, threshold t_train), (b) the approximation (real flow, threshold t_train) and
+    (c) the real model (real flow, t_train from the samples), at N = 100 and 1000; verdict on the median."""
+    from perceptron_theory import ball_time_law_study
+
+    settings = []
+    for name, values in sweeps.items():
+        for v in values:
+            par = {**base, name: v}
+            if par not in settings:
+                settings.append(par)
+    rows: list[dict[str, Any]] = []
+    bar = _bar(len(settings), "paper: ball t_G study", progress)
+    for k, par in enumerate(settings):
+        df = ball_time_law_study(int(par["D"]), float(par["eps"]), float(par["lam2"]), Ns=(100, 1000),
+                                 n_replicas=n_replicas, seed=seed + 10 * k)
+        rows += df.to_dict(orient="records")
+        bar.update()
+    bar.close()
+    return rows
 
 
 def _scenario_b_row(run: Callable[..., Any], ex_name: str, reg: dict[str, float], n_init: int,

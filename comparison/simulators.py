@@ -76,7 +76,10 @@ class Param:
             if not math.isfinite(value):
                 raise bad
         if self.choices is not None and value not in self.choices:
-            raise bad
+            alias = value.replace("-", "_") if isinstance(value, str) else value
+            if alias not in self.choices:  # "zeroth-order" reads as "zeroth_order"
+                raise bad
+            value = alias
         if self.kind is not str and not (value > self.lo if self.lo_open else value >= self.lo):
             raise bad
         if self.kind is not str and value > self.hi:
@@ -143,7 +146,11 @@ register(SimulatorSpec(
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
                    _p("eps", float, "ball shift", lo=0, lo_open=True, hi=1e6),
                    _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
-                   _p("n_replicas", int, "number of replicas", "--replicas", lo=1, hi=10 ** 7), _COMMON_SEED),
+                   _p("n_replicas", int, "number of replicas", "--replicas", lo=1, hi=10 ** 7),
+                   _p("t_train", str, "training-error time: from the samples (the real model) or the threshold "
+                      "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
+                   _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
+                      choices=("exact", "zeroth_order")), _COMMON_SEED),
     theory_model="ball"))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
@@ -166,8 +173,14 @@ register(SimulatorSpec(
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4), _p("op", str, "operation (+, -, *, /)"),
                _p("train_frac", float, "training fraction", lo=0, lo_open=True, hi=1.0),
                _p("n_iter", int, "AGOP iterations", lo=1, hi=10 ** 5),
-               _p("n_runs", int, "independent splits", lo=1, hi=10 ** 5), _COMMON_SEED),
-    theory_model=None, seed_keys=("split_seeds",)))
+               _p("n_runs", int, "independent splits", lo=1, hi=10 ** 5),
+               _p("enforce", str, "project M onto the block-circulant form every iteration",
+                  choices=("block_circulant",)),
+               _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path"), _COMMON_SEED),
+    theory_model=None, seed_keys=("split_seeds",),
+    extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
+                                "alignment", "d_eff"),
+           "onsets": "modular_rfm:measure_onsets"}))
 
 
 def get_spec(name: str) -> SimulatorSpec | None:

@@ -117,6 +117,17 @@ def draw_ball_tg(rep: Any, data: dict[str, Any]) -> None:
           "in 1/sqrt(N) and assumes lam_{2,D} << 1). Dashed lines: the slow-branch atom (Eq. 47).")
     rep.figure(fig, "paper-ball-tg", "Ball model: grokking-time laws, theory and simulation")
     rep.table(pd.DataFrame(data["rows"]))
+    if data.get("study"):
+        cols = ["question", "D", "eps", "lam2", "N", "theory_method", "theory", "simulation", "sim_stderr", "z",
+                "agrees", "mean_law", "mean_sim", "atom_law", "P_below_atom_sim", "n_generalised_at_init", "KS",
+                "bound_fraction"]
+        st = pd.DataFrame(data["study"])
+        rep.p("Three questions per setting (verdict on the median t_G; KS is a column, not the verdict): "
+              "(a) derivation — the law against the paper's own zeroth-order flow with the threshold t_train "
+              "(the corrected atom ln[ε²/(ε²−1)]/(2λ_D) passes, Eq. 47 as printed fails); (b) approximation — the "
+              "real finite-N flow with the threshold t_train; (c) real model — t_train from the training samples, "
+              "as a learner measures it. Replicas generalised at t = 0 are counted and excluded.")
+        rep.table(st[[c for c in cols if c in st.columns]])
 
 
 def draw_scenario_b(rep: Any, data: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .document import Report
+from .progress import add_progress_section
 from .figures import fig_d_eff_aligned, fig_nu_fit, fig_sensitivity, fig_spectrum, fig_t_G
 from .style import setup_mpl
 
@@ -46,6 +47,7 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
     _nu_section(rep, a)
     _t_G_section(rep, a)
     _features_section(rep, a)
+    add_progress_section(rep, a)
 
 
 def _nu_section(rep: Report, a: Any) -> None:
