@@ -13,6 +13,7 @@ from ._network import (boundary_states, context_states, eigen_boundary_vectors, 
 from ._results import ScenarioAResult, ScenarioBResult, mean_curve
 from ._rules import all_inputs, apply_rule, random_inputs, rule_table
 from ._scenario_a import SCENARIO_A_BOUNDARIES, init_params, run_scenario_a, train_ensemble
+from ._scenario_a_study import PAPER_SETTINGS, ScenarioAStudy, aligned_mean, scenario_a_study
 from ._scenario_a_summary import count_sign_flips, jump_runs
 from ._scenario_b import (acceptance, grokking_probability_map, run_scenario_b, sample_accepted_A,
                           scenario_b_problem, stationary_classifier)
@@ -26,6 +27,7 @@ __all__ = [
     "ScenarioAResult", "ScenarioBResult", "mean_curve",
     "all_inputs", "apply_rule", "random_inputs", "rule_table",
     "run_scenario_a", "init_params", "train_ensemble", "SCENARIO_A_BOUNDARIES", "jump_runs", "count_sign_flips",
+    "PAPER_SETTINGS", "ScenarioAStudy", "aligned_mean", "scenario_a_study",
     "acceptance", "grokking_probability_map", "run_scenario_b", "sample_accepted_A", "scenario_b_problem",
     "stationary_classifier",
     "EXAMPLES", "example_tensor", "exact_1local_tensor", "resolve_A",
