@@ -1,6 +1,6 @@
 """The scenario-A modelling-choice study of docs/local_rules.md (issue 16).
 
-Usage: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/study_scenario_a.py N_INIT N_STEPS OUT.csv
+Usage: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/study_scenario_a.py N_INIT N_STEPS OUT.csv [NAME ...]
 Runs every variant (d = 10, K = 1, rule 30, lr 0.005, seed 0: the same initial A, B in every
 variant) and appends one table row per variant to OUT.csv as it finishes.
 """
@@ -30,13 +30,15 @@ VARIANTS = {
 }
 
 
-def main(n_init: int, n_steps: int, out: str) -> None:
+def main(n_init: int, n_steps: int, out: str, names: list[str] | None = None) -> None:
     import numpy as np
     import torch
 
     from local_rules._scenario_a_study import scenario_a_study
     torch.set_num_threads(1)
     for name, kw in VARIANTS.items():
+        if names and name not in names:
+            continue
         t = time.perf_counter()
         st = scenario_a_study(d=10, n_init=n_init, settings={name: kw}, seed=0, n_steps=n_steps, progress=False,
                               keep_results=False)
@@ -49,4 +51,4 @@ def main(n_init: int, n_steps: int, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3])
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:] or None)
