@@ -41,7 +41,8 @@ from ._data import BOUNDARIES, PositionSet, Trie
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["leading_eigenvectors", "padding_limit_exists", "eigen_boundary_vectors", "boundary_states", "context_states", "network_outputs",
+__all__ = ["leading_eigenvectors", "padding_limit_exists", "eigen_boundary_vectors",
+           "boundary_states", "context_states", "network_outputs",
            "network_features", "features_numpy", "outputs_numpy"]
 
 _TINY = 1e-300

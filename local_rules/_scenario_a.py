@@ -110,13 +110,8 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     n_checkpoints = check_int("n_checkpoints", n_checkpoints, 2)
     train_M = check_int("train_M", train_M, 2 * K + 1)
     test_parity = check_choice("test_parity", test_parity, ("match", "all"))
-    opts = {"penalty_mode": check_choice("penalty_mode", penalty_mode, ("coupled", "decoupled")),
-            "penalty_norm": check_choice("penalty_norm", penalty_norm, ("sum", "mean")),
-            "penalty_on": check_choice("penalty_on", penalty_on, ("AB", "A", "B")),
-            "jump_threshold": check_real("jump_threshold", jump_threshold, 0.0),
-            "flip_threshold": check_real("flip_threshold", flip_threshold, 0.5, 1.0),
-            "spike_factor": check_real("spike_factor", spike_factor, 1.0),
-            "spike_window": check_int("spike_window", spike_window, 1)}
+    opts = _options(penalty_mode, penalty_norm, penalty_on, jump_threshold, flip_threshold, spike_factor,
+                    spike_window)
     rb = "closed" if boundary == "closed" else "open"
     train = make_dataset(rule, K, train_M, rule_boundary=rb)
     if test_set is None:
@@ -147,6 +142,17 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
               "deff_every": deff_every, "dtype": dtype, **opts, **_CONFIG_TEXT,
               "boundary_meaning": _BOUNDARY_MEANING[boundary]}
     return assemble(outs, chunk, n_init, lr, ckpts, opts, config)
+
+
+def _options(penalty_mode: str, penalty_norm: str, penalty_on: str, jump_threshold: float,
+             flip_threshold: float, spike_factor: float, spike_window: int) -> dict[str, Any]:
+    return {"penalty_mode": check_choice("penalty_mode", penalty_mode, ("coupled", "decoupled")),
+            "penalty_norm": check_choice("penalty_norm", penalty_norm, ("sum", "mean")),
+            "penalty_on": check_choice("penalty_on", penalty_on, ("AB", "A", "B")),
+            "jump_threshold": check_real("jump_threshold", jump_threshold, 0.0),
+            "flip_threshold": check_real("flip_threshold", flip_threshold, 0.5, 1.0),
+            "spike_factor": check_real("spike_factor", spike_factor, 1.0),
+            "spike_window": check_int("spike_window", spike_window, 1)}
 
 
 _CONFIG_TEXT = {
