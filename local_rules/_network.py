@@ -41,7 +41,8 @@ from ._data import BOUNDARIES, PositionSet, Trie
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["leading_eigenvectors", "boundary_states", "context_states", "network_outputs",
+__all__ = ["leading_eigenvectors", "padding_limit_exists", "eigen_boundary_vectors",
+           "boundary_states", "context_states", "network_outputs",
            "network_features", "features_numpy", "outputs_numpy"]
 
 _TINY = 1e-300
@@ -79,6 +80,64 @@ def leading_eigenvectors(A: NDArray[np.float64], *, rtol: float = 1e-9
         out.append(v)
         oks.append(ok)
     return out[0], out[1], oks[0] & oks[1]
+
+
+def padding_limit_exists(A: Any, *, rtol: float = 1e-9) -> NDArray[np.bool_]:
+    r"""Whether "padding with infinitely many −1s" has a limit, per model (batched ``(R, d, d, 2)``).
+
+    The normalised boundary :math:`\mathbf 1^\top A_0^n / \|\cdot\|` converges as
+    :math:`n \to \infty` (to the leading left eigenvector of :math:`A_0`, up to sign) only when
+    the eigenvalue of largest modulus is real and strictly dominant.  For a complex leading
+    pair :math:`\rho e^{\pm i\theta}` it rotates by :math:`\theta` per extra padding symbol in
+    the plane of the pair: ``boundary="pad"`` is then the finite padding with exactly ``n_pad``
+    copies of −1 and depends on ``n_pad``.  (Only eigenvalues are computed; cheaper than
+    :func:`leading_eigenvectors`.)
+    """
+    A0 = np.asarray(A, dtype=float)[..., 0]
+    A0 = A0.reshape((-1,) + A0.shape[-2:])
+    fin = np.isfinite(A0).all(axis=(-2, -1))  # non-finite (diverged) models: no limit
+    lam = np.linalg.eigvals(np.where(fin[:, None, None], A0, 0.0))
+    mod = np.abs(lam)
+    order = np.argsort(-mod, axis=-1)
+    top = np.take_along_axis(lam, order[:, :1], axis=-1)[:, 0]
+    m1 = np.take_along_axis(mod, order[:, :1], axis=-1)[:, 0]
+    m2 = (np.take_along_axis(mod, order[:, 1:2], axis=-1)[:, 0] if A0.shape[-1] > 1 else np.zeros_like(m1))
+    return (np.abs(top.imag) <= rtol * np.maximum(m1, _TINY)) & (m1 > m2 * (1 + rtol)) & (m1 > 0) & fin
+
+
+def eigen_boundary_vectors(A: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    r"""Boundary vectors ``(vL, vR, ok)`` of the "eigenvector" reading, defined for every A (batched).
+
+    Where :func:`padding_limit_exists` holds, ``vL, vR`` are the leading left/right eigenvectors
+    of :math:`A_0` (unit norm) with the signs of the limit of padding with an even number n of
+    −1s: :math:`\mathbf 1^\top A_0^n \propto (\mathbf 1^\top r)/(l^\top r)\, l^\top` and
+    :math:`A_0^n \mathbf 1 \propto (l^\top\mathbf 1)/(l^\top r)\, r`, so that ``boundary="pad"`` tends
+    to this reading as ``n_pad`` → ∞ (the sign convention of :func:`leading_eigenvectors`, largest
+    entry positive, would flip the whole output whenever the largest entry changes).
+    Elsewhere (``ok`` false: complex leading pair, or a tie) no such vector exists; the fallback
+    is the real part of the leading (complex) eigenvector after rotating its phase so that its
+    entry of largest modulus is real and positive, normalised -- a vector in the invariant plane
+    of the leading pair, fixed by a convention, not by the model.  Callers report ``ok``.
+    """
+    A0 = np.asarray(A, dtype=float)[..., 0]
+    A0 = A0.reshape((-1,) + A0.shape[-2:])
+    fin = np.isfinite(A0).all(axis=(-2, -1))
+    out = []
+    for M in (np.swapaxes(A0, -1, -2), A0):  # left eigvecs of A0 = right eigvecs of A0^T
+        lam, V = np.linalg.eig(np.where(fin[:, None, None], M, 0.0))
+        top = np.argmax(np.abs(lam), axis=-1)
+        v = np.take_along_axis(V, top[:, None, None], axis=-1)[..., 0]
+        big = np.take_along_axis(v, np.argmax(np.abs(v), axis=-1)[:, None], axis=-1)
+        v = np.real(v * (np.abs(big) / np.where(big == 0, 1.0, big)))
+        out.append(v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), _TINY))
+    l, r = out
+    # signs of the padding limit: 1^T A_0^n ∝ sgn(lam)^n (1^T r)/(l^T r) l^T and A_0^n 1 ∝ (l^T 1)/(l^T r) r
+    # (n even): invariant under l -> -l, r -> -r, so the whole output changes sign only with (1^T r)(l^T 1)
+    lr_ = np.sum(l * r, axis=-1, keepdims=True)
+    l = l * np.where(r.sum(-1, keepdims=True) * lr_ < 0, -1.0, 1.0)
+    r = r * np.where(out[0].sum(-1, keepdims=True) * lr_ < 0, -1.0, 1.0)
+    l[~fin], r[~fin] = np.nan, np.nan  # non-finite (diverged) models
+    return l, r, padding_limit_exists(A0[..., None])
 
 
 def _normalise(x: "torch.Tensor") -> "torch.Tensor":

@@ -162,25 +162,6 @@ def test_sign_symmetry_of_the_network():
         assert np.allclose(ym, sign * y, rtol=1e-12, atol=1e-12)
 
 
-def test_mirrored_runs_follow_mirrored_trajectories():
-    """Training on length 8 only: the run started at (-A0, -B0) is the exact mirror of the run
-    at (A0, B0), so it errs on every odd-length position the other gets right."""
-    import torch
-    from local_rules._scenario_a import _forward, _losses, _Setup, _Trainer, init_params
-    tr = lr.make_dataset(30, 1, 8)
-    odd = lr.make_test_set(30, 1, max_len=7, n_long=2, long_len=9, parity="odd")
-    s = _Setup(tr, odd, "pad", 32, 0.0, 0.0, 0.02)
-    p = init_params(2, 4, 0, dtype="float64")
-    p = {k: torch.cat([v[:1], -v[:1]]) for k, v in p.items()}
-    T = _Trainer(p, s)
-    for _ in range(25):
-        T.do_step(False)
-    assert torch.equal(T.p["A"][1], -T.p["A"][0]) and torch.equal(T.p["B"][1], -T.p["B"][0])
-    with torch.no_grad():
-        err = _losses(_forward(T.p, odd, s), odd, T.p, s)[2].numpy()
-    assert np.isclose(err[0] + err[1], 1.0)
-
-
 def test_test_set_parity():
     ev = lr.make_test_set(30, 1, max_len=8, n_long=2, long_len=16, parity="even")
     assert ev.info["parity"] == "even"
