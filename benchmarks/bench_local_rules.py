@@ -15,9 +15,10 @@ torch.set_num_threads({threads})
 t = time.perf_counter()
 r = lr.run_scenario_a(d=10, K=1, n_init=1000, n_steps={n}, seed=0, progress=False, n_checkpoints=2, boundary="pad")
 dt = time.perf_counter() - t
-from local_rules._scenario_a import _Setup, _Trainer, init_params
+from local_rules._scenario_a import init_params
+from local_rules._scenario_a_train import Setup, Trainer
 te = lr.make_test_set(30, 1, max_len=10, n_long=32, long_len=64, parity="even")
-T = _Trainer(init_params(1000, 10, 0, boundary="pad"), _Setup(lr.make_dataset(30, 1, 8), te, "pad", 32, 0., 0., 0.005))
+T = Trainer(init_params(1000, 10, 0, boundary="pad"), Setup(lr.make_dataset(30, 1, 8), te, "pad", 32, 0., 0., 0.005))
 t = time.perf_counter(); T.evaluate(); ev = time.perf_counter() - t
 print(json.dumps({{"wall": dt, "eval": ev, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    "diverged": int(r.summary.diverged.sum())}}))
@@ -29,13 +30,14 @@ def _step_times(Rs: tuple[int, ...], threads: int, reps: int = 5) -> dict[int, f
     import torch
 
     import local_rules as lr
-    from local_rules._scenario_a import _Setup, _Trainer, init_params
+    from local_rules._scenario_a import init_params
+from local_rules._scenario_a_train import Setup, Trainer
     old = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         tr = lr.make_dataset(30, 1, 8)
-        s = _Setup(tr, tr, "pad", 32, 0.0, 0.0, 0.005)
-        trainers = {R: _Trainer(init_params(R, 10, 0, boundary="pad"), s) for R in Rs}
+        s = Setup(tr, tr, "pad", 32, 0.0, 0.0, 0.005)
+        trainers = {R: Trainer(init_params(R, 10, 0, boundary="pad"), s) for R in Rs}
         for T in trainers.values():
             T.do_step(False)
         best = {R: float("inf") for R in Rs}

@@ -166,6 +166,12 @@ register(SimulatorSpec(
                _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
                _p("n_init", int, "initialisations", lo=1, hi=10 ** 6), _p("n_steps", int, "Adam steps", lo=1, hi=10 ** 8),
                _p("lr", float, "learning rate", lo=0, lo_open=True, hi=10.0), _p("device", str, "torch device"),
+               _p("boundary", str, "boundary vectors (trainable: defined for every A)",
+                  choices=("trainable", "pad", "eigen", "closed")),
+               _p("penalty_mode", str, "L1/L2 added to the gradient before Adam, or a proximal step after it",
+                  choices=("coupled", "decoupled")),
+               _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
+               _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
     theory_model="eq50"))
 register(SimulatorSpec(

@@ -33,7 +33,7 @@ from ._checks import check_choice, check_int, check_real
 from ._data import PositionSet, make_dataset, make_test_set
 from ._results import ScenarioAResult
 from ._scenario_a_summary import assemble
-from ._scenario_a_train import _BETAS, _EPS, _checkpoints, _Setup, _Trainer, train_ensemble
+from ._scenario_a_train import BETAS, ADAM_EPS, checkpoints, Setup, Trainer, train_ensemble
 
 __all__ = ["run_scenario_a", "init_params", "train_ensemble", "SCENARIO_A_BOUNDARIES"]
 
@@ -42,7 +42,6 @@ __all__ = ["run_scenario_a", "init_params", "train_ensemble", "SCENARIO_A_BOUNDA
 #: eigenvectors of A_0, not differentiated; a fallback where the leading eigenvalue is
 #: complex), "closed" (periodic).
 SCENARIO_A_BOUNDARIES = ("trainable", "pad", "eigen", "closed")
-_ = (_Trainer,)  # re-exported for the benchmarks
 
 
 def init_params(R: int, d: int, seed: int, *, boundary: str = "trainable", dtype: str = "float32",
@@ -126,10 +125,10 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
                          + 2 * (test_set.left.n_nodes + test_set.right.n_nodes)) * d
         chunk = int(max(1, min(n_init, 2e9 // max(per_model, 1))))
     chunk = check_int("chunk", chunk, 1)
-    s = _Setup(train, test_set, boundary, n_pad, lam1, lam2, lr, opts["penalty_mode"], opts["penalty_norm"],
+    s = Setup(train, test_set, boundary, n_pad, lam1, lam2, lr, opts["penalty_mode"], opts["penalty_norm"],
                opts["penalty_on"])
     p_all = init_params(n_init, d, seed, boundary=boundary, dtype=dtype, device="cpu")
-    ckpts = _checkpoints(n_steps, n_checkpoints)
+    ckpts = checkpoints(n_steps, n_checkpoints)
     outs = []
     for c0 in range(0, n_init, chunk):
         p = {k: v[c0:c0 + chunk].to(torch.device(device)) for k, v in p_all.items()}
@@ -156,7 +155,7 @@ def _options(penalty_mode: str, penalty_norm: str, penalty_on: str, jump_thresho
 
 
 _CONFIG_TEXT = {
-    "optimizer": {"name": "Adam", "betas": list(_BETAS), "eps": _EPS},
+    "optimizer": {"name": "Adam", "betas": list(BETAS), "eps": ADAM_EPS},
     "init": "A, B (then vL, vR for trainable boundaries) entries i.i.d. Normal(0,1), torch.Generator(seed), "
             "drawn for all runs at once",
     "output": "f = 2*sigmoid(yhat) - 1, prediction sgn(yhat)",

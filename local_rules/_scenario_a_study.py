@@ -14,7 +14,7 @@ import pandas as pd
 from ._checks import check_int
 from ._results import ScenarioAResult
 from ._scenario_a import run_scenario_a
-from ._scenario_a_summary import _deff_step
+from ._scenario_a_summary import deff_step
 
 __all__ = ["PAPER_SETTINGS", "ScenarioAStudy", "scenario_a_study", "study_row", "aligned_mean"]
 
@@ -89,7 +89,7 @@ def _random_deff_steps(res: ScenarioAResult, window: int, rng: np.random.Generat
         if T - span <= window + 1:
             continue
         for a2 in rng.integers(window, T - span, size=n_per):
-            rand.append(_deff_step(D[int(r)], steps, int(a2), int(a2) + span))
+            rand.append(deff_step(D[int(r)], steps, int(a2), int(a2) + span))
     return float(np.nanmean(np.abs(ev[:, 4]))), float(np.nanmean(np.abs(rand))) if rand else np.nan
 
 

@@ -54,11 +54,11 @@ def _spike_events(loss: np.ndarray, step_deff: np.ndarray, deff_steps: np.ndarra
     events = detect_spikes(np.nan_to_num(loss, nan=np.inf), factor=factor, window=window)
     ev = np.zeros((len(events), 5))
     for j, (r, a, b, ratio) in enumerate(events):
-        ev[j] = (r, a, b, ratio, _deff_step(step_deff[r], deff_steps, a, b + window))
+        ev[j] = (r, a, b, ratio, deff_step(step_deff[r], deff_steps, a, b + window))
     return ev[[not diverged[int(e[0])] for e in ev]] if len(ev) else ev
 
 
-def _deff_step(deff: np.ndarray, deff_steps: np.ndarray, a: int, b: int) -> float:
+def deff_step(deff: np.ndarray, deff_steps: np.ndarray, a: int, b: int) -> float:
     """D_eff at the first sample after step ``b`` minus D_eff at the last sample before ``a``."""
     before = np.nonzero(deff_steps < a)[0]
     after = np.nonzero(deff_steps > b)[0]

@@ -23,14 +23,14 @@ import pandas as pd
 from ._data import PositionSet
 from ._network import eigen_boundary_vectors, network_outputs, padding_limit_exists
 
-__all__: list[str] = []
+__all__ = ["BETAS", "ADAM_EPS", "Setup", "Trainer", "checkpoints", "forward", "losses", "train_ensemble"]
 
-_BETAS = (0.9, 0.999)
-_EPS = 1e-8
+BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
 
 
 @dataclass
-class _Setup:
+class Setup:
     train: PositionSet
     test: PositionSet
     boundary: str
@@ -49,7 +49,7 @@ class _Setup:
         return 1.0 if self.penalty_norm == "sum" else 1.0 / numel_per_model
 
 
-def _forward(p: dict[str, Any], pset: PositionSet, s: _Setup, with_left: bool = False) -> Any:
+def forward(p: dict[str, Any], pset: PositionSet, s: Setup, with_left: bool = False) -> Any:
     if s.boundary == "eigen":  # boundary vectors recomputed from A_0, not differentiated
         import torch
         l, r, _ = eigen_boundary_vectors(p["A"].detach().cpu().numpy())
@@ -60,7 +60,7 @@ def _forward(p: dict[str, Any], pset: PositionSet, s: _Setup, with_left: bool = 
                            return_left=with_left)
 
 
-def _penalty(p: dict[str, Any], s: _Setup) -> Any:
+def _penalty(p: dict[str, Any], s: Setup) -> Any:
     reg = 0.0
     for k in ("A", "B"):
         c = s.weight(k, p[k][0].numel())
@@ -73,7 +73,7 @@ def _penalty(p: dict[str, Any], s: _Setup) -> Any:
     return reg
 
 
-def _losses(yhat: Any, pset: PositionSet, p: dict[str, Any], s: _Setup) -> tuple[Any, Any, Any]:
+def losses(yhat: Any, pset: PositionSet, p: dict[str, Any], s: Setup) -> tuple[Any, Any, Any]:
     """Per-model (total loss, data loss, error fraction); the total includes the penalty value."""
     import torch
     y = torch.as_tensor(pset.labels, dtype=yhat.dtype, device=yhat.device)
@@ -121,10 +121,10 @@ def _deff_torch(L: Any, node_w: Any) -> Any:
     return torch.exp(ent)
 
 
-class _Trainer:
+class Trainer:
     """Batched Adam on one chunk of the ensemble."""
 
-    def __init__(self, p: dict[str, Any], s: _Setup):
+    def __init__(self, p: dict[str, Any], s: Setup):
         import torch
         self.s = s
         self.p = {k: v.clone().requires_grad_(True) for k, v in p.items()}
@@ -142,7 +142,7 @@ class _Trainer:
                 "v": {k: v.clone() for k, v in self.v.items()}, "step": self.step, "alive": self.alive.clone()}
 
     @classmethod
-    def from_state(cls, st: dict[str, Any], idx: Any, s: _Setup) -> "_Trainer":
+    def from_state(cls, st: dict[str, Any], idx: Any, s: Setup) -> "Trainer":
         tr = cls({k: v[idx] for k, v in st["p"].items()}, s)
         tr.m = {k: v[idx].clone() for k, v in st["m"].items()}
         tr.v = {k: v[idx].clone() for k, v in st["v"].items()}
@@ -159,8 +159,8 @@ class _Trainer:
         """
         import torch
         s = self.s
-        yhat, L = _forward(self.p, s.train, s, with_left=True)
-        loss, data, err = _losses(yhat, s.train, self.p, s)
+        yhat, L = forward(self.p, s.train, s, with_left=True)
+        loss, data, err = losses(yhat, s.train, self.p, s)
         grads = torch.autograd.grad(torch.nan_to_num(loss, nan=0.0, posinf=0.0).sum(), list(self.p.values()))
         deff = _deff_torch(L, self.node_w) if want_deff else None
         with torch.no_grad():
@@ -180,7 +180,7 @@ class _Trainer:
         import torch
         s = self.s
         self.step += 1
-        b1, b2 = _BETAS
+        b1, b2 = BETAS
         c1, c2 = 1 - b1 ** self.step, 1 - b2 ** self.step
         all_alive = bool(self.alive.all())
         for (k, prm), g in zip(self.p.items(), grads, strict=True):
@@ -190,7 +190,7 @@ class _Trainer:
                 m_old, v_old = self.m[k].clone(), self.v[k].clone()
             self.m[k].mul_(b1).add_(g, alpha=1 - b1)
             self.v[k].mul_(b2).addcmul_(g, g, value=1 - b2)
-            den = (self.v[k] / c2).sqrt_().add_(_EPS)
+            den = (self.v[k] / c2).sqrt_().add_(ADAM_EPS)
             upd = torch.div(self.m[k], den).mul_(s.lr / c1)
             new = prm - upd
             c = s.weight(k, prm[0].numel()) if s.penalty_mode == "decoupled" else 0.0
@@ -209,15 +209,15 @@ class _Trainer:
         import torch
         s = self.s
         with torch.no_grad():
-            yt = _forward(self.p, s.test, s)
-            tl, _, te = _losses(yt, s.test, self.p, s)
-            yr, L = _forward(self.p, s.train, s, with_left=True)
-            rl, _, re = _losses(yr, s.train, self.p, s)
+            yt = forward(self.p, s.test, s)
+            tl, _, te = losses(yt, s.test, self.p, s)
+            yr, L = forward(self.p, s.train, s, with_left=True)
+            rl, _, re = losses(yr, s.train, self.p, s)
             de = _deff_torch(L, self.node_w)
         return {"test_error": te, "test_loss": tl, "train_error": re, "train_loss": rl, "d_eff": de}
 
 
-def _checkpoints(n_steps: int, n_ckpt: int) -> np.ndarray:
+def checkpoints(n_steps: int, n_ckpt: int) -> np.ndarray:
     return np.unique(np.concatenate([[0], np.round(np.logspace(0, np.log10(max(n_steps, 1)), n_ckpt)),
                                      [n_steps]]).astype(np.int64))
 
@@ -227,7 +227,7 @@ def _record(arrs: dict[str, np.ndarray], it: int, out: dict[str, Any]) -> None:
         arrs[k][:, it] = out[k].cpu().numpy()
 
 
-def train_ensemble(p0: dict[str, Any], s: _Setup, n_steps: int, ckpts: np.ndarray, deff_every: int,
+def train_ensemble(p0: dict[str, Any], s: Setup, n_steps: int, ckpts: np.ndarray, deff_every: int,
                    progress: bool = False, desc: str = "scenario A") -> dict[str, Any]:
     """Train one chunk; returns per-step arrays, checkpoint evaluations and dense windows.
 
@@ -237,7 +237,7 @@ def train_ensemble(p0: dict[str, Any], s: _Setup, n_steps: int, ckpts: np.ndarra
     """
     import torch
     from tqdm.auto import tqdm
-    tr = _Trainer(p0, s)
+    tr = Trainer(p0, s)
     R = p0["A"].shape[0]
     arrs = {k: np.full((R, n_steps + 1), np.nan, dtype=np.float32) for k in ("loss", "data", "err", "flip")}
     deff_steps = np.arange(0, n_steps + 1, deff_every)
@@ -271,8 +271,8 @@ def train_ensemble(p0: dict[str, Any], s: _Setup, n_steps: int, ckpts: np.ndarra
         if it == n_steps:
             with torch.no_grad():
                 ev = tr.evaluate()
-                yhat = _forward(tr.p, s.train, s)
-                _, data, _ = _losses(yhat, s.train, tr.p, s)
+                yhat = forward(tr.p, s.train, s)
+                _, data, _ = losses(yhat, s.train, tr.p, s)
             arrs["loss"][:, it] = ev["train_loss"].cpu().numpy()
             arrs["data"][:, it] = data.cpu().numpy()
             arrs["err"][:, it] = ev["train_error"].cpu().numpy()
@@ -292,7 +292,7 @@ def train_ensemble(p0: dict[str, Any], s: _Setup, n_steps: int, ckpts: np.ndarra
             "final": {k: v.detach().cpu().numpy() for k, v in tr.p.items()}}
 
 
-def _replay(state: dict[str, Any], idx: np.ndarray, s: _Setup, start: int, stop: int
+def _replay(state: dict[str, Any], idx: np.ndarray, s: Setup, start: int, stop: int
             ) -> tuple[np.ndarray, pd.DataFrame]:
     """Replay runs ``idx`` from checkpoint ``start`` and record every step strictly between the
     checkpoints ``start`` and ``stop`` (the checkpoints themselves have their own rows: recording
@@ -302,7 +302,7 @@ def _replay(state: dict[str, Any], idx: np.ndarray, s: _Setup, start: int, stop:
     before it: rounding drift of the sub-batch, the checkpoint's zero stands).
     """
     import torch
-    sub = _Trainer.from_state(state, torch.as_tensor(idx), s)
+    sub = Trainer.from_state(state, torch.as_tensor(idx), s)
     first = np.full(idx.size, -1, dtype=np.int64)
     rows = []
     for it in range(start + 1, stop):

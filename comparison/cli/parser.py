@@ -113,6 +113,17 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     t1.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     t1.add_argument("--out", metavar="DIR", help="also write a report section with figures here")
     t1.add_argument("--no-progress", action="store_true")
+    sa = psub.add_parser("scenario-a", help="scenario A: three settings x bond dimensions (full training)",
+                         description="The paper's scenario A (none, L2 1e-4, L1 1e-3) per bond dimension: grokking "
+                                     "fractions, nu with and without jump runs (fixed windows), D_eff minima, t_G, "
+                                     "spikes, sign flips. d = 10 runs on CPU; d = 20/40 want a GPU.")
+    sa.add_argument("--d", type=int, nargs="+", default=[10], help="bond dimensions (default 10)")
+    sa.add_argument("--n-init", type=int, default=256, help="initialisations per setting (default 256)")
+    sa.add_argument("--n-steps", type=int, default=5000, help="Adam steps (default 5000: t <= 25)")
+    sa.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    sa.add_argument("--seed", type=int, default=0)
+    sa.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sa.add_argument("--no-progress", action="store_true")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..estimate import NuFitter
 
-__all__ = ["FIXED_WINDOWS", "paper_table1", "table1_frame", "write_table1_report"]
+__all__ = ["FIXED_WINDOWS", "paper_table1", "table1_frame", "write_table1_report", "paper_scenario_a"]
 
 FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))
 
@@ -116,3 +116,39 @@ def write_table1_report(rows: list[dict[str, Any]], out_dir: Any) -> Any:
     rep = Report(title="Scenario B: the paper's Examples 1-3, measured (grokcheck paper table1)")
     draw_table1(rep, rows, table1_frame(rows))
     return write_report(rep, out_dir)
+
+
+def _nu_with_and_without_jumps(res: Any, seed: int) -> dict[str, Any]:
+    """ν fits of one scenario-A setting: all grokking runs, and without the jump runs (error above the
+    threshold one step before t_ε: first-order at the run level). The headline is the one without."""
+    summ = res.summary
+    out: dict[str, Any] = {}
+    jump = summ["jump"].astype(bool) if "jump" in summ else None
+    variants = {"all": summ}
+    if jump is not None:
+        variants["no_jumps"] = summ.assign(groks=summ["groks"].astype(bool) & ~jump,
+                                           t_eps=summ["t_eps"].where(~jump, np.nan))
+    for name, s in variants.items():
+        fits = _window_fits(type("R", (), {"curves": res.curves, "summary": s})(), seed)
+        out[name] = {k: fits.get(k) for k in ("nu", "nu_ci", "nu_window", "nu_windows", "no_plateau", "nu_error")}
+        ci = fits.get("nu_ci")
+        out[name]["weak"] = bool(ci is None or ci[0] <= 0 <= ci[1] or fits.get("no_plateau"))
+    out["headline"] = "no_jumps" if "no_jumps" in out else "all"
+    return out
+
+
+def paper_scenario_a(ds: Any = (10,), n_init: int = 256, *, n_steps: int = 5000, seed: int = 0, device: str = "cpu",
+                     progress: bool = False) -> list[dict[str, Any]]:
+    """The three paper settings (none, L2 1e-4, L1 1e-3) × bond dimensions: the study table of
+    :func:`local_rules.scenario_a_study` plus ν (fixed windows, with and without jump runs)."""
+    import local_rules as lr
+
+    rows: list[dict[str, Any]] = []
+    for d in ds:
+        st = lr.scenario_a_study(d=int(d), n_init=n_init, settings=lr.PAPER_SETTINGS, seed=seed, device=device,
+                                 n_steps=n_steps, progress=progress)
+        for rec in st.table.to_dict(orient="records"):
+            res = st.results[rec["setting"]]
+            rows.append({**rec, "d": int(d), "n_steps": n_steps, "nu": _nu_with_and_without_jumps(res, seed),
+                         "d_eff_curves": st.curves[st.curves["setting"] == rec["setting"]].to_dict(orient="list")})
+    return rows

@@ -7,7 +7,7 @@ import torch
 
 import local_rules as lr
 from local_rules._scenario_a import init_params
-from local_rules._scenario_a_train import _forward, _losses, _Setup, _Trainer
+from local_rules._scenario_a_train import forward, losses, Setup, Trainer
 
 
 LR = 0.1
@@ -81,22 +81,22 @@ def test_mirrored_runs_follow_mirrored_trajectories(boundary):
     the run at (A0, B0), so it errs on every odd-length position the other gets right."""
     tr = lr.make_dataset(30, 1, 8)
     odd = lr.make_test_set(30, 1, max_len=7, n_long=2, long_len=9, parity="odd")
-    s = _Setup(tr, odd, boundary, 32, 0.0, 0.0, 0.02)
+    s = Setup(tr, odd, boundary, 32, 0.0, 0.0, 0.02)
     p = init_params(2, 4, 0, dtype="float64", boundary=boundary)
     p = {k: torch.cat([v[:1], -v[:1]]) for k, v in p.items()}
-    T = _Trainer(p, s)
+    T = Trainer(p, s)
     for _ in range(25):
         T.do_step(False)
     assert torch.equal(T.p["A"][1], -T.p["A"][0]) and torch.equal(T.p["B"][1], -T.p["B"][0])
     with torch.no_grad():
-        err = _losses(_forward(T.p, odd, s), odd, T.p, s)[2].numpy()
+        err = losses(forward(T.p, odd, s), odd, T.p, s)[2].numpy()
     assert np.isclose(err[0] + err[1], 1.0)
 
 
 def test_sign_flip_is_recorded():
     """Negating one run's left boundary vector flips every output of that run (ŷ is linear in ℓ)."""
     tr = lr.make_dataset(30, 1, 6)
-    T = _Trainer(init_params(3, 4, 1, dtype="float64"), _Setup(tr, tr, "trainable", 32, 0.0, 0.0, 1e-9))
+    T = Trainer(init_params(3, 4, 1, dtype="float64"), Setup(tr, tr, "trainable", 32, 0.0, 0.0, 1e-9))
     assert np.isnan(T.do_step(False)["flip"].numpy()).all()
     with torch.no_grad():
         T.p["vL"][1].neg_()
@@ -125,8 +125,8 @@ def test_padding_limit_and_eigen_boundary():
     # the eigen boundary of scenario A gives the network's outputs for these vectors
     ps = lr.make_dataset(30, 1, 5)
     B = torch.as_tensor(np.random.default_rng(1).standard_normal((60, 5, 5, 2)))
-    s = _Setup(ps, ps, "eigen", 32, 0.0, 0.0, 0.01)
-    y = _forward({"A": At, "B": B}, ps, s).numpy()
+    s = Setup(ps, ps, "eigen", 32, 0.0, 0.0, 0.01)
+    y = forward({"A": At, "B": B}, ps, s).numpy()
     yl = lr.outputs_numpy(A[ok], B.numpy()[ok], ps, "pad", n_pad=4000)
     assert np.allclose(y[ok], yl, atol=1e-6)
 
@@ -147,8 +147,8 @@ def test_penalty_value(norm, on, tiny_test):
 def test_decoupled_l1_is_a_proximal_step():
     tr = lr.make_dataset(30, 1, 5)
     p = init_params(3, 3, 2, dtype="float64")
-    plain = _Trainer(p, _Setup(tr, tr, "trainable", 32, 0.0, 0.0, 0.01))
-    prox = _Trainer(p, _Setup(tr, tr, "trainable", 32, 0.5, 0.0, 0.01, "decoupled"))
+    plain = Trainer(p, Setup(tr, tr, "trainable", 32, 0.0, 0.0, 0.01))
+    prox = Trainer(p, Setup(tr, tr, "trainable", 32, 0.5, 0.0, 0.01, "decoupled"))
     for _ in range(3):
         a = {k: v.detach().clone() for k, v in plain.p.items()}
         plain.do_step(False)
