@@ -21,12 +21,14 @@ def handle_jumps(f: Any, curves: pd.DataFrame, summary: pd.DataFrame, good: pd.S
     """Detect jump runs; with ``jumps="exclude"`` refit with them (kept in ``jumps_``) and
     return the t_ε of the others (the headline ν is then the one without them)."""
     q = f.error_quantum_ if np.isfinite(f.error_quantum_) else 0.0
-    thr = float(max(f.jump_threshold, f.jump_factor * q if good.size > 1 else 0.0))
+    rel = good.size > 1  # the median quantum of one run is its own last step: not a reference
+    thr = float(max(f.jump_threshold, f.jump_factor * q if rel else 0.0))
     jr = jump_runs(curves, f.t_eps_detected_, thr)
     jumpers = [int(r) for r in jr.index[jr["jump"].to_numpy(dtype=bool)]]
     info: dict[str, Any] = {"threshold": thr, "n": len(jumpers), "runs": jumpers, "n_runs": int(good.size),
-                            "rule": f"test error one sample before t_eps > max({f.jump_threshold:g}, "
-                                    f"{f.jump_factor:g} x error quantum {q:.3g})"}
+                            "rule": (f"test error one sample before t_eps > max({f.jump_threshold:g}, "
+                                     f"{f.jump_factor:g} x error quantum {q:.3g})" if rel else
+                                     f"test error one sample before t_eps > {f.jump_threshold:g}")}
     f.jumps_ = info
     if not jumpers:
         info["headline"] = "all runs (no jump runs)"
