@@ -119,28 +119,53 @@ def _merge_same_step(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return merged
 
 
-def _to_error(raw: pd.DataFrame, cmap: ColumnMap, scale: str, notes: list[str]) -> tuple[pd.DataFrame, str]:
+def _to_error(test: pd.DataFrame, train: pd.DataFrame | None, cmap: ColumnMap, scale: str,
+              notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """Scale and accuracy -> error for the test rows and the (separately logged) train rows."""
     vals = {}
-    for col, what in (("test", "test"), ("train", "train")):
-        if col in raw:
-            for f, grp in raw.groupby("_file", sort=True):
+    for frame, col, name, what in ((test, "test", cmap.test, "test"), (train, "train", cmap.train, "train")):
+        if frame is not None:
+            for f, grp in frame.groupby("_file", sort=True):
                 v = grp[col].to_numpy(dtype=float)
-                vals[f"{f}: {cmap.test if col == 'test' else cmap.train} ({what})"] = v[np.isfinite(v)]
-    used, why = decide_scale(vals, scale, test_is_accuracy=cmap.test_is_accuracy)
+                vals[f"{f}: {name} ({what})"] = v[np.isfinite(v)]
+    used, why = decide_scale({k: v for k, v in vals.items() if v.size}, scale, test_is_accuracy=cmap.test_is_accuracy)
     div = 100.0 if used == "percent" else 1.0
-    out = pd.DataFrame({"run": raw["run"], "t": raw["t"].astype(float)})
-    te = raw["test"].to_numpy(dtype=float) / div
-    out["test_error"] = 1.0 - te if cmap.test_is_accuracy else te
-    if "train" in raw:
-        tr = raw["train"].to_numpy(dtype=float) / div
-        out["train_error"] = 1.0 - tr if cmap.train_is_accuracy else tr
-    conv = []
-    if used == "percent":
-        conv.append("percent -> fraction")
-    if cmap.test_is_accuracy or cmap.train_is_accuracy:
-        conv.append("error = 1 - accuracy")
+    te = test["test"].to_numpy(dtype=float) / div
+    curves = pd.DataFrame({"run": test["run"].to_numpy(), "t": test["t"].to_numpy(dtype=float),
+                           "test_error": 1.0 - te if cmap.test_is_accuracy else te})
+    tr_out = None
+    if train is not None:
+        tr = train["train"].to_numpy(dtype=float) / div
+        tr_out = pd.DataFrame({"run": train["run"].to_numpy(), "t": train["t"].to_numpy(dtype=float),
+                               "test_error": 1.0 - tr if cmap.train_is_accuracy else tr})
+    conv = (["percent -> fraction"] if used == "percent" else []) + (
+        ["error = 1 - accuracy"] if (cmap.test_is_accuracy or cmap.train_is_accuracy) else [])
     notes.append(f"scale: {used} ({why})" + (f"; {', '.join(conv)}" if conv else ""))
-    return out, used
+    return curves, tr_out, used
+
+
+def _attach_train(curves: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    """The training error at each test row: the last value logged at or before it (NaN before any)."""
+    parts = []
+    for run, grp in curves.groupby("run", sort=False):
+        tr = train[train["run"] == run].sort_values("t")[["t", "test_error"]].rename(columns={"test_error": "train_error"})
+        parts.append(pd.merge_asof(grp.sort_values("t"), tr, on="t", direction="backward"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _train_times(rs: RunSet, train: pd.DataFrame, tol: float, transition: str) -> None:
+    """t_train from the train rows as logged (not from their copies on the test rows)."""
+    from ..estimate.transitions import detect_transitions
+
+    s = rs.summary
+    code = dict(zip(s["label"], s["run"]))
+    tr = train.assign(run=train["run"].astype(str).map(code)).dropna(subset=["run"])
+    det = detect_transitions(tr.assign(run=tr["run"].astype("int64")), zero_tol=tol, definition=transition)
+    t_train = s["run"].map(det.set_index("run")["t_eps"]).astype(float)
+    s["t_train"] = t_train.to_numpy()
+    s["t_G"] = s["t_eps"] - s["t_train"]
+    bad = ~np.isfinite(s["t_train"].to_numpy()) & (s["flag"] == "ok").to_numpy()
+    s.loc[bad, "flag"] = "no_train_zero"
 
 
 def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str | None] | None = None,
@@ -188,20 +213,25 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
     raw = _read_all(paths, cmap)
     try:
         raw = _merge_same_step(raw, notes)
+        train = raw[np.isfinite(raw["train"].to_numpy(dtype=float))] if "train" in raw else None
         n0 = len(raw)
-        raw = raw[np.isfinite(raw["test"].to_numpy(dtype=float))]
-        if n0 > len(raw):
-            notes.append(f"dropped {n0 - len(raw)} of {n0} rows with no test value (NaN: loggers write "
-                         "metrics on alternating rows)")
-        if not len(raw):
+        test = raw[np.isfinite(raw["test"].to_numpy(dtype=float))]
+        if n0 > len(test):
+            notes.append(f"dropped {n0 - len(test)} of {n0} rows with no test value (NaN: loggers write "
+                         "metrics on alternating rows); the train values on them still give t_train")
+        if not len(test):
             raise ValueError("no row has a test value")
-        curves, used = _to_error(raw, cmap, scale, notes)
+        curves, train, used = _to_error(test, train, cmap, scale, notes)
+        if train is not None and len(train):
+            curves = _attach_train(curves, train)
         tol, tol_src = resolve_tolerance(curves["test_error"].to_numpy(), tolerance if zero_tol is None else zero_tol)
         load = {"files": [p.name for p in paths], "columns": cmap.as_dict(), "scale": used, "tolerance": tol,
                 "tolerance_source": tol_src, "transition": transition, "time_unit": time_unit, "notes": notes}
         cfg = {"source": ", ".join(load["files"]), "load": load}
         rs = runset_from_curves(curves, config=cfg, zero_tol=tol, definition=transition,
                                 train_missing_ok=True)
+        if train is not None and len(train):
+            _train_times(rs, train, tol, transition)
     except ValueError as exc:
         raise RunSetError(where, [str(exc)]) from exc
     s = rs.summary
