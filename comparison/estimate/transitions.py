@@ -150,18 +150,22 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
     out["t_G"] = out["t_eps"] - out["t_train"]
     out["diverged"] = diverged.to_numpy(dtype=bool)
     out["groks"] = np.isfinite(out["t_eps"].to_numpy()) & ~out["diverged"].to_numpy()
+    out["flag"] = _flags(out, has_train)
+    out["zero_tol"] = tol
+    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
+    out["reentry"] = _reentry(ok, tol).reindex(runs, fill_value=False).to_numpy(dtype=bool) & ~out["diverged"]
+    out["definition"] = definition
+    return out
+
+
+def _flags(out: pd.DataFrame, has_train: bool) -> NDArray[np.str_]:
     flag = np.full(len(out), "ok", dtype=object)
     flag[~np.isfinite(out["t_G"].to_numpy())] = "no_train_error" if not has_train else "ok"
     if has_train:
         flag[~np.isfinite(out["t_train"].to_numpy())] = "no_train_zero"
     flag[~np.isfinite(out["t_eps"].to_numpy())] = "no_test_zero"
     flag[out["diverged"].to_numpy()] = "diverged"
-    out["flag"] = flag.astype(str)
-    out["zero_tol"] = tol
-    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
-    out["reentry"] = _reentry(ok, tol).reindex(runs, fill_value=False).to_numpy(dtype=bool) & ~out["diverged"]
-    out["definition"] = definition
-    return out
+    return flag.astype(str)
 
 
 def infer_error_quantum(values: ArrayLike, *, max_divisor: int = 6, rel_tol: float = 0.02) -> float:
