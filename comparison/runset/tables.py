@@ -222,6 +222,10 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
         if not len(test):
             raise ValueError("no row has a test value")
         curves, train, used = _to_error(test, train, cmap, scale, notes)
+        bad_t = ~np.isfinite(curves["t"].to_numpy(dtype=float))
+        if bad_t.any():
+            raise ValueError(f"curves column 't' has {int(bad_t.sum())} non-finite times (NaN/inf), "
+                             f"first in run {curves.loc[bad_t, 'run'].iloc[0]}")
         if train is not None and len(train):
             curves = _attach_train(curves, train)
         tol, tol_src = resolve_tolerance(curves["test_error"].to_numpy(), tolerance if zero_tol is None else zero_tol)
