@@ -168,6 +168,19 @@ def _train_times(rs: RunSet, train: pd.DataFrame, tol: float, transition: str) -
     s.loc[bad, "flag"] = "no_train_zero"
 
 
+def _record_runs(rs: RunSet, load: dict[str, Any], tol: float, transition: str) -> None:
+    """Per-run t_eps and the re-entry runs, in ``config["load"]`` (and the notes)."""
+    s = rs.summary
+    re = s.loc[s["reentry"].astype(bool), "label"].tolist()
+    load["reentry"] = {"n": len(re), "runs": re}
+    if re:
+        load["notes"].append(f"{len(re)} run(s) re-entry: test error above {tol:.3g} again after first reaching "
+                             f"it ({', '.join(re[:10])}{', ...' if len(re) > 10 else ''}); transition = {transition}")
+    load["runs"] = [{"run": str(r.label), "t_eps": float(r.t_eps), "t_train": float(r.t_train),
+                     "groks": bool(r.groks), "reentry": bool(r.reentry), "flag": str(r.flag)}
+                    for r in s.itertuples(index=False)]
+
+
 def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str | None] | None = None,
                scale: str = "auto", transition: str = "first", tolerance: float | str | None = "auto",
                zero_tol: float | None = None, time_unit: str | None = None) -> RunSet:
@@ -238,15 +251,7 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
             _train_times(rs, train, tol, transition)
     except ValueError as exc:
         raise RunSetError(where, [str(exc)]) from exc
-    s = rs.summary
-    re = s.loc[s["reentry"].astype(bool), "label"].tolist()
-    load["reentry"] = {"n": len(re), "runs": re}
-    if re:
-        notes.append(f"{len(re)} run(s) re-entry: test error above {tol:.3g} again after first reaching it "
-                     f"({', '.join(re[:10])}{', ...' if len(re) > 10 else ''}); transition = {transition}")
-    load["runs"] = [{"run": str(r.label), "t_eps": float(r.t_eps), "t_train": float(r.t_train),
-                     "groks": bool(r.groks), "reentry": bool(r.reentry), "flag": str(r.flag)}
-                    for r in s.itertuples(index=False)]
+    _record_runs(rs, load, tol, transition)
     if len(paths) == 1:
         rs.path = paths[0]
     else:  # named after the files, no single path
