@@ -121,11 +121,24 @@ def _fit_rows(a: Any) -> list[tuple[str, str]]:
     rows = [("run set", a.name), ("generator", a.generator),
             ("runs / grokking / diverged", f"{c['n_runs']} / {c['n_groks']} / {c['n_diverged']}"),
             ("P_grok", f"{c['p_grok']:.4g} ± {c['p_grok_se']:.2g}")]
+    rows += _load_rows(a.config.get("load"))
     if a.nu is not None:
         f = a.nu
-        rows += [("nu", f"{f.nu:.4f}  [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] ({round(100 * f.ci)}% CI, {f.ci_method})"),
+        rows += [("nu", f.describe()), ("nu estimate", f.label or f.kind),
                  ("nu window", f"[{f.window[0]:.4g}, {f.window[1]:.4g}]  ({f.window_rule})"),
                  ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
+        for k, w in f.windows.items():
+            if k != "auto":
+                rows.append((f"nu in tau [{k.replace('-', ', ')}]",
+                             f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
+                             if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
+        if f.no_plateau:
+            rows.append(("nu plateau", "none: nu drifts across the fixed windows by more than its CI"))
+        j = f.jumps
+        if j.get("n"):
+            with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
+            rows.append(("jump runs", f"{j['n']} of {j.get('n_runs', '?')} ({j.get('rule', '')}); "
+                                      f"headline: {j.get('headline', '')}{with_}"))
     else:
         rows.append(("nu", f"not fitted: {a.nu_error}"))
     if a.t_G.size:
@@ -150,11 +163,68 @@ def _fit_rows(a: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not load:
+        return []
+    unit = f" ({load['time_unit']})" if load.get("time_unit") else ""
+    re = load.get("reentry", {})
+    rows = [("transition", f"{load['transition']}; tolerance {load['tolerance']:.4g} ({load['tolerance_source']})"),
+            ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
+    for r in load.get("runs", []):
+        te = "never" if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
+        rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
+    rows += [("note", n) for n in load.get("notes", [])]
+    return rows
+
+
+def _load_options(args: argparse.Namespace) -> dict[str, Any]:
+    cols = {"time": args.time_col, "error": args.error_col, "accuracy": args.accuracy_col,
+            "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col}
+    tol: Any = args.tolerance
+    if tol != "auto":
+        try:
+            tol = float(tol)
+        except ValueError as exc:
+            raise ConfigError(f"--tolerance must be 'auto' or a number in [0, 1), got {tol!r}") from exc
+    if args.zero_tol is not None:
+        tol = args.zero_tol
+    return {"columns": {k: v for k, v in cols.items() if v is not None} or None, "scale": args.scale,
+            "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit}
+
+
 def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    kw: dict[str, Any] = {"n_boot": args.n_boot, "zero_tol": args.zero_tol}
+    kw: dict[str, Any] = {"n_boot": args.n_boot}
+    if args.zero_tol is not None:
+        kw["zero_tol"] = args.zero_tol
     if args.window:
         kw["window"] = tuple(args.window)
     return kw
+
+
+def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
+    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window."""
+    from .._io import to_jsonable
+
+    load = a.config.get("load") or {}
+    out: dict[str, Any] = {"run_set": a.name, "generator": a.generator, "n_runs": a.counts["n_runs"],
+                           "n_grok": a.counts["n_groks"], "n_diverged": a.counts["n_diverged"],
+                           "n_reentry": load.get("reentry", {}).get("n"),
+                           "reentry_runs": load.get("reentry", {}).get("runs"),
+                           **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
+                                                      "time_unit", "files")},
+                           "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}
+    if load.get("runs") is not None:
+        out["runs"] = load["runs"]
+    elif a.nu is not None:
+        out["runs"] = [{"run": str(r), "t_eps": float(v)} for r, v in a.nu.t_eps_used.items()]
+    f = a.nu
+    out["nu"] = {"error": a.nu_error} if f is None else {
+        "value": f.nu, "ci": list(f.nu_ci), "ci_level": f.ci, "ci_method": f.ci_method, "se": f.nu_se,
+        "kind": f.kind, "label": f.label, "weak": f.weak, "flags": f.flags, "window": list(f.window),
+        "window_rule": f.window_rule, "r2": f.gof.get("r2"), "n_points": f.gof.get("n_points"),
+        "n_runs_used": f.n_runs_used, "windows": f.windows, "no_plateau": f.no_plateau, "jumps": f.jumps,
+        "window_spread": f.window_spread}
+    return to_jsonable(out)
 
 
 def _cmd_fit_sweep(args: argparse.Namespace) -> int:
@@ -170,7 +240,9 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     digest, table, _ = fit_sweep(loaded, nu_kwargs=_nu_kwargs(args), seed=args.seed)
     out = args.out or default_fits_path(args.input)
     write_json_atomic(out, digest)
-    if args.json:
+    if args.json is not None and args.json != "-":
+        write_json_atomic(args.json, digest)
+    if args.json == "-":
         print(json.dumps(digest, indent=2, sort_keys=True))
     else:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
@@ -201,17 +273,22 @@ def _write_fit_figures(a: Any, directory: str) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from .._io import write_json_atomic
     from ..pipeline import fit_runset
     from ..sweep import is_sweep_dir
 
-    if is_sweep_dir(args.input):
+    if len(args.input) == 1 and is_sweep_dir(args.input[0]):
+        args.input = args.input[0]
         return _cmd_fit_sweep(args)
-    a, target = fit_runset(args.input, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
-                           zero_tol=args.zero_tol)
+    path = args.input[0] if len(args.input) == 1 else args.input
+    a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
+                           load=_load_options(args))
     if args.figures:
         _write_fit_figures(a, args.figures)
-    if args.json:
-        print(json.dumps(a.to_dict(), indent=2, sort_keys=True))
+    if args.json is not None and args.json != "-":
+        write_json_atomic(args.json, fit_digest(a, target))
+    if args.json == "-":
+        print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True))
     else:
         _print_table(_fit_rows(a))
         print(f"wrote {target}")
@@ -221,7 +298,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..pipeline import analyses_for, paper_data_cached, write_full_report
 
-    analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress)
+    analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
+                                   load=_load_options(args))
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,

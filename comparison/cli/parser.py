@@ -51,24 +51,51 @@ def _simulate(sub: argparse._SubParsersAction) -> None:
         sp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _load_options(p: argparse.ArgumentParser) -> None:
+    """How to read training logs (tables): columns, scale, transition definition."""
+    g = p.add_argument_group("reading logs (tables)", "Each file is one run unless it has a run column. "
+                             "Formats: .csv, .tsv, .parquet, .json (records or a dict of lists), .jsonl.")
+    g.add_argument("--time-col", metavar="COL", help="time column (default t), e.g. step or epoch")
+    te = g.add_mutually_exclusive_group()
+    te.add_argument("--error-col", metavar="COL", help="test error column (default test_error)")
+    te.add_argument("--accuracy-col", metavar="COL", help="test accuracy column (error = 1 - accuracy)")
+    tr = g.add_mutually_exclusive_group()
+    tr.add_argument("--train-error-col", metavar="COL", help="training error column (default train_error)")
+    tr.add_argument("--train-accuracy-col", metavar="COL", help="training accuracy column")
+    g.add_argument("--run-col", metavar="COL", help="run id column (default run, if present)")
+    g.add_argument("--scale", choices=["fraction", "percent", "auto"], default="auto",
+                   help="values in [0, 1] or in percent; auto refuses ambiguous data (default auto)")
+    g.add_argument("--time-unit", metavar="UNIT", help="label of the time axis (e.g. step), for display only")
+    g.add_argument("--transition", choices=["first", "sustained", "last-entry"], default="first",
+                   help="t_eps = first time error <= tolerance; sustained: stays there to the end; last-entry: "
+                        "start of the last stretch at <= tolerance (default first)")
+    g.add_argument("--tolerance", default="auto", metavar="TOL",
+                   help="an error <= TOL counts as zero; default auto: one test example when the test-set "
+                        "quantum can be inferred from the values, else 0")
+    g.add_argument("--zero-tol", type=float, default=None, help=argparse.SUPPRESS)  # older name of --tolerance
+
+
 def _fit_and_report(sub: argparse._SubParsersAction) -> None:
-    fit = sub.add_parser("fit", help="fit nu, t_G law and feature quantities of a run set or table",
-                         description="Fit a run set directory, a sweep directory or an external table "
-                                     "(.csv/.parquet with columns run, t, test_error[, train_error]).")
-    fit.add_argument("input", metavar="RUNSET|TABLE|SWEEP")
+    fit = sub.add_parser("fit", help="fit nu, t_G law and feature quantities of a run set or training logs",
+                         description="Fit a run set directory, a sweep directory, or training logs "
+                                     "(one or more files fitted together as one run set).")
+    fit.add_argument("input", nargs="+", metavar="RUNSET|SWEEP|LOG")
     fit.add_argument("--out", default=None,
-                     help="where to write the fits (default: RUNSET/fits.json, SWEEP/fits.json, TABLE.fits.json)")
-    fit.add_argument("--zero-tol", type=float, default=0.0, help="an error <= this counts as zero (tables)")
+                     help="where to write the fits (default: RUNSET/fits.json, SWEEP/fits.json, LOG.fits.json "
+                          "next to the first log)")
     fit.add_argument("--window", type=float, nargs=2, metavar=("TAU_LO", "TAU_HI"), help="fixed nu fit window")
     fit.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the nu CI")
     fit.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    fit.add_argument("--json", action="store_true", help="print the fits as JSON instead of a table")
+    fit.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                     help="write the fit result as JSON to FILE ('-' or no FILE: print it instead of the table)")
     fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
+    _load_options(fit)
 
     rep = sub.add_parser("report", help="write report.md, report.html and figures",
                          description="Write a self-contained report of run sets; existing up-to-date fits "
-                                     "(fits.json) are read, missing ones are computed once.")
-    rep.add_argument("inputs", nargs="+", metavar="RUNSET")
+                                     "(fits.json) are read, missing ones are computed once. Log files given "
+                                     "together form one run set (each file one run unless it has a run column).")
+    rep.add_argument("inputs", nargs="+", metavar="RUNSET|SWEEP|LOG")
     rep.add_argument("--out", required=True, help="output directory")
     rep.add_argument("--title", default="grokcheck report")
     rep.add_argument("--seed", type=int, default=0)
@@ -76,6 +103,7 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
                      help="add the paper-figure sections (simulation beside theory; takes minutes, cached)")
     rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")
     rep.add_argument("--no-progress", action="store_true")
+    _load_options(rep)
 
 
 def _sweep_and_demo(sub: argparse._SubParsersAction) -> None:

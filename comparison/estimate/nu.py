@@ -48,6 +48,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .base import ParamsMixin
+from .nu_glue import finish_quality, fit_one_run, handle_jumps
+from .nu_quality import FIXED_WINDOWS, bootstrap_runs_ci
 from .nu_result import NuFit
 from .powerlaw import fit_power_law, slopes_batch
 from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
@@ -56,8 +59,15 @@ __all__ = ["NuFitter", "NuFit", "fit_power_law"]
 
 
 
-class NuFitter:
+class NuFitter(ParamsMixin):
     """Fit the critical exponent ν on the aligned average (scikit-learn style).
+
+    With a single usable run, ν is fitted on that run's own curve instead
+    (:mod:`comparison.estimate.nu_single`; ``kind_ == "single-run"``). Every fit
+    carries quality ``flags_`` and ``weak_`` (:mod:`comparison.estimate.nu_quality`),
+    ν in the fixed windows ``fixed_windows`` (``windows_``), the local slope
+    (``local_slope_``) and the jump runs (``jumps_``; excluded from the headline
+    ν when ``jumps="exclude"``, the ν with them kept in ``jumps_``).
 
     Parameters
     ----------
@@ -79,6 +89,10 @@ class NuFitter:
     min_error_factor : the default window starts no closer to t_ε than where
         the aligned error is this many times the error quantum (0 disables).
     random_state : seed of the bootstrap.
+    jumps : ``"exclude"`` (default) or ``"include"`` the jump runs in the headline ν.
+    jump_threshold, jump_factor : a run jumps when its error one sample before
+        t_ε exceeds ``max(jump_threshold, jump_factor × error quantum)``.
+    fixed_windows : the common τ windows reported beside the automatic one.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -89,7 +103,9 @@ class NuFitter:
     def __init__(self, window: tuple[float, float] | None = None, *, floor_factor: float = 3.0,
                  width_decades: float = 1.0, points_per_decade: int = 20, min_frac: float = 0.9,
                  min_points: int = 5, n_boot: int = 200, ci: float = 0.95, zero_tol: float = 0.0,
-                 refine_t_eps: bool | str = "auto", min_error_factor: float = 10.0, random_state: int = 0):
+                 refine_t_eps: bool | str = "auto", min_error_factor: float = 10.0, random_state: int = 0,
+                 jumps: str = "exclude", jump_threshold: float = 1e-3, jump_factor: float = 10.0,
+                 fixed_windows: tuple[tuple[float, float], ...] = FIXED_WINDOWS):
         self.window = window
         self.floor_factor = floor_factor
         self.width_decades = width_decades
@@ -102,6 +118,10 @@ class NuFitter:
         self.refine_t_eps = refine_t_eps
         self.min_error_factor = min_error_factor
         self.random_state = random_state
+        self.jumps = jumps
+        self.jump_threshold = jump_threshold
+        self.jump_factor = jump_factor
+        self.fixed_windows = fixed_windows
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
@@ -123,6 +143,11 @@ class NuFitter:
             raise ValueError(f"n_boot must be >= 0, got {self.n_boot!r}")
         if not (0 < self.ci < 1):
             raise ValueError(f"ci must be in (0, 1), got {self.ci!r}")
+        if self.jumps not in ("exclude", "include"):
+            raise ValueError(f"jumps must be 'exclude' or 'include', got {self.jumps!r}")
+        if not (self.jump_threshold >= 0 and self.jump_factor >= 0):
+            raise ValueError("jump_threshold and jump_factor must be >= 0, got "
+                             f"{self.jump_threshold!r}, {self.jump_factor!r}")
 
     # ------------------------------------------------------------------ fit
     def fit(self, curves: pd.DataFrame, summary: pd.DataFrame | None = None) -> "NuFitter":
@@ -139,6 +164,13 @@ class NuFitter:
         if "t_eps" not in summary.columns or "run" not in summary.columns:
             raise ValueError("summary must have columns 'run' and 't_eps'")
         good = self._usable_t_eps(curves, summary)
+        good = handle_jumps(self, curves, summary, good)
+        self.kind_, self.label_ = "aligned", f"aligned average of {good.size} runs"
+        if good.size == 1:
+            fit_one_run(self, curves, good)
+            finish_quality(self)
+            self.result_ = NuFit.from_fitter(self)
+            return self
         dt = grid_step_at_transition(curves, good)
         tau, mean, usable, tau_max_avail = self._align(curves, good, dt)
         lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
@@ -157,6 +189,7 @@ class NuFitter:
         ok = ok[np.isfinite(ok)]
         self.nu_window_spread_ = float((ok.max() - ok.min()) / 2) if ok.size else float("nan")
         self.per_run_ = self._per_run(in_win)
+        finish_quality(self)
         self.result_ = NuFit.from_fitter(self)
         return self
 
@@ -177,14 +210,17 @@ class NuFitter:
         approach = (good > t_first).to_numpy()
         self.excluded_["no_approach"] = int((~approach).sum())  # t_eps at the first sample
         good = good[approach]
-        if good.size < 2:
-            raise ValueError(f"need at least 2 runs with a finite t_eps to fit nu, got {good.size}")
+        if good.size < 1:
+            raise ValueError("need at least 1 run with a finite t_eps (and samples before it) to fit nu, got 0 "
+                             f"(excluded: {self.excluded_})")
         self.t_eps_refined_frac_ = 0.0
         refine = self.refine_t_eps
         if refine == "auto":
             refine = "t_eps_source" in summary.columns and bool((summary["t_eps_source"] == "curves").any())
         elif not isinstance(refine, bool):
             raise ValueError(f"refine_t_eps must be True, False or 'auto', got {refine!r}")
+        self.refine_ = bool(refine)
+        self.t_eps_detected_ = good
         if refine:
             good, self.t_eps_refined_frac_ = refine_grid_t_eps(curves, good)
         self.t_eps_used_ = good
@@ -239,27 +275,30 @@ class NuFitter:
         # curvature of the residuals: slope change across the window (0 for a pure power law)
         half = lx.size // 2
         try:
-            s1 = fit_power_law(tau[: half + 1], mean[: half + 1]).slope
-            s2 = fit_power_law(tau[half:], mean[half:]).slope
+            h1, h2 = fit_power_law(tau[: half + 1], mean[: half + 1]), fit_power_law(tau[half:], mean[half:])
+            s1, s2, e1, e2 = h1.slope, h2.slope, h1.slope_se, h2.slope_se
         except ValueError:
-            s1 = s2 = np.nan
+            s1 = s2 = e1 = e2 = np.nan
         self.gof_ = {"r2": line.r2, "rmse_log": line.rmse, "n_points": line.n,
                      "max_abs_resid_log": float(np.max(np.abs(resid))),
-                     "nu_ols_se": line.slope_se, "nu_lower_half": float(s1), "nu_upper_half": float(s2)}
+                     "nu_ols_se": line.slope_se, "nu_lower_half": float(s1), "nu_upper_half": float(s2),
+                     "nu_lower_half_se": float(e1), "nu_upper_half_se": float(e2)}
 
     def _uncertainty(self, in_win: NDArray[np.bool_]) -> None:
-        """Bootstrap over runs; falls back to the OLS error with fewer than 10 resamples."""
-        self.nu_boot_ = self._bootstrap(in_win)
-        if self.nu_boot_.size >= 10:
-            a = (1 - self.ci) / 2
-            self.nu_ci_ = (float(np.quantile(self.nu_boot_, a)), float(np.quantile(self.nu_boot_, 1 - a)))
-            self.nu_se_ = float(np.std(self.nu_boot_, ddof=1))
-            self.ci_method_ = f"percentile bootstrap over runs ({self.nu_boot_.size} resamples)"
-        else:
-            z = 1.959963984540054 if abs(self.ci - 0.95) < 1e-12 else _norm_ppf(0.5 + self.ci / 2)
-            self.nu_se_ = self._line.slope_se
-            self.nu_ci_ = (self.nu_ - z * self._line.slope_se, self.nu_ + z * self._line.slope_se)
-            self.ci_method_ = "OLS standard error of the slope (too few bootstrap resamples)"
+        """Bootstrap over runs (scipy.stats.bootstrap: BCa with >= 10 runs, else percentile);
+        the OLS error of the slope with fewer than 10 resamples, labelled as such."""
+        if int(self.n_boot) >= 10:
+            lo, hi, se, method, dist = bootstrap_runs_ci(self._M[:, in_win], np.log(self._tau[in_win]),
+                                                         n_boot=int(self.n_boot), ci=self.ci, seed=self.random_state)
+            self.nu_boot_, self.nu_ci_, self.nu_se_, self.ci_method_ = dist, (lo, hi), se, method
+            return
+        from scipy.stats import norm
+
+        z = float(norm.ppf(0.5 + self.ci / 2))
+        self.nu_boot_ = np.empty(0)
+        self.nu_se_ = self._line.slope_se
+        self.nu_ci_ = (self.nu_ - z * self._line.slope_se, self.nu_ + z * self._line.slope_se)
+        self.ci_method_ = f"OLS standard error of the slope (n_boot = {int(self.n_boot)} < 10: no bootstrap)"
 
     def _choose_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                        dt: float, tau_max_avail: float) -> tuple[float, float, str]:
@@ -290,26 +329,6 @@ class NuFitter:
                  cap_avail: f"fewer than {self.min_frac:.0%} of runs reach further back"}[hi]
         rule = f"tau_lo set by: {why_lo}; tau_hi set by: {which}"
         return lo, hi, rule
-
-    def _bootstrap(self, in_win: NDArray[np.bool_]) -> NDArray[np.float64]:
-        B = int(self.n_boot)
-        if B == 0:
-            return np.empty(0)
-        rng = np.random.default_rng(self.random_state)
-        M = self._M[:, in_win]
-        n = M.shape[0]
-        lx = np.log(self._tau[in_win])
-        out = np.empty(B)
-        chunk = max(1, int(2e7 // max(n * M.shape[1], 1)))
-        for start in range(0, B, chunk):
-            b = min(chunk, B - start)
-            idx = rng.integers(0, n, size=(b, n))
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                means = np.nanmean(M[idx], axis=1)
-            LY = np.where(means > 0, np.log(np.where(means > 0, means, 1.0)), np.nan)
-            out[start:start + b] = slopes_batch(lx, LY)
-        return out[np.isfinite(out)]
 
     def _fit_window(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                     lo: float, hi: float) -> tuple[float, float, int]:
@@ -354,8 +373,3 @@ class NuFitter:
         self._check_fitted()
         return self.result_.to_dict()
 
-
-def _norm_ppf(p: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(p)

@@ -5,7 +5,7 @@ that needs the curves again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,14 @@ class NuFit:
     per_run: pd.DataFrame
     aligned: pd.DataFrame
     t_eps_used: pd.Series
+    kind: str = "aligned"
+    label: str = ""
+    flags: list[str] = field(default_factory=list)
+    weak: bool = False
+    windows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    local_slope: pd.DataFrame | None = None
+    no_plateau: bool = False
+    jumps: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_fitter(cls, f: Any) -> "NuFit":
@@ -54,7 +62,18 @@ class NuFit:
                    error_quantum=float(f.error_quantum_), window_spread=float(f.nu_window_spread_),
                    gof=dict(f.gof_), n_runs_used=int(f.n_runs_used_), excluded=dict(f.excluded_),
                    sensitivity=f.sensitivity_, per_run=f.per_run_, aligned=f.aligned_,
-                   t_eps_used=f.t_eps_used_)
+                   t_eps_used=f.t_eps_used_, kind=f.kind_, label=f.label_, flags=list(f.flags_),
+                   weak=bool(f.weak_), windows=dict(f.windows_), local_slope=f.local_slope_,
+                   no_plateau=bool(f.no_plateau_), jumps=dict(f.jumps_))
+
+    def describe(self) -> str:
+        """``ν [lo, hi]`` with the CI method, and ``weak (flags)`` when flagged."""
+        txt = f"{self.nu:.4f}  [{self.nu_ci[0]:.4f}, {self.nu_ci[1]:.4f}] ({round(100 * self.ci)}% CI, {self.ci_method})"
+        if self.kind == "single-run":
+            txt += "  single-run estimate"
+        if self.weak:
+            txt += "  weak: " + "; ".join(self.flags)
+        return txt
 
     def predict(self, tau: ArrayLike) -> NDArray[np.float64]:
         """The fitted law A·τ^ν."""
@@ -80,6 +99,9 @@ class NuFit:
             "aligned": self.aligned.to_dict(orient="list"),
             "t_eps_used": {"run": [int(r) for r in self.t_eps_used.index],
                            "t_eps": [float(v) for v in self.t_eps_used.to_numpy()]},
+            "kind": self.kind, "label": self.label, "flags": list(self.flags), "weak": bool(self.weak),
+            "windows": self.windows, "no_plateau": bool(self.no_plateau), "jumps": self.jumps,
+            "local_slope": None if self.local_slope is None else self.local_slope.to_dict(orient="list"),
         }
 
     @classmethod
@@ -104,4 +126,17 @@ class NuFit:
                    n_runs_used=int(d["n_runs_used"]), excluded={k: int(v) for k, v in d["excluded"].items()},
                    sensitivity=frame(d["sensitivity"]), per_run=frame(d["per_run"]), aligned=frame(d["aligned"]),
                    t_eps_used=pd.Series([float(v) for v in te["t_eps"]], index=pd.Index(te["run"], name="run"),
-                                        name="t_eps"))
+                                        name="t_eps"),
+                   kind=str(d.get("kind", "aligned")), label=str(d.get("label", "")), flags=list(d.get("flags", [])),
+                   weak=bool(d.get("weak", False)), windows=_floats(d.get("windows", {})),
+                   local_slope=frame(d["local_slope"]) if d.get("local_slope") else None,
+                   no_plateau=bool(d.get("no_plateau", False)), jumps=_floats(d.get("jumps", {})))
+
+
+def _floats(x: Any) -> Any:
+    """Undo to_jsonable's strings for non-finite floats inside nested containers."""
+    if isinstance(x, dict):
+        return {k: _floats(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_floats(v) for v in x]
+    return float(x) if x in ("nan", "inf", "-inf") else x

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps"]
+__all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps",
+           "infer_error_quantum", "DEFINITIONS"]
 
 FLAGS = {
     "ok": "trained and generalised",
@@ -36,39 +37,87 @@ def _check_tol(zero_tol: float) -> float:
     return tol
 
 
-def _first_zero(df: pd.DataFrame, col: str, tol: float, sustained: bool) -> pd.Series:
+DEFINITIONS = ("first", "sustained", "last-entry")
+
+
+def _first_zero(df: pd.DataFrame, col: str, tol: float, definition: str) -> pd.Series:
+    """Per-run transition time of ``col`` under ``definition`` (see :func:`detect_transitions`)."""
     runs = pd.Index(np.sort(df["run"].unique()), name="run")
     is_zero = df[col] <= tol
-    if not sustained:
-        first = df.loc[is_zero].groupby("run")["t"].min()
-        return first.reindex(runs)
+    if definition == "first":
+        return df.loc[is_zero].groupby("run")["t"].min().reindex(runs)
+    t = df["t"].to_numpy(dtype=float)
+    if definition == "sustained":
+        last_bad = df.loc[~is_zero].groupby("run")["t"].max().reindex(runs)
+        lb = df["run"].map(last_bad).to_numpy(dtype=float)
+        after = is_zero.to_numpy() & ~(t <= lb)  # NaN last_bad: all after
+        return df.loc[after].groupby("run")["t"].min().reindex(runs)
+    # last-entry: the start of the last stretch at <= tol (it may end before the curve does)
+    last_zero = df["run"].map(df.loc[is_zero].groupby("run")["t"].max()).to_numpy(dtype=float)
+    bad_before = ~is_zero.to_numpy() & (t < last_zero)
+    lb = df["run"].map(df.loc[bad_before].groupby("run")["t"].max()).to_numpy(dtype=float)
+    start = is_zero.to_numpy() & ~(t <= lb)
+    return df.loc[start].groupby("run")["t"].min().reindex(runs)
+
+
+def _reentry(df: pd.DataFrame, tol: float) -> pd.Series:
+    """True for runs whose test error exceeds ``tol`` again after first reaching it."""
+    runs = pd.Index(np.sort(df["run"].unique()), name="run")
+    is_zero = df["test_error"] <= tol
+    first = df.loc[is_zero].groupby("run")["t"].min().reindex(runs)
     last_bad = df.loc[~is_zero].groupby("run")["t"].max().reindex(runs)
-    lb = df["run"].map(last_bad).to_numpy(dtype=float)
-    after = is_zero.to_numpy() & ~(df["t"].to_numpy() <= lb)  # NaN last_bad: all after
-    first = df.loc[after].groupby("run")["t"].min()
-    return first.reindex(runs)
+    return (last_bad > first).fillna(False).astype(bool)
 
 
-def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
-                       sustained: bool = False) -> pd.DataFrame:
+def _check_definition(definition: str, sustained: bool) -> str:
+    if sustained:
+        if definition not in ("first", "sustained"):
+            raise ValueError(f"sustained=True contradicts definition={definition!r}")
+        return "sustained"
+    if definition not in DEFINITIONS:
+        raise ValueError(f"definition must be one of {list(DEFINITIONS)}, got {definition!r}")
+    return definition
+
+
+def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained: bool = False,
+                       definition: str = "first", train_missing_ok: bool = False) -> pd.DataFrame:
     """Per-run t_train, t_eps, t_G from tidy error curves.
 
     Parameters
     ----------
     curves : tidy table with ``run, t, test_error`` and optionally ``train_error``.
     zero_tol : an error ``<= zero_tol`` counts as zero (default exactly 0).
-    sustained : if True, the transition is the first time after which the error
-        stays zero until the end of the curve (robust to noisy finite test sets);
-        if False (default, the papers' definition) the first time it is zero.
+    definition : ``"first"`` (default, the papers' definition: the first time the
+        error is zero), ``"sustained"`` (the first time after which the error stays
+        zero until the end of the curve; undefined if the curve ends above
+        ``zero_tol``) or ``"last-entry"`` (the start of the last stretch at zero).
+        The three agree on a run whose error never comes back.
+    sustained : shorthand for ``definition="sustained"`` (kept for compatibility).
+    train_missing_ok : if True, a NaN training error means "not logged at this
+        time" (loggers write metrics on alternating rows) and is skipped; only an
+        infinite one marks divergence. If False (default) any non-finite error
+        marks the run as diverged.
 
     Returns
     -------
     DataFrame, one row per run: ``run, t_train, t_eps, t_G, groks, diverged,
-    flag, zero_tol, t_eps_source`` (``flag`` says why a time is undefined; see
-    ``FLAGS``; ``t_eps_source = "curves"`` marks times read off the time grid). Runs with any
-    non-finite error are flagged ``diverged`` and get NaN times.
+    flag, zero_tol, t_eps_source, reentry, definition`` (``flag`` says why a time is
+    undefined; see ``FLAGS``; ``t_eps_source = "curves"`` marks times read off the
+    time grid; ``reentry`` marks runs whose test error exceeds ``zero_tol`` again
+    after first reaching it). Runs with a non-finite test error are flagged
+    ``diverged`` and get NaN times.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"run": 0, "t": [0., 1., 2., 3., 4.], "test_error": [.5, 0., .02, 0., 0.]})
+    >>> [float(detect_transitions(c, definition=d)["t_eps"].iloc[0]) for d in ("first", "sustained")]
+    [1.0, 3.0]
+    >>> bool(detect_transitions(c)["reentry"].iloc[0])
+    True
     """
     tol = _check_tol(zero_tol)
+    definition = _check_definition(definition, sustained)
     missing = [c for c in ("run", "t", "test_error") if c not in curves.columns]
     if missing:
         raise ValueError(f"curves is missing columns {missing}")
@@ -76,13 +125,19 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
         raise ValueError("curves is empty")
     df = curves.sort_values(["run", "t"], kind="mergesort")
     runs = pd.Index(np.sort(df["run"].unique()), name="run")
-    err_cols = ["test_error"] + (["train_error"] if "train_error" in df else [])
-    finite = np.isfinite(df[err_cols].to_numpy(dtype=float)).all(axis=1)
-    diverged = (~pd.Series(finite, index=df.index)).groupby(df["run"]).any().reindex(runs)
-    ok = df.loc[finite]
-    t_eps = _first_zero(ok, "test_error", tol, sustained).reindex(runs)
-    if "train_error" in df:
-        t_train = _first_zero(ok, "train_error", tol, sustained).reindex(runs)
+    has_train = "train_error" in df
+    test = df["test_error"].to_numpy(dtype=float)
+    bad = ~np.isfinite(test)
+    if has_train:
+        train = df["train_error"].to_numpy(dtype=float)
+        bad = bad | (np.isinf(train) if train_missing_ok else ~np.isfinite(train))
+    diverged = pd.Series(bad, index=df.index).groupby(df["run"]).any().reindex(runs)
+    ok = df.loc[~bad]
+    t_eps = _first_zero(ok, "test_error", tol, definition).reindex(runs)
+    if has_train:
+        ok_tr = ok.loc[np.isfinite(ok["train_error"].to_numpy(dtype=float))]
+        t_train = (_first_zero(ok_tr, "train_error", tol, definition).reindex(runs) if len(ok_tr)
+                   else pd.Series(np.nan, index=runs))
     else:
         t_train = pd.Series(np.nan, index=runs)
     t_eps[diverged.to_numpy()] = np.nan
@@ -95,16 +150,50 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *,
     out["t_G"] = out["t_eps"] - out["t_train"]
     out["diverged"] = diverged.to_numpy(dtype=bool)
     out["groks"] = np.isfinite(out["t_eps"].to_numpy()) & ~out["diverged"].to_numpy()
+    out["flag"] = _flags(out, has_train)
+    out["zero_tol"] = tol
+    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
+    out["reentry"] = _reentry(ok, tol).reindex(runs, fill_value=False).to_numpy(dtype=bool) & ~out["diverged"]
+    out["definition"] = definition
+    return out
+
+
+def _flags(out: pd.DataFrame, has_train: bool) -> NDArray[np.str_]:
     flag = np.full(len(out), "ok", dtype=object)
-    flag[~np.isfinite(out["t_G"].to_numpy())] = "no_train_error" if "train_error" not in df else "ok"
-    if "train_error" in df:
+    flag[~np.isfinite(out["t_G"].to_numpy())] = "no_train_error" if not has_train else "ok"
+    if has_train:
         flag[~np.isfinite(out["t_train"].to_numpy())] = "no_train_zero"
     flag[~np.isfinite(out["t_eps"].to_numpy())] = "no_test_zero"
     flag[out["diverged"].to_numpy()] = "diverged"
-    out["flag"] = flag.astype(str)
-    out["zero_tol"] = tol
-    out["t_eps_source"] = "curves"  # read off the time grid (see refine_grid_t_eps)
-    return out
+    return flag.astype(str)
+
+
+def infer_error_quantum(values: ArrayLike, *, max_divisor: int = 6, rel_tol: float = 0.02) -> float:
+    """The test-set quantum (1 / number of test examples) if the error values are its multiples.
+
+    Takes the smallest positive value q and tries q, q/2, ..., q/``max_divisor``:
+    the first for which every positive value is within ``rel_tol`` of an integer
+    multiple is returned. Needs at least 3 distinct positive values; returns NaN
+    when no quantum fits (continuous errors, e.g. a simulator's exact error).
+
+    Examples
+    --------
+    >>> round(infer_error_quantum([0.5, 0.25, 0.0625, 0.125, 0.0]), 6)
+    0.0625
+    >>> import numpy as np
+    >>> bool(np.isnan(infer_error_quantum([0.31, 0.1234, 0.0517])))
+    True
+    """
+    v = np.asarray(values, dtype=float)
+    v = np.unique(v[np.isfinite(v) & (v > 0)])
+    if v.size < 3:
+        return float("nan")
+    for k in range(1, max_divisor + 1):
+        q = v[0] / k
+        r = v / q
+        if np.all(np.abs(r - np.round(r)) <= rel_tol):
+            return float(q)
+    return float("nan")
 
 
 def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:

@@ -51,14 +51,37 @@ def simulate_runset(simulator: str, params: dict[str, Any], out: str | os.PathLi
     return path, result
 
 
-def default_fits_path(path: str | os.PathLike[str]) -> Path:
-    """Where ``grokcheck fit`` writes by default: inside a run-set or sweep directory, next to a table."""
-    p = Path(path)
+Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+def _first(path: Paths) -> Path:
+    return Path(path) if isinstance(path, (str, os.PathLike)) else Path(list(path)[0])
+
+
+def _input_name(path: Paths) -> str:
+    return str(path) if isinstance(path, (str, os.PathLike)) else " + ".join(str(p) for p in path)
+
+
+def default_fits_path(path: Paths) -> Path:
+    """Where ``grokcheck fit`` writes by default: inside a run-set or sweep directory, next to a
+    table (next to the first of several logs)."""
+    p = _first(path)
     return p / "fits.json" if p.is_dir() else p.with_name(p.name + ".fits.json")
 
 
-def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float) -> dict[str, Any]:
-    return to_jsonable({"nu_kwargs": dict(sorted((nu_kwargs or {}).items())), "seed": seed, "zero_tol": zero_tol})
+def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float | None,
+                 load: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = {"nu_kwargs": dict(sorted((nu_kwargs or {}).items())), "seed": seed, "zero_tol": zero_tol}
+    if load:
+        out["load"] = dict(sorted(load.items()))
+    return to_jsonable(out)
+
+
+def _load_kwargs(zero_tol: float | None, load: dict[str, Any] | None) -> dict[str, Any]:
+    kw = {k: v for k, v in dict(load or {}).items() if v is not None}
+    if zero_tol is not None:
+        kw["zero_tol"] = zero_tol
+    return kw
 
 
 def _source_of(rs: Any) -> dict[str, Any]:
@@ -83,14 +106,19 @@ def _check_fits_target(target: Path, input_path: str) -> None:
                           f"{input_path!r}; choose another --out")
 
 
-def fit_runset(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None,
-               nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float = 0.0,
-               write: bool = True) -> tuple[Analysis, Path | None]:
-    """Analyse the run set or table at ``path``; write ``fits.json`` (see :func:`default_fits_path`)."""
-    rs = load_any(path, zero_tol=zero_tol)
+def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
+               nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float | None = None,
+               write: bool = True, load: dict[str, Any] | None = None) -> tuple[Analysis, Path | None]:
+    """Analyse the run set, table or logs at ``path`` (one path or several log files fitted
+    together); write ``fits.json`` (see :func:`default_fits_path`). ``load`` holds the
+    :func:`~comparison.runset.load_table` options for logs (columns, scale, transition,
+    tolerance, time_unit); the load notes lead the analysis' notes."""
+    rs = load_any(path, **_load_kwargs(zero_tol, load))
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed)
+    a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
-           "fit_options": _fit_options(nu_kwargs, seed, zero_tol), "source": _source_of(rs)}
+           "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load),
+           "source": {**_source_of(rs), "path": _input_name(path)}}
     target = None
     if write:
         target = Path(out) if out is not None else default_fits_path(path)
@@ -113,7 +141,7 @@ def load_fits(path: str | os.PathLike[str]) -> tuple[Analysis, dict[str, Any]]:
     return Analysis.from_dict(doc), doc
 
 
-def _fresh_fits(path: str | os.PathLike[str], rs: Any, options: dict[str, Any]) -> Analysis | None:
+def _fresh_fits(path: Paths, rs: Any, options: dict[str, Any]) -> Analysis | None:
     fp = default_fits_path(path)
     if not fp.is_file():
         return None
@@ -127,9 +155,12 @@ def _fresh_fits(path: str | os.PathLike[str], rs: Any, options: dict[str, Any]) 
 
 
 def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str, Any] | None = None,
-                 seed: int = 0, progress: bool = False) -> tuple[list[Analysis], list[Any]]:
+                 seed: int = 0, progress: bool = False,
+                 load: dict[str, Any] | None = None) -> tuple[list[Analysis], list[Any]]:
     """Analyses of run sets / tables, read from up-to-date fits where they exist.
 
+    Directories (run sets, sweeps) are one analysis each; the log files among
+    ``paths`` are fitted together as one run set (``load``: their read options).
     Returns (analyses, sweep summary hooks). A missing or stale fits file is
     recomputed and written (when the location is writable)."""
     from tqdm.auto import tqdm
@@ -139,22 +170,24 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
 
     analyses: list[Analysis] = []
     hooks: list[Any] = []
-    options = _fit_options(nu_kwargs, seed, 0.0)
-    for p in tqdm(list(paths), desc="analysing run sets", disable=not progress):
-        if is_sweep_dir(p):
+    options = _fit_options(nu_kwargs, seed, None, load)
+    files = [p for p in paths if not Path(p).is_dir()]
+    items: list[Any] = [p for p in paths if Path(p).is_dir()] + ([files if len(files) > 1 else files[0]] if files else [])
+    for p in tqdm(items, desc="analysing run sets", disable=not progress):
+        if not isinstance(p, list) and is_sweep_dir(p):
             loaded = load_sweep(p)
             if not loaded.runsets:
                 raise ConfigError(f"sweep {str(p)!r} has no finished task yet; run 'grokcheck sweep' first")
             hooks.append(summary_section(loaded, len(analyses)))
             analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed)[2])
             continue
-        rs = load_any(p)
+        rs = load_any(p, **_load_kwargs(None, load))
         a = _fresh_fits(p, rs, options)
         if a is None:
             try:
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load)
             except OSError:  # read-only input: fit in memory, do not cache
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False, load=load)
         analyses.append(a)
     names = [a.name for a in analyses]
     if len(set(names)) != len(names):

@@ -61,8 +61,11 @@ def test_nu_explicit_window_and_errors():
     assert abs(f.nu_ - 2.0) < 4 * f.nu_se_ + 1e-3
     with pytest.raises(ValueError, match="window must be"):
         NuFitter(window=(1.0, 0.5)).fit(curves, summary)
-    with pytest.raises(ValueError, match="at least 2 runs"):
-        NuFitter().fit(curves[curves["run"] == 0], summary[summary["run"] == 0])
+    # one run: a single-run estimate from its own curve (issue 12), never an error
+    one = NuFitter(n_boot=0).fit(curves[curves["run"] == 0], summary[summary["run"] == 0])
+    assert one.kind_ == "single-run" and "< 10 runs" in one.flags_ and one.weak_
+    with pytest.raises(ValueError, match="at least 1 run"):
+        NuFitter().fit(curves[curves["run"] == 0], summary[summary["run"] == 0].assign(t_eps=np.nan))
     with pytest.raises(ValueError, match="not fitted"):
         NuFitter().predict([1.0])
 

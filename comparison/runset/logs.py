@@ -1,0 +1,203 @@
+"""Reading training logs as researchers write them: formats, column mapping, scale.
+
+One file is one run unless it has a run column. Formats (by suffix, ``.gz``
+allowed): CSV (``.csv``), TSV (``.tsv``, ``.tab``), parquet (``.parquet``,
+``.pq``), JSON (``.json``: a list of records, or a dict of equal-length lists)
+and JSON lines (``.jsonl``, ``.ndjson``). Columns are mapped with
+:class:`ColumnMap` (the CLI's ``--time-col``, ``--error-col`` /
+``--accuracy-col``, ``--train-error-col`` / ``--train-accuracy-col``,
+``--run-col``); accuracies become errors (E = 1 − accuracy) after the scale
+(fraction or percent) is settled by :func:`decide_scale`.
+
+>>> m = ColumnMap.from_mapping({"time": "step", "accuracy": "val_acc"})
+>>> (m.time, m.test, m.test_is_accuracy)
+('step', 'val_acc', True)
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels"]
+
+COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run")
+SCALES = ("fraction", "percent", "auto")
+_CSV = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which column of a log is the time, the test value, the train value, the run id."""
+
+    time: str = "t"
+    test: str = "test_error"
+    test_is_accuracy: bool = False
+    train: str | None = "train_error"
+    train_is_accuracy: bool = False
+    train_explicit: bool = False
+    run: str | None = "run"
+    run_explicit: bool = False
+
+    @classmethod
+    def from_mapping(cls, columns: Mapping[str, str | None] | None) -> "ColumnMap":
+        """Build from ``{"time": ..., "error" | "accuracy": ..., "train_error" |
+        "train_accuracy": ..., "run": ...}`` (missing keys: the canonical names)."""
+        cols = {k: v for k, v in dict(columns or {}).items() if v is not None}
+        unknown = sorted(set(cols) - set(COLUMN_KEYS))
+        if unknown:
+            raise ValueError(f"columns has unknown keys {unknown}; allowed: {list(COLUMN_KEYS)}")
+        for a, b in (("error", "accuracy"), ("train_error", "train_accuracy")):
+            if a in cols and b in cols:
+                raise ValueError(f"columns: give either {a!r} or {b!r}, not both")
+        for k, v in cols.items():
+            if not isinstance(v, str) or not v:
+                raise ValueError(f"columns[{k!r}] must be a non-empty column name, got {v!r}")
+        return cls(time=cols.get("time", "t"),
+                   test=cols.get("accuracy", cols.get("error", "test_error")),
+                   test_is_accuracy="accuracy" in cols,
+                   train=cols.get("train_accuracy", cols.get("train_error", "train_error")),
+                   train_is_accuracy="train_accuracy" in cols,
+                   train_explicit=("train_error" in cols or "train_accuracy" in cols),
+                   run=cols.get("run", "run"), run_explicit="run" in cols)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
+                ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
+
+
+def _suffix(p: Path) -> str:
+    s = [x.lower() for x in p.suffixes]
+    if s and s[-1] == ".gz":
+        s = s[:-1]
+    return s[-1] if s else ""
+
+
+def _read_json(p: Path) -> pd.DataFrame:
+    import gzip
+
+    raw = gzip.open(p, "rt").read() if p.suffix.lower() == ".gz" else p.read_text()
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        if "Extra data" in str(exc):  # several documents: JSON lines under a .json name
+            return pd.read_json(p, lines=True)
+        raise
+    if isinstance(doc, list):
+        if not all(isinstance(r, dict) for r in doc):
+            raise ValueError("a JSON list must hold one object (record) per row")
+        return pd.DataFrame.from_records(doc)
+    if isinstance(doc, dict):
+        lists = {k: v for k, v in doc.items() if isinstance(v, list)}
+        if not lists:
+            raise ValueError("a JSON object must map column names to lists of values")
+        lengths = {k: len(v) for k, v in lists.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"a JSON dict of lists needs equal-length lists, got lengths {lengths}")
+        return pd.DataFrame(lists)
+    raise ValueError(f"JSON top level must be a list of records or a dict of lists, got {type(doc).__name__}")
+
+
+def read_log(path: str | Path) -> pd.DataFrame:
+    """Read one log file into a DataFrame (format from the suffix; see the module docstring)."""
+    p = Path(path)
+    suf = _suffix(p)
+    if suf in _CSV:
+        return pd.read_csv(p, sep=_CSV[suf])
+    if suf in (".parquet", ".pq"):
+        return pd.read_parquet(p)
+    if suf == ".json":
+        return _read_json(p)
+    if suf in (".jsonl", ".ndjson"):
+        return pd.read_json(p, lines=True)
+    raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+
+
+def _need(df: pd.DataFrame, col: str, flag: str, what: str) -> list[str]:
+    if col in df.columns:
+        return []
+    avail = ", ".join(map(str, df.columns[:20]))
+    return [f"missing columns [{col!r}] (the {what} column; choose one with {flag}; columns are: {avail})"]
+
+
+def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:
+    """The mapped columns of one log as ``run, t, test[, train]`` (raw values, not yet scaled).
+
+    ``run`` is ``label`` (the file's name) unless the log has the run column,
+    then ``label:run-id`` (or the run id alone when ``label`` is empty).
+    """
+    problems = _need(df, cmap.time, "--time-col", "time")
+    problems += _need(df, cmap.test, "--accuracy-col" if cmap.test_is_accuracy else "--error-col or --accuracy-col",
+                      "test accuracy" if cmap.test_is_accuracy else "test error")
+    train = cmap.train if (cmap.train is not None and (cmap.train_explicit or cmap.train in df.columns)) else None
+    if train is not None:
+        problems += _need(df, train, "--train-error-col or --train-accuracy-col", "train")
+    run = cmap.run if (cmap.run is not None and (cmap.run_explicit or cmap.run in df.columns)) else None
+    if run is not None:
+        problems += _need(df, run, "--run-col", "run")
+    if problems:
+        raise ValueError("; ".join(problems))
+    out = pd.DataFrame({"t": pd.to_numeric(df[cmap.time], errors="coerce"),
+                        "test": pd.to_numeric(df[cmap.test], errors="coerce")})
+    for col, name in ((cmap.time, "time"), (cmap.test, "test")):
+        bad = df[col].notna() & out["t" if name == "time" else "test"].isna()
+        if bad.any():
+            raise ValueError(f"{name} column {col!r} has {int(bad.sum())} non-numeric values "
+                             f"(e.g. {df.loc[bad, col].iloc[0]!r})")
+    if train is not None:
+        out["train"] = pd.to_numeric(df[train], errors="coerce")
+    if run is not None:
+        ids = df[run].astype(str)
+        out["run"] = ids if not label else label + ":" + ids
+        out.loc[df[run].isna(), "run"] = np.nan
+    else:
+        out["run"] = label
+    return out
+
+
+def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accuracy: bool) -> tuple[str, str]:
+    """Fraction or percent for the mapped value columns; returns (scale, why).
+
+    ``values`` maps a name (``"file: column"``) to its finite values. With
+    ``scale="auto"`` a column whose maximum is above 1 is in percent, else a
+    fraction; auto refuses (ValueError) when columns disagree, when a value lies
+    outside [0, 100], or when every value is ≤ 1 and the test *error* never
+    exceeds 1 % under the fraction reading (a run that never left zero in
+    fraction, or one always below 1 % in percent: both readings fit).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {list(SCALES)}, got {scale!r}")
+    allv = np.concatenate([np.asarray(v, float) for v in values.values()]) if values else np.empty(0)
+    if allv.size and (allv.min() < 0 or allv.max() > (100 if scale != "fraction" else 1)):
+        rng = "[0, 1]" if scale == "fraction" else "[0, 100]"
+        raise ValueError(f"error/accuracy values must lie in {rng} for scale={scale!r}; got range "
+                         f"[{allv.min():.4g}, {allv.max():.4g}]")
+    if scale != "auto":
+        return scale, "given (--scale)"
+    kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > 1 else "fraction") for k, v in values.items()}
+    if len(set(kinds.values())) > 1:
+        detail = ", ".join(f"{k}: {v} (max {np.max(values[k]):.4g})" for k, v in kinds.items())
+        raise ValueError(f"--scale auto: the columns disagree ({detail}); pass --scale fraction or --scale percent")
+    kind = next(iter(kinds.values()), "fraction")
+    if kind == "fraction" and allv.size:
+        test = np.concatenate([np.asarray(v, float) for k, v in values.items() if k.endswith("(test)")])
+        err = 1 - test if test_is_accuracy else test
+        if err.size and err.max() <= 0.01:
+            raise ValueError("--scale auto: every value is <= 1 and the test error never exceeds 1 % as a fraction "
+                             "(or 0.01 % as a percent): ambiguous; pass --scale fraction or --scale percent")
+    return kind, ("auto: maximum value above 1" if kind == "percent" else "auto: every value within [0, 1]")
+
+
+def run_labels(paths: Sequence[Path]) -> list[str]:
+    """Shortest unique trailing path (without suffixes) of each file: ``seed0/metrics``."""
+    parts = [list(p.with_name(p.name.split(".")[0]).parts) for p in paths]
+    for k in range(1, max(len(x) for x in parts) + 1):
+        labels = ["/".join(x[-k:]) for x in parts]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [str(p) for p in paths]
