@@ -203,7 +203,8 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     if counts["n_diverged"]:
         a.notes.append(f"{counts['n_diverged']} diverged runs excluded from every average")
     try:
-        a.nu = NuFitter(random_state=seed, **(nu_kwargs or {})).fit(rs.curves, rs.summary).result_
+        a.nu = NuFitter(random_state=seed, **{"fixed_windows": _fixed_windows(rs), **(nu_kwargs or {})}
+                        ).fit(rs.curves, rs.summary).result_
     except ValueError as exc:
         a.nu_error = str(exc)
         a.notes.append(f"nu not fitted: {exc}")
@@ -249,6 +250,15 @@ def _progress(a: Analysis, rs: RunSet) -> None:
                         .reset_index())
         except (ImportError, AttributeError, ValueError, KeyError) as exc:
             a.notes.append(f"progress-measure onsets not computed: {exc}")
+
+
+def _fixed_windows(rs: RunSet) -> Any:
+    """The simulator's declared absolute tau windows for nu (e.g. scenario B's time units), else None:
+    judge the plateau relative to the automatic window."""
+    from .simulators import spec_for_generator
+
+    spec = spec_for_generator(rs.generator)
+    return spec.extra.get("nu_fixed_windows") if spec is not None else None
 
 
 def _measure_t_G(a: Analysis, s: pd.DataFrame, groks: np.ndarray) -> None:
@@ -320,8 +330,11 @@ def _predict(a: Analysis) -> None:
 def _verdicts(a: Analysis) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     pr, nu = a.predictions, a.nu
-    if nu is not None and "nu" in pr:
-        note = f"window [{nu.window[0]:.3g}, {nu.window[1]:.3g}]" + (f"; {pr['nu_note']}" if "nu_note" in pr else "")
+    if nu is not None and "nu" in pr and nu.weak:
+        rows.append(_not_testable("nu", nu.nu, pr.get("nu_source", ""), "weak fit: " + "; ".join(nu.flags)))
+    elif nu is not None and "nu" in pr:
+        note = (f"window [{nu.window[0]:.3g}, {nu.window[1]:.3g}] ({nu.window_rule.split(';')[0]})"
+                + (f"; {pr['nu_note']}" if "nu_note" in pr else ""))
         rows.append(_verdict_row("nu", nu.nu, nu.nu_se, pr["nu"], pr.get("nu_se", 0.0), nu.window_spread,
                                  pr.get("nu_source", ""), note))
     elif nu is not None and "nu_not_testable" in pr:

@@ -158,7 +158,7 @@ register(SimulatorSpec(
                _p("rule", int, "Wolfram rule number", lo=0, hi=255), _p("K", int, "locality", lo=1, hi=8),
                _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED),
-    theory_model="eq50"))
+    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -173,7 +173,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    theory_model="eq50"))
+    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4), _p("op", str, "operation (+, -, *, /)"),

@@ -129,11 +129,11 @@ def _fit_rows(a: Any) -> list[tuple[str, str]]:
                  ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
         for k, w in f.windows.items():
             if k != "auto":
-                rows.append((f"nu in tau [{k.replace('-', ', ')}]",
+                rows.append((f"nu in tau [{w['tau_lo']:.3g}, {w['tau_hi']:.3g}]",
                              f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
                              if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
         if f.no_plateau:
-            rows.append(("nu plateau", "none: nu drifts across the fixed windows by more than its CI"))
+            rows.append(("nu plateau", "none: nu drifts across the windows by more than its CI"))
         j = f.jumps
         if j.get("n"):
             with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
@@ -344,10 +344,10 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
         write_json_atomic(args.json, rows)
     table = []
     for r in rows:
-        nu = r["nu"][r["nu"]["headline"]]
+        nu = r["nu"]
         table.append({"d": r["d"], "setting": r["setting"], "boundary": r.get("boundary"),
                       "grok t<=25": r.get("grok_frac_t25"), "grok end": r.get("grok_frac_end"),
-                      "nu (no jumps)": nu.get("nu"), "weak": "weak" if nu.get("weak") else "",
+                      "nu (no jumps)": nu.get("nu"), "weak": "weak" if nu.get("nu_weak", True) else "",
                       "jump runs": r.get("jump_runs"), "t_G mean": r.get("t_G_mean"), "t_G median": r.get("t_G_median"),
                       "spikes/run (data)": r.get("spikes_per_run_data"), "flips/run": r.get("sign_flips_per_run"),
                       "min D_eff grok": r.get("min_d_eff_grok_tau"), "test_parity": r.get("test_parity")})

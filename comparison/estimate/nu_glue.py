@@ -103,11 +103,15 @@ def finish_quality(f: Any) -> None:
         y = f.aligned_["mean_error"].to_numpy(float)
         ok = f._usable & np.isfinite(y) & (tau >= f.floor_factor * f.time_step_ * (1 - 1e-9))
         boot = boot_means(f._M, int(f.n_boot), f.random_state + 1) if int(f.n_boot) >= 10 else None
-    f.windows_ = window_fits(tau, y, ok, list(f.fixed_windows), boot=boot, ci=f.ci)
-    f.windows_["auto"] = {"tau_lo": f.window_[0], "tau_hi": f.window_[1], "nu": f.nu_, "ci": list(f.nu_ci_),
+    # fixed_windows=None: the plateau is judged on the automatic window and the decade above it
+    # (models whose power law lives at tiny tau, e.g. the perceptron's, have nothing in absolute windows)
+    lo, hi = f.window_
+    wins = list(f.fixed_windows) if f.fixed_windows is not None else [(hi, 10 * hi)]
+    f.windows_ = window_fits(tau, y, ok, wins, boot=boot, ci=f.ci)
+    f.windows_["auto"] = {"tau_lo": lo, "tau_hi": hi, "nu": f.nu_, "ci": list(f.nu_ci_),
                           "se": f.nu_se_, "n_points": int(f.gof_["n_points"]), "se_method": f.ci_method_}
     f.local_slope_ = local_slope(tau, y, ok, boot=boot)
-    f.no_plateau_ = drifts(f.windows_)
+    f.no_plateau_ = drifts({k: w for k, w in f.windows_.items() if w.get("n_points", 0) >= 5})
     single_jump = f.kind_ == "single-run" and f.jumps_.get("n", 0) > 0
     f.flags_ = quality_flags(window=f.window_, gof=f.gof_, n_runs=int(f.n_runs_used_), nu=f.nu_,
                              nu_ci=f.nu_ci_, no_plateau=f.no_plateau_, jump=single_jump)

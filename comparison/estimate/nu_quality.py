@@ -42,11 +42,13 @@ QUALITY_RULES = {
     "window < 1 decade": "the fit window spans less than one decade of tau",
     "< 8 points": "fewer than 8 points in the fit window",
     "R^2 < 0.98": "the log-log fit has R^2 below 0.98",
-    "half-window slopes differ": "lower- and upper-half slopes differ by more than 1.96 x the s.e. of the difference",
+    "half-window slopes differ": "lower- and upper-half slopes differ by more than 1.96 x the s.e. of the difference "
+                                 "and by more than 5 % of nu",
     "< 10 runs": "fewer than 10 runs enter the fit",
     "CI wider than nu": "the confidence interval is wider than |nu|",
     "CI contains 0": "the confidence interval contains 0",
-    "no plateau": "nu in the fixed windows drifts by more than its uncertainty (no power-law plateau)",
+    "no plateau": "nu drifts across the windows (the fixed ones, or the automatic one and the decade above it) by "
+                  "more than its uncertainty and by more than 5 % (no power-law plateau)",
     "jump": "the run's error one sample before t_eps is above the jump threshold (transition not resolved)",
 }
 FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))
@@ -58,11 +60,17 @@ def window_key(lo: float, hi: float) -> str:
     return f"{lo:g}-{hi:g}"
 
 
+REL_TOL = 0.05
+
+
 def _differ(a: float, sa: float, b: float, sb: float) -> bool:
+    """Significantly different (1.96 × the s.e. of the difference) AND by more than ``REL_TOL``
+    of the exponent: a 1e-6 difference of two exact slopes is not a weak fit."""
     vals = np.array([a, sa, b, sb], dtype=float)
     if not np.all(np.isfinite(vals)):
         return False
-    return bool(abs(a - b) > Z95 * np.hypot(sa, sb))
+    d = abs(a - b)
+    return bool(d > Z95 * np.hypot(sa, sb) and d > REL_TOL * max(abs(a), abs(b)))
 
 
 def quality_flags(*, window: tuple[float, float], gof: dict[str, Any], n_runs: int, nu: float,

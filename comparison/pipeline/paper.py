@@ -25,34 +25,19 @@ FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0,
 
 
 def _window_fits(res: Any, seed: int) -> dict[str, Any]:
-    """ν in the automatic window and in each fixed window, and the no-plateau flag."""
-    out: dict[str, Any] = {"nu": None, "nu_ci": None, "nu_window": None, "nu_windows": {}, "no_plateau": None}
+    """ν in the automatic window and in the fixed windows (NuFit.windows), the no-plateau flag, the
+    quality flags, the local slope and the jump runs (left out of the headline ν)."""
     try:
-        auto = NuFitter(random_state=seed).fit(res.curves, res.summary).result_
-        out.update(nu=auto.nu, nu_ci=list(auto.nu_ci), nu_window=list(auto.window), nu_window_rule=auto.window_rule)
-        al = auto.aligned[auto.aligned["usable"].astype(bool) & (auto.aligned["mean_error"] > 0)]
-        lt, le = np.log(al["tau"].to_numpy(float)), np.log(al["mean_error"].to_numpy(float))
-        if lt.size >= 5:  # local slope d log E / d log tau, smoothed over 5 grid points
-            k = 2
-            sl = [(le[i + k] - le[i - k]) / (lt[i + k] - lt[i - k]) for i in range(k, lt.size - k)]
-            out["local_slope"] = {"tau": np.exp(lt[k:lt.size - k]).tolist(), "slope": sl}
+        f = NuFitter(random_state=seed).fit(res.curves, res.summary).result_
     except ValueError as exc:
-        out["nu_error"] = str(exc)
-    fits = {}
-    for lo, hi in FIXED_WINDOWS:
-        key = f"{lo:g}-{hi:g}"
-        try:
-            f = NuFitter(window=(lo, hi), random_state=seed, n_boot=100).fit(res.curves, res.summary).result_
-            fits[key] = {"nu": f.nu, "nu_ci": list(f.nu_ci), "nu_se": f.nu_se, "n_points": int(f.gof["n_points"])}
-        except ValueError as exc:
-            fits[key] = {"nu": None, "error": str(exc)}
-    out["nu_windows"] = fits
-    ok = [v for v in fits.values() if v.get("nu") is not None]
-    if len(ok) >= 2:
-        drift = max(v["nu"] for v in ok) - min(v["nu"] for v in ok)
-        se = math.sqrt(sum(v["nu_se"] ** 2 for v in ok) / len(ok))
-        out["no_plateau"] = bool(drift > 2 * 1.96 * se)
-        out["nu_window_drift"] = drift
+        return {"nu": None, "nu_ci": None, "nu_windows": {}, "no_plateau": None, "nu_error": str(exc)}
+    out: dict[str, Any] = {"nu": f.nu, "nu_ci": list(f.nu_ci), "nu_window": list(f.window),
+                           "nu_window_rule": f.window_rule, "nu_ci_method": f.ci_method,
+                           "nu_windows": {k: v for k, v in f.windows.items() if k != "auto"},
+                           "no_plateau": bool(f.no_plateau), "nu_flags": list(f.flags), "nu_weak": bool(f.weak),
+                           "jumps": f.jumps}
+    if f.local_slope is not None and len(f.local_slope):
+        out["local_slope"] = {"tau": f.local_slope["tau"].tolist(), "slope": f.local_slope["slope"].tolist()}
     return out
 
 
@@ -118,25 +103,6 @@ def write_table1_report(rows: list[dict[str, Any]], out_dir: Any) -> Any:
     return write_report(rep, out_dir)
 
 
-def _nu_with_and_without_jumps(res: Any, seed: int) -> dict[str, Any]:
-    """ν fits of one scenario-A setting: all grokking runs, and without the jump runs (error above the
-    threshold one step before t_ε: first-order at the run level). The headline is the one without."""
-    summ = res.summary
-    out: dict[str, Any] = {}
-    jump = summ["jump"].astype(bool) if "jump" in summ else None
-    variants = {"all": summ}
-    if jump is not None:
-        variants["no_jumps"] = summ.assign(groks=summ["groks"].astype(bool) & ~jump,
-                                           t_eps=summ["t_eps"].where(~jump, np.nan))
-    for name, s in variants.items():
-        fits = _window_fits(type("R", (), {"curves": res.curves, "summary": s})(), seed)
-        out[name] = {k: fits.get(k) for k in ("nu", "nu_ci", "nu_window", "nu_windows", "no_plateau", "nu_error")}
-        ci = fits.get("nu_ci")
-        out[name]["weak"] = bool(ci is None or ci[0] <= 0 <= ci[1] or fits.get("no_plateau"))
-    out["headline"] = "no_jumps" if "no_jumps" in out else "all"
-    return out
-
-
 def paper_scenario_a(ds: Any = (10,), n_init: int = 256, *, n_steps: int = 5000, seed: int = 0, device: str = "cpu",
                      progress: bool = False) -> list[dict[str, Any]]:
     """The three paper settings (none, L2 1e-4, L1 1e-3) × bond dimensions: the study table of
@@ -149,6 +115,6 @@ def paper_scenario_a(ds: Any = (10,), n_init: int = 256, *, n_steps: int = 5000,
                                  n_steps=n_steps, progress=progress)
         for rec in st.table.to_dict(orient="records"):
             res = st.results[rec["setting"]]
-            rows.append({**rec, "d": int(d), "n_steps": n_steps, "nu": _nu_with_and_without_jumps(res, seed),
+            rows.append({**rec, "d": int(d), "n_steps": n_steps, "nu": _window_fits(res, seed),
                          "d_eff_curves": st.curves[st.curves["setting"] == rec["setting"]].to_dict(orient="list")})
     return rows
