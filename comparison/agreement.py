@@ -85,6 +85,7 @@ class Analysis:
     manifest: dict[str, Any] = field(default_factory=dict)
     progress: pd.DataFrame | None = None
     onsets: pd.DataFrame | None = None
+    run_stats: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def law(self) -> Any:
@@ -118,6 +119,8 @@ class Analysis:
             out["progress"] = self.progress.to_dict(orient="list")
         if self.onsets is not None:
             out["onsets"] = self.onsets.to_dict(orient="list")
+        if self.run_stats:
+            out["run_stats"] = self.run_stats
         return to_jsonable(out)
 
     as_dict = to_dict
@@ -151,6 +154,7 @@ class Analysis:
         a.verdicts = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
         if d.get("d_eff_aligned"):
             a.d_eff_aligned = pd.DataFrame(d["d_eff_aligned"]).astype(float)
+        a.run_stats = {k: [float(x) for x in v] for k, v in (d.get("run_stats") or {}).items()}
         for key in ("progress", "onsets"):
             if d.get(key):
                 setattr(a, key, pd.DataFrame(_floats(d[key])))
@@ -232,6 +236,9 @@ def _progress(a: Analysis, rs: RunSet) -> None:
     from .simulators import spec_for_generator
 
     spec = spec_for_generator(rs.generator)
+    for c in (spec.extra.get("run_stats", ()) if spec else ()):
+        if c in rs.summary.columns:  # per-run outcomes, e.g. RFM's final accuracy and t_99 (phase diagrams)
+            a.run_stats[c] = rs.summary[c].to_numpy(dtype=float).tolist()
     cols = [c for c in (spec.extra.get("progress_columns", ()) if spec else ()) if c in rs.curves.columns]
     if not cols:
         return

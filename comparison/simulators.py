@@ -186,7 +186,8 @@ register(SimulatorSpec(
     theory_model=None, seed_keys=("split_seeds",),
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
-           "onsets": "modular_rfm:measure_onsets"}))
+           "onsets": "modular_rfm:measure_onsets",
+           "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
 
 
 def get_spec(name: str) -> SimulatorSpec | None:

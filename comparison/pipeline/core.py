@@ -29,7 +29,7 @@ from .._io import to_jsonable, write_json_atomic
 from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
-from ..simulators import call_simulator, check_params, load_simulator
+from ..simulators import call_simulator, check_params, get_spec, load_simulator
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
            "fit_sweep", "paper_data_cached", "write_full_report"]
@@ -165,6 +165,7 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
     recomputed and written (when the location is writable)."""
     from tqdm.auto import tqdm
 
+    from ..report.phase_section import phase_section
     from ..report.sweep_section import summary_section
     from ..sweep import is_sweep_dir, load_sweep
 
@@ -179,6 +180,9 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
             if not loaded.runsets:
                 raise ConfigError(f"sweep {str(p)!r} has no finished task yet; run 'grokcheck sweep' first")
             hooks.append(summary_section(loaded, len(analyses)))
+            spec = get_spec(loaded.config.simulator)
+            if spec is not None and spec.extra.get("phase_axis"):
+                hooks.append(phase_section(len(analyses), len(loaded.runsets), spec.extra["phase_axis"]))
             analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed)[2])
             continue
         rs = load_any(p, **_load_kwargs(None, load))
