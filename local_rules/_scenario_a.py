@@ -33,7 +33,7 @@ from ._checks import check_choice, check_int, check_real
 from ._data import PositionSet, make_dataset, make_test_set
 from ._results import ScenarioAResult
 from ._scenario_a_summary import assemble
-from ._scenario_a_train import BETAS, ADAM_EPS, checkpoints, Setup, Trainer, train_ensemble
+from ._scenario_a_train import BETAS, ADAM_EPS, checkpoints, Setup, train_ensemble
 
 __all__ = ["run_scenario_a", "init_params", "train_ensemble", "SCENARIO_A_BOUNDARIES"]
 

@@ -17,7 +17,6 @@ prediction ν = (D_eff + 1)/2 − ξ (Eq. 50 with D → D_eff).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray

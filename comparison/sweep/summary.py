@@ -9,7 +9,7 @@ setting, with the setting's varying parameters as columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
