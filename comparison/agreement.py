@@ -106,6 +106,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     if a.nu is not None and "d_eff" in rs.curves.columns:
         a.d_eff_aligned = _d_eff_aligned(rs.curves, a.nu)
     _progress(a, rs)
+    a.curves_preview = curves_preview(rs.curves, rs.summary)
     _predict(a)
     a.verdicts = pd.DataFrame(_verdicts(a), columns=VERDICT_COLUMNS)
     return a
@@ -140,6 +141,26 @@ def _progress(a: Analysis, rs: RunSet) -> None:
                         .reset_index())
         except (ImportError, AttributeError, ValueError, KeyError) as exc:
             a.notes.append(f"progress-measure onsets not computed: {exc}")
+
+
+def curves_preview(curves: pd.DataFrame, summary: pd.DataFrame, *, max_runs: int = 12,
+                   max_points: int = 200) -> pd.DataFrame | None:
+    """A small sample of the raw curves for the report (every run that never grokked first, up to
+    ``max_runs`` runs, each thinned to ``max_points`` points), so that the report can draw runs
+    without the run set: a run that never groks still gets its curve drawn."""
+    cols = [c for c in ("run", "t", "test_error", "train_error") if c in curves.columns]
+    if "run" not in summary or len(curves) == 0:
+        return None
+    groks = summary.set_index("run")["groks"].astype(bool)
+    order = list(groks[~groks].index[: max_runs // 2]) + list(groks[groks].index)
+    chosen = order[:max_runs]
+    parts = []
+    for r in chosen:
+        c = curves.loc[curves["run"] == r, cols].sort_values("t")
+        if len(c) > max_points:
+            c = c.iloc[np.unique(np.linspace(0, len(c) - 1, max_points).round().astype(int))]
+        parts.append(c.assign(groks=bool(groks.get(r, False))))
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _fixed_windows(rs: RunSet) -> Any:

@@ -48,6 +48,7 @@ class Analysis:
     progress: pd.DataFrame | None = None
     onsets: pd.DataFrame | None = None
     run_stats: dict[str, list[float]] = field(default_factory=dict)
+    curves_preview: pd.DataFrame | None = None
 
     @property
     def law(self) -> Any:
@@ -83,6 +84,8 @@ class Analysis:
             out["onsets"] = self.onsets.to_dict(orient="list")
         if self.run_stats:
             out["run_stats"] = self.run_stats
+        if self.curves_preview is not None:
+            out["curves_preview"] = self.curves_preview.to_dict(orient="list")
         return to_jsonable(out)
 
     as_dict = to_dict
@@ -117,7 +120,7 @@ class Analysis:
         if d.get("d_eff_aligned"):
             a.d_eff_aligned = pd.DataFrame(d["d_eff_aligned"]).astype(float)
         a.run_stats = {k: [float(x) for x in v] for k, v in (d.get("run_stats") or {}).items()}
-        for key in ("progress", "onsets"):
+        for key in ("progress", "onsets", "curves_preview"):
             if d.get(key):
                 setattr(a, key, pd.DataFrame(_floats(d[key])))
         return a
