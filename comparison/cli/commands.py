@@ -327,21 +327,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit_json(target: str | None, rows: Any) -> bool:
+    """Write ``rows`` as JSON to ``target`` (``-``: stdout, then True: nothing else to print)."""
+    from .._io import to_jsonable, write_json_atomic
+
+    if target == "-":
+        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
+        return True
+    if target:
+        write_json_atomic(target, rows)
+    return False
+
+
 def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .._io import to_jsonable, write_json_atomic
     from ..pipeline.paper import paper_scenario_a
 
     if args.n_init < 1 or args.n_steps < 1 or any(d < 1 for d in args.d):
         raise ConfigError("--n-init, --n-steps and --d must be integers >= 1")
     rows = paper_scenario_a(args.d, args.n_init, n_steps=args.n_steps, seed=args.seed, device=args.device,
                             progress=not args.no_progress)
-    if args.json == "-":
-        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
+    if _emit_json(args.json, rows):
         return 0
-    if args.json:
-        write_json_atomic(args.json, rows)
     table = []
     for r in rows:
         nu = r["nu"]
@@ -356,7 +364,6 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
 
 
 def cmd_paper(args: argparse.Namespace) -> int:
-    from .._io import to_jsonable, write_json_atomic
     from ..pipeline.paper import paper_table1, table1_frame
 
     if args.study == "scenario-a":
@@ -366,11 +373,8 @@ def cmd_paper(args: argparse.Namespace) -> int:
         raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
                         progress=not args.no_progress)
-    if args.json == "-":
-        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
+    if _emit_json(args.json, rows):
         return 0
-    if args.json:
-        write_json_atomic(args.json, rows)
     print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     if args.out:
         from ..pipeline.paper import write_table1_report

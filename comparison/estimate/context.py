@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
 
-from .features import d_eff
+from .features import check_weights, d_eff
 
 __all__ = ["cut_angles", "xi_angles", "xi_contexts", "d_eff", "d_eff_variants", "eps_readings", "wilson_ci",
            "DEFAULT_N_BINS"]
@@ -32,14 +32,9 @@ DEFAULT_N_BINS = np.unique(np.round(np.geomspace(100, 100_000, 13)).astype(int))
 
 
 def _weights(w: ArrayLike | None, n: int, name: str = "weights") -> NDArray[np.float64]:
-    if w is None:
-        return np.full(n, 1.0 / n)
-    a = np.asarray(w, dtype=float).reshape(-1)
-    if a.shape[0] != n:
-        raise ValueError(f"{name} must have one entry per sample ({n}), got {a.shape[0]}")
-    if not np.all(np.isfinite(a)) or np.any(a < 0) or a.sum() <= 0:
-        raise ValueError(f"{name} must be finite, >= 0 and not all zero")
-    return a / a.sum()
+    """Probability weights (uniform when None), checked by :func:`check_weights`."""
+    a = check_weights(name, w, n)
+    return np.full(n, 1.0 / n) if a is None else a
 
 
 def cut_angles(vectors: ArrayLike) -> NDArray[np.float64]:

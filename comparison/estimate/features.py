@@ -44,7 +44,7 @@ def _as_2d(name: str, X: ArrayLike) -> NDArray[np.float64]:
     return A
 
 
-def _weights(name: str, w: ArrayLike | None, n: int) -> NDArray[np.float64] | None:
+def check_weights(name: str, w: ArrayLike | None, n: int) -> NDArray[np.float64] | None:
     """Validate optional sample weights (probability weights, e.g. of de-duplicated
     test points); returns them normalised to sum 1, or None."""
     if w is None:
@@ -66,7 +66,7 @@ def d_eff(X: ArrayLike, weights: ArrayLike | None = None) -> float:
     ``weights``: optional probability weights of the rows.
     """
     A = _as_2d("X", X)
-    w = _weights("weights", weights, A.shape[0])
+    w = check_weights("weights", weights, A.shape[0])
     if w is None:
         A = A - A.mean(axis=0)
     else:
@@ -178,7 +178,7 @@ def margin_exponent(features: ArrayLike, labels: ArrayLike, direction: ArrayLike
     classes = np.unique(y)
     if classes.size != 2:
         raise ValueError(f"labels must hold exactly two classes, got {classes.size}")
-    sw = _weights("weights", weights, Z.shape[0])
+    sw = check_weights("weights", weights, Z.shape[0])
     sign = np.where(y == classes.max(), 1.0, -1.0)
     m = sign * (Z @ (w / nw))
     rng = np.random.default_rng(random_state)
@@ -233,7 +233,7 @@ def epsilon_separation(features: ArrayLike, labels: ArrayLike, direction: ArrayL
     classes = np.unique(y)
     if classes.size != 2:
         raise ValueError(f"labels must hold exactly two classes, got {classes.size}")
-    sw_all = _weights("weights", weights, Z.shape[0])
+    sw_all = check_weights("weights", weights, Z.shape[0])
     if sw_all is None:
         sw_all = np.full(Z.shape[0], 1.0 / Z.shape[0])
     ip, ineg = y == classes.max(), y == classes.min()

@@ -52,7 +52,7 @@ from .base import ParamsMixin
 from .nu_glue import finish_quality, fit_one_run, handle_jumps
 from .nu_quality import FIXED_WINDOWS, bootstrap_runs_ci
 from .nu_result import NuFit
-from .powerlaw import fit_power_law, slopes_batch
+from .powerlaw import fit_power_law, sensitivity_windows, slopes_batch
 from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
 
 __all__ = ["NuFitter", "NuFit", "fit_power_law"]
@@ -340,15 +340,11 @@ class NuFitter(ParamsMixin):
 
     def _sensitivity(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                      lo: float, hi: float) -> pd.DataFrame:
-        width = np.log10(hi / lo)
         rows = []
-        for shift in (0.5, 1.0, 2.0, 4.0):
-            for wf in (0.5, 1.0, 1.5):
-                a = lo * shift
-                b = a * 10 ** (width * wf)
-                nu, se, n = self._fit_window(tau, mean, usable, a, b)
-                rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf,
-                             "nu": nu, "nu_ols_se": se, "n_points": n})
+        for a, b, shift, wf in sensitivity_windows(lo, hi):
+            nu, se, n = self._fit_window(tau, mean, usable, a, b)
+            rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf,
+                         "nu": nu, "nu_ols_se": se, "n_points": n})
         return pd.DataFrame(rows)
 
     def _per_run(self, in_win: NDArray[np.bool_]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .nu_quality import boot_means, drifts, jump_runs, local_slope, quality_flags, window_fits
 from .nu_single import fit_single_run
+from .powerlaw import sensitivity_windows
 
 __all__ = ["handle_jumps", "fit_one_run", "finish_quality"]
 
@@ -72,20 +73,15 @@ def fit_one_run(f: Any, curves: pd.DataFrame, good: pd.Series) -> None:
     tau, err = tau[order], err[order]
     f.aligned_ = pd.DataFrame({"tau": tau, "mean_error": err, "sem": np.nan, "n_runs": 1, "usable": True})
     f._tau, f._y, f._boot = tau, err, None
-    lo, hi = f.window_
-    width = np.log10(hi / lo)
     rows = []
-    for shift in (0.5, 1.0, 2.0, 4.0):
-        for wf in (0.5, 1.0, 1.5):
-            a = lo * shift
-            b = a * 10 ** (width * wf)
-            try:
-                s = fit_single_run(t, E, te, tc_interval=iv, n_boot=0, window=(a, b), **kw)
-                nu, se, n = s.nu_, s.gof_["nu_ols_se"], s.gof_["n_points"]
-            except ValueError:
-                nu, se, n = np.nan, np.nan, 0
-            rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf, "nu": nu,
-                         "nu_ols_se": se, "n_points": n})
+    for a, b, shift, wf in sensitivity_windows(*f.window_):
+        try:
+            s = fit_single_run(t, E, te, tc_interval=iv, n_boot=0, window=(a, b), **kw)
+            nu, se, n = s.nu_, s.gof_["nu_ols_se"], s.gof_["n_points"]
+        except ValueError:
+            nu, se, n = np.nan, np.nan, 0
+        rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf, "nu": nu,
+                     "nu_ols_se": se, "n_points": n})
     f.sensitivity_ = pd.DataFrame(rows)
     ok = f.sensitivity_["nu"].to_numpy(float)
     ok = ok[np.isfinite(ok)]

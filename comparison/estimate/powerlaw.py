@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["fit_power_law", "slopes_batch", "PowerLawLine"]
+__all__ = ["fit_power_law", "slopes_batch", "PowerLawLine", "sensitivity_windows"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,11 @@ def slopes_batch(lx: NDArray[np.float64], LY: NDArray[np.float64]) -> NDArray[np
         s = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
     s[n < 3] = np.nan
     return s
+
+
+def sensitivity_windows(lo: float, hi: float) -> list[tuple[float, float, float, float]]:
+    """The shifted and widened windows of the window-sensitivity check:
+    ``(tau_lo, tau_hi, lo_factor, width_factor)`` for τ_lo × {1/2, 1, 2, 4} and widths × {1/2, 1, 3/2}."""
+    width = np.log10(hi / lo)
+    return [(lo * shift, lo * shift * 10 ** (width * wf), shift, wf)
+            for shift in (0.5, 1.0, 2.0, 4.0) for wf in (0.5, 1.0, 1.5)]
