@@ -220,15 +220,21 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..pipeline import analyses_for, paper_data_cached, write_full_report
+    from ..report.document import FORMATS
 
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or any(f not in FORMATS for f in formats):
+        raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress)
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
                                   progress=not args.no_progress)
-    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks)
-    n_dis = sum(int((a.verdicts["verdict"] == "disagrees").sum()) for a in analyses if len(a.verdicts))
-    print(f"wrote {out / 'report.md'} and {out / 'report.html'} ({n_dis} disagreement(s) with theory)")
+    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks, formats=formats)
+    n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
+                for a in analyses if len(a.verdicts))
+    files = " and ".join(str(out / f"report.{f}") for f in formats)
+    print(f"wrote {files} ({n_dis} disagreement(s) with theory)")
     return 0
 
 
