@@ -236,23 +236,6 @@ def _nu_rows(a: "Analysis") -> list[dict[str, Any]]:
     return rows
 
 
-def _verdicts(a: Analysis) -> list[dict[str, Any]]:
-    rows = _nu_rows(a)
-    pr = a.predictions
-    if "P_grok" in pr:
-        src = f"{pr.get('P_grok_source', '')}, {_inputs(a.config, ('D', 'N', 'eps', 'lam1', 'lam2'))}"
-        n = a.counts["n_ok"]
-        if n < MIN_RUNS["P_grok"]:
-            rows.append(_not_testable("P_grok", a.counts["p_grok"], src,
-                                      f"{n} non-diverged runs (< {MIN_RUNS['P_grok']})"))
-        else:
-            rows.append(_verdict_row("P_grok", a.counts["p_grok"], a.counts["p_grok_se"], pr["P_grok"], 0.0, 0.0,
-                                     src, f"n = {n}"))
-    if a.model in ("ball", "exponential") and a.t_G.size >= 5:
-        rows += _law_rows(a)
-    return rows
-
-
 def _counts(s: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
     div = s["diverged"].astype(bool).to_numpy()
     groks = s["groks"].astype(bool).to_numpy() & ~div
@@ -343,20 +326,17 @@ def _predict(a: Analysis) -> None:
 
 
 def _verdicts(a: Analysis) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    pr, nu = a.predictions, a.nu
-    if nu is not None and "nu" in pr:
-        rows.append(_verdict_row("nu", nu.nu, nu.nu_se, pr["nu"], pr.get("nu_se", 0.0), nu.window_spread,
-                                 pr.get("nu_source", ""), f"window [{nu.window[0]:.3g}, {nu.window[1]:.3g}]"))
-    elif nu is not None and "nu_not_testable" in pr:
-        rows.append(_not_testable("nu", nu.nu, pr.get("nu_source", ""), pr["nu_not_testable"]))
-    if nu is not None and "nu_margin" in a.features:
-        rows.append(_verdict_row("nu (margin exponent)", nu.nu, nu.nu_se, a.features["nu_margin"],
-                                 a.features["nu_margin_se"], nu.window_spread,
-                                 "Eq. 48: mass within delta of the final plane", ""))
-    if "P_grok" in pr and a.counts["n_ok"]:
-        rows.append(_verdict_row("P_grok", a.counts["p_grok"], a.counts["p_grok_se"], pr["P_grok"], 0.0, 0.0,
-                                 pr.get("P_grok_source", ""), f"n = {a.counts['n_ok']}"))
+    rows = _nu_rows(a)
+    pr = a.predictions
+    if "P_grok" in pr:
+        src = f"{pr.get('P_grok_source', '')}, {_inputs(a.config, ('D', 'N', 'eps', 'lam1', 'lam2'))}"
+        n = a.counts["n_ok"]
+        if n < MIN_RUNS["P_grok"]:
+            rows.append(_not_testable("P_grok", a.counts["p_grok"], src,
+                                      f"{n} non-diverged runs (< {MIN_RUNS['P_grok']})"))
+        else:
+            rows.append(_verdict_row("P_grok", a.counts["p_grok"], a.counts["p_grok_se"], pr["P_grok"], 0.0, 0.0,
+                                     src, f"n = {n}"))
     if a.model in ("ball", "exponential") and a.t_G.size >= 5:
         rows += _law_rows(a)
     return rows

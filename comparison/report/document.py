@@ -158,8 +158,8 @@ _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
 table{border-collapse:collapse;margin:0.6em 0 1.2em 0;font-size:0.86em;max-width:100%}
-th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f2f2f2}td.text{text-align:left;min-width:8em}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}
+th{background:#f2f2f2}td.text{text-align:left;min-width:10em}td.short{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
 .tpart{font-size:0.8em;color:#666;margin:0}
 figure{margin:1em 0}figcaption{font-size:0.88em;color:#555}
@@ -173,7 +173,7 @@ code{background:#f5f5f5;padding:0 3px}
 @media print{
 body{max-width:none;margin:0;padding:0;font-size:9pt}
 table{font-size:7pt;page-break-inside:auto}tr{page-break-inside:avoid}th,td{padding:1px 3px}
-td.text{min-width:5em}
+td.text{min-width:7em}td.short{white-space:normal}
 img.single{width:3.4in}img.double{width:100%}
 figure,.summary{page-break-inside:avoid}h1,h2,h3{page-break-after:avoid}
 a{color:inherit;text-decoration:none}
@@ -187,7 +187,7 @@ def _cell_class(s: str, v: Any) -> str:
         return f' class="{word.replace(" ", "-")}"'
     if isinstance(v, str) and len(v) > 24:
         return ' class="text"'
-    return ""
+    return ' class="short"' if len(s) <= 14 else ""
 
 
 def _html_table(df: pd.DataFrame, ff: str) -> str:
