@@ -70,7 +70,7 @@ def _fig_1d_tg(data: dict[str, Any], width: str) -> Any:
         ax.set_title(rf"$\varepsilon_\lambda$ = {e:g}", fontsize=8)
         ax.set_xlabel(LABELS["t_G"])
         ax.set_ylim(bottom=0)
-    for ax in (axes if width == "single" else axes[:1]):
+    for ax in axes:
         ax.set_ylabel(LABELS["density_t"])
     return finish(fig, axes, legend="figure")
 
@@ -102,7 +102,7 @@ def _fig_ball_probability(data: dict[str, Any], width: str) -> Any:
             ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(bottom=1e-4)
-        ax.set_ylabel(LABELS["P_grok"] if name in ("D", "N") else "")
+        ax.set_ylabel(LABELS["P_grok"])
     return finish(fig, axes, legend="figure")
 
 
@@ -126,7 +126,7 @@ def _fig_ball_tg(data: dict[str, Any], width: str) -> Any:
         ax.set_xscale("log")
         ax.set_xlabel(LABELS["t_G"])
         ax.set_ylim(bottom=0)
-        ax.set_ylabel(LABELS["t_G_logdensity"] if (width == "single" or ax is axes[0]) else "")
+        ax.set_ylabel(LABELS["t_G_logdensity"])
     return finish(fig, axes)
 
 
