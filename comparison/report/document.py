@@ -159,7 +159,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max
 padding:0 1em;color:#222;line-height:1.45}
 table{border-collapse:collapse;margin:0.6em 0 1.2em 0;font-size:0.86em;max-width:100%}
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}
-th{background:#f2f2f2}td.text{text-align:left;min-width:10em}td.short{white-space:nowrap}
+th{background:#f2f2f2}td.text{text-align:left;min-width:10em}td.str{text-align:left}td.short{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
 .tpart{font-size:0.8em;color:#666;margin:0}
 figure{margin:1em 0}figcaption{font-size:0.88em;color:#555}
@@ -187,6 +187,8 @@ def _cell_class(s: str, v: Any) -> str:
         return f' class="{word.replace(" ", "-")}"'
     if isinstance(v, str) and len(v) > 24:
         return ' class="text"'
+    if isinstance(v, str):
+        return ' class="str short"' if len(s) <= 14 else ' class="str"'
     return ' class="short"' if len(s) <= 14 else ""
 
 

@@ -240,7 +240,8 @@ def build_report(analyses: Sequence[Any], *, title: str = "grokcheck report",
           ", ".join(f"`{a.name}` ({a.generator})" for a in analyses) + ". The same inputs give the same report. "
           "Figures: PNG (300 dpi) and vector PDF in `figures/`, single-column (3.4 in) or double-column (7 in).")
     rep.h(1, "Verdicts", anchor="verdicts")
-    rep.p("Tolerance. " + " ".join(TOLERANCE_RULES))
+    rep.p("Tolerance (stated once; it applies to every verdict in this report):")
+    rep.items(TOLERANCE_RULES)
     if analyses:
         rep.box("Summary", verdict_summary(analyses))
         rep.table(verdict_table(analyses))
