@@ -17,7 +17,7 @@ from .theory import theory_law
 __all__ = ["Analysis", "VERDICT_COLUMNS"]
 
 VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "verdict", "theory",
-                   "note"]
+                   "note", "kind"]
 
 
 @dataclass

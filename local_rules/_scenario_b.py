@@ -322,15 +322,25 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
     E_tr = np.empty((n_init, grid.size))
     loss = np.empty((n_init, grid.size))
     chunk = max(1, int(2e7 // max(Zt.shape[0], 1)))
-    for s in tqdm(range(0, n_init, chunk), disable=not progress, desc="scenario B"):
+    starts = range(0, n_init, chunk)
+    # the bar counts work units: one per chunk of the time grid, then one per later stage
+    # (t_eps and t_train refinement, aligned points), so it reaches 100 % only when done
+    bar = tqdm(total=len(starts) + 3, disable=not progress, desc="scenario B: time grid")
+    for s in starts:
         W = flow.grid(grid, idx=np.arange(s, min(s + chunk, n_init)))  # (r, T, D)
         E_te[s:s + chunk] = _err(W, Zt, yt, wt)
         E_tr[s:s + chunk] = _err(W, Z, y_tr, wt_tr)
         res = W @ Z.T - y_tr.astype(float)
         loss[s:s + chunk] = (0.5 * res ** 2) @ wt_tr + lam1 * np.abs(W).sum(-1) + 0.5 * lam2 * (W ** 2).sum(-1)
+        bar.update()
     diverged = ~np.all(np.isfinite(loss), axis=1)
+    bar.set_description("scenario B: refining t_eps")
     t_eps, t_eps_err = _first_zero(np.where(np.isfinite(E_te), E_te, 1.0), grid, flow, Zt, yt, wt)
+    bar.update()
+    bar.set_description("scenario B: refining t_train")
     t_train, t_train_err = _first_zero(np.where(np.isfinite(E_tr), E_tr, 1.0), grid, flow, Z, y_tr, wt_tr)
+    bar.update()
+    bar.set_description("scenario B: aligned points")
     groks = np.isfinite(t_eps) & ~diverged
     t_G = t_eps - t_train
     reason = np.where(diverged, "diverged", np.where(~np.isfinite(t_train), "never_zero_train",
@@ -359,6 +369,8 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
         curves.append(pd.DataFrame({"run": rr[valid], "t": tm[valid], "test_error": te[valid],
                                     "train_error": tr_e[valid], "train_loss": np.nan, "aligned": True,
                                     "tau": np.broadcast_to(taus, tm.shape)[valid]}))
+    bar.update()
+    bar.close()
     curves_df = pd.concat(curves, ignore_index=True)
     # context vectors of the training positions, (n, d) each (ξ and D_eff use contexts_of_test_set /
     # bulk_contexts: the 24 training positions hold only 7 distinct angles per side)

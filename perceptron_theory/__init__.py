@@ -23,6 +23,7 @@ from .flow import L1Flow, LinearFlow, exact_flow, l1_flow, l1_stationary
 from .simulate import sample_ball, simulate_ball, simulate_exponential
 from .time_law_study import ball_time_law_study
 from .verification import DEFAULT_GRID, verification_table
+from .verification_view import VerificationTable
 
 __all__ = [
     "ball",
@@ -39,6 +40,7 @@ __all__ = [
     "simulate_ball",
     "simulate_exponential",
     "verification_table",
+    "VerificationTable",
     "ball_time_law_study",
     "DEFAULT_GRID",
 ]

@@ -37,6 +37,7 @@ from . import exponential as _exp
 from ._validation import check_int, check_real
 from .simulate import SimulationResult, simulate_ball, simulate_exponential
 from .time_law_study import ball_time_law_study
+from .verification_view import VerificationTable
 
 __all__ = ["verification_table", "DEFAULT_GRID", "local_exponents"]
 
@@ -101,7 +102,7 @@ def _row(model: str, params: dict[str, Any], quantity: str, method: str, theory:
     return {"model": model, **{k: params.get(k, np.nan) for k in ("D", "N", "eps", "lam1", "lam2")},
             "quantity": quantity, "theory_method": method, "theory": float(theory),
             "simulation": float(sim), "sim_stderr": float(se), "n": int(n), "z": float(z),
-            "agrees": agrees}
+            "agrees": agrees, "kind": kind}
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float, int]:
@@ -113,12 +114,16 @@ def _mean_se(x: np.ndarray) -> tuple[float, float, int]:
 
 
 def verification_table(grid: dict[str, list[dict[str, Any]]] | None = None, n_replicas: int = 2000,
-                       seed: int = 0, z_tol: float = 4.0, progress: bool = False) -> pd.DataFrame:
+                       seed: int = 0, z_tol: float = 4.0, progress: bool = False) -> VerificationTable:
     """Build the theory-vs-simulation table (see the module docstring for the quantities).
 
     ``grid`` maps ``"exponential"``, ``"ball_probability"``, ``"ball_time"``, ``"ball_nu"``
     to lists of parameter dicts (missing keys default to λ1 = λ2 = 0); default
     :data:`DEFAULT_GRID`. Each parameter set gets its own seed ``seed + index``.
+
+    Returns a :class:`~perceptron_theory.verification_view.VerificationTable`: a
+    DataFrame (all columns; ``kind`` is "estimate" or "lower_bound") whose
+    ``print()`` and ``to_markdown()`` show a compact view with verdicts in words.
     """
     grid = DEFAULT_GRID if grid is None else grid
     unknown = set(grid) - set(DEFAULT_GRID)
@@ -189,4 +194,6 @@ def verification_table(grid: dict[str, list[dict[str, Any]]] | None = None, n_re
         rows.append(_row("ball", p, "nu", "Eq. 23 ((D+1)/2)",
                          float(_ball.critical_exponent(p["D"])), nu, se_nu, n_nu, z_tol,
                          floor=NU_NUMERICAL_FLOOR))
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["kind"] = out["kind"].fillna("estimate") if "kind" in out else "estimate"
+    return VerificationTable(out)

@@ -14,6 +14,8 @@ from typing import Any
 
 from ..errors import ConfigError
 
+from .paper_commands import cmd_paper
+
 __all__ = ["COMMANDS"]
 
 
@@ -297,16 +299,22 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..pipeline import analyses_for, paper_data_cached, write_full_report
+    from ..report.document import FORMATS
 
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or any(f not in FORMATS for f in formats):
+        raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
                                    load=_load_options(args))
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
                                   progress=not args.no_progress)
-    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks)
-    n_dis = sum(int((a.verdicts["verdict"] == "disagrees").sum()) for a in analyses if len(a.verdicts))
-    print(f"wrote {out / 'report.md'} and {out / 'report.html'} ({n_dis} disagreement(s) with theory)")
+    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks, formats=formats)
+    n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
+                for a in analyses if len(a.verdicts))
+    files = " and ".join(str(out / f"report.{f}") for f in formats)
+    print(f"wrote {files} ({n_dis} disagreement(s) with theory)")
     return 0
 
 
@@ -324,63 +332,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
               "re-run the same command to retry them", file=sys.stderr)
         return 3
-    return 0
-
-
-def _emit_json(target: str | None, rows: Any) -> bool:
-    """Write ``rows`` as JSON to ``target`` (``-``: stdout, then True: nothing else to print)."""
-    from .._io import to_jsonable, write_json_atomic
-
-    if target == "-":
-        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
-        return True
-    if target:
-        write_json_atomic(target, rows)
-    return False
-
-
-def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from ..pipeline.paper import paper_scenario_a
-
-    if args.n_init < 1 or args.n_steps < 1 or any(d < 1 for d in args.d):
-        raise ConfigError("--n-init, --n-steps and --d must be integers >= 1")
-    rows = paper_scenario_a(args.d, args.n_init, n_steps=args.n_steps, seed=args.seed, device=args.device,
-                            progress=not args.no_progress)
-    if _emit_json(args.json, rows):
-        return 0
-    table = []
-    for r in rows:
-        nu = r["nu"]
-        table.append({"d": r["d"], "setting": r["setting"], "boundary": r.get("boundary"),
-                      "grok t<=25": r.get("grok_frac_t25"), "grok end": r.get("grok_frac_end"),
-                      "nu (no jumps)": nu.get("nu"), "weak": "weak" if nu.get("nu_weak", True) else "",
-                      "jump runs": r.get("jump_runs"), "t_G mean": r.get("t_G_mean"), "t_G median": r.get("t_G_median"),
-                      "spikes/run (data)": r.get("spikes_per_run_data"), "flips/run": r.get("sign_flips_per_run"),
-                      "min D_eff grok": r.get("min_d_eff_grok_tau"), "test_parity": r.get("test_parity")})
-    print(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-    return 0
-
-
-def cmd_paper(args: argparse.Namespace) -> int:
-    from ..pipeline.paper import paper_table1, table1_frame
-
-    if args.study == "scenario-a":
-        return _cmd_paper_scenario_a(args)
-
-    if args.n_init < 1 or args.p_grok_draws < 1:
-        raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
-    rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
-                        progress=not args.no_progress)
-    if _emit_json(args.json, rows):
-        return 0
-    print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
-    if args.out:
-        from ..pipeline.paper import write_table1_report
-
-        out = write_table1_report(rows, args.out)
-        print(f"wrote {out / 'report.html'}")
     return 0
 
 

@@ -102,6 +102,9 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--paper", action="store_true",
                      help="add the paper-figure sections (simulation beside theory; takes minutes, cached)")
     rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")
+    rep.add_argument("--format", default="md,html", metavar="md,html,pdf",
+                     help="comma-separated output formats (default md,html; pdf prints the HTML with headless "
+                          "Chromium: apt-get install chromium)")
     rep.add_argument("--no-progress", action="store_true")
     _load_options(rep)
 

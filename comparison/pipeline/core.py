@@ -35,7 +35,7 @@ __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default
            "fit_sweep", "paper_data_cached", "write_full_report"]
 
 FITS_SCHEMA = "grokcheck.fits"
-FITS_SCHEMA_VERSION = 1
+FITS_SCHEMA_VERSION = 2  # bumped whenever verdict rules change: older fits are stale
 
 
 def simulate_runset(simulator: str, params: dict[str, Any], out: str | os.PathLike[str], *,
@@ -149,7 +149,8 @@ def _fresh_fits(path: Paths, rs: Any, options: dict[str, Any]) -> Analysis | Non
         a, doc = load_fits(fp)
     except (ValueError, OSError, KeyError, TypeError):
         return None
-    if doc.get("fit_options") != options or doc.get("source", {}).get("files") != _source_of(rs)["files"]:
+    if (doc.get("schema_version") != FITS_SCHEMA_VERSION or doc.get("fit_options") != options
+            or doc.get("source", {}).get("files") != _source_of(rs)["files"]):
         return None
     return a
 
@@ -247,10 +248,12 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
 
 def write_full_report(analyses: Sequence[Analysis], out_dir: str | os.PathLike[str], *,
                       title: str = "grokcheck report", paper: dict[str, dict[str, Any]] | None = None,
-                      preamble: Sequence[Callable[[Any], None]] = (), summaries: Sequence[Any] = ()) -> Path:
-    """Build and write the report of ``analyses`` (plus the paper sections when given)."""
+                      preamble: Sequence[Callable[[Any], None]] = (), summaries: Sequence[Any] = (),
+                      formats: Sequence[str] = ("md", "html")) -> Path:
+    """Build and write the report of ``analyses`` (plus the paper sections when given) in
+    ``formats`` (a subset of md, html, pdf; see :func:`comparison.report.write_report`)."""
     from ..report import build_report, paper_sections, write_report
 
     extra = paper_sections(paper) if paper else []
     rep = build_report(analyses, title=title, extra_sections=extra, preamble=preamble, summaries=summaries)
-    return write_report(rep, out_dir)
+    return write_report(rep, out_dir, formats=formats)

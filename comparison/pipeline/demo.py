@@ -104,7 +104,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
         rep.h(1, "Perceptron verification table")
         rep.p("`perceptron_theory.verification_table`: each theory quantity against a direct simulation of the "
               "same model (also in `verification.csv`).")
-        rep.table(vt)
+        rep.table(vt.display(), key=["model", "quantity"])
         if notes:
             rep.p("Notes: " + "; ".join(notes))
 

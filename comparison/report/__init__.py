@@ -6,7 +6,9 @@ from ``fits.json``) and from the paper-section data of
 
 Public names: :class:`Report`, :func:`write_report`, :func:`build_report`,
 :func:`verdict_table`, :func:`paper_sections`, :func:`df_to_markdown`,
-:func:`setup_mpl`.
+:func:`setup_mpl`, :func:`verdict_summary`; the print style (``SINGLE``/``DOUBLE``
+column widths, ``DPI``, the Okabe-Ito ``PALETTE``, mathtext ``LABELS``) lives in
+:mod:`comparison.report.style`, the PDF printing in :mod:`comparison.report.pdf`.
 
 >>> from comparison.report import Report, df_to_markdown
 >>> import pandas as pd
@@ -15,10 +17,11 @@ Public names: :class:`Report`, :func:`write_report`, :func:`build_report`,
 | --- | --- |
 | nu | 0.5 |
 """
-from .document import Report, df_to_markdown, write_report
+from .document import FORMATS, Report, df_to_markdown, write_report
 from .paper import paper_sections
-from .sections import add_runset_section, build_report, verdict_table
-from .style import setup_mpl
+from .sections import add_runset_section, build_report, verdict_summary, verdict_table
+from .style import DOUBLE, DPI, LABELS, PALETTE, SINGLE, setup_mpl
 
-__all__ = ["Report", "write_report", "build_report", "verdict_table", "add_runset_section", "paper_sections",
-           "df_to_markdown", "setup_mpl"]
+__all__ = ["Report", "write_report", "build_report", "verdict_table", "verdict_summary", "add_runset_section",
+           "paper_sections", "df_to_markdown", "setup_mpl", "FORMATS", "PALETTE", "LABELS", "SINGLE", "DOUBLE",
+           "DPI"]

@@ -1,8 +1,8 @@
 """The report document: an ordered list of blocks rendered to Markdown and HTML.
 
 The same inputs give byte-identical outputs: no time stamps are written (the
-run sets' own creation times, which are inputs, are quoted), PNGs are saved
-without the ``Software`` metadata, and tables are rendered with fixed number
+run sets' own creation times, which are inputs, are quoted), figures are saved
+without time stamps or ``Software`` metadata, and tables are rendered with fixed number
 formats. Markdown links its figures (``figures/*.png``); the HTML embeds them
 as base64 data URIs with inline CSS, nothing external.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,20 +23,26 @@ import pandas as pd
 
 from .._io import write_bytes_atomic
 
-__all__ = ["Report", "write_report", "df_to_markdown"]
+__all__ = ["Report", "write_report", "df_to_markdown", "slug", "FORMATS", "MAX_COLS"]
 
 
 # ---------------------------------------------------------------------- document model
 @dataclass
 class Report:
-    """An ordered list of blocks; figures are kept as PNG bytes until rendering."""
+    """An ordered list of blocks; figures are kept as PNG and PDF bytes until rendering.
+
+    ``variants``: also save every figure made from a factory at the other print
+    width (``<name>-single`` / ``<name>-double``), for a paper's other layout.
+    """
 
     title: str
     blocks: list[tuple[str, Any]] = field(default_factory=list)
     figures: dict[str, bytes] = field(default_factory=dict)
+    variants: bool = False
 
-    def h(self, level: int, text: str) -> None:
-        self.blocks.append(("h", (level, text)))
+    def h(self, level: int, text: str, anchor: str | None = None) -> None:
+        """A heading; ``anchor`` becomes its HTML id (links: ``[text](#anchor)``)."""
+        self.blocks.append(("h", (level, text, anchor)))
 
     def p(self, text: str) -> None:
         self.blocks.append(("p", text))
@@ -44,26 +50,40 @@ class Report:
     def items(self, items: Sequence[str]) -> None:
         self.blocks.append(("ul", list(items)))
 
-    def table(self, df: pd.DataFrame, floatfmt: str = ".4g") -> None:
-        self.blocks.append(("table", (df.reset_index(drop=True), floatfmt)))
+    def box(self, title: str, items: Sequence[str]) -> None:
+        """A framed summary (a blockquote in Markdown)."""
+        self.blocks.append(("box", (title, list(items))))
 
-    def figure(self, fig: Any, name: str, caption: str) -> None:
-        """Add a matplotlib figure (closed after saving) under ``figures/<name>.png``."""
-        import matplotlib.pyplot as plt
+    def table(self, df: pd.DataFrame, floatfmt: str = ".4g", key: Sequence[str] | None = None) -> None:
+        """A table; wider than :data:`MAX_COLS` columns it is rendered in parts, each
+        repeating the ``key`` columns (default: the first column)."""
+        self.blocks.append(("table", (df.reset_index(drop=True), floatfmt, list(key) if key else None)))
 
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        fname = f"{_slug(name)}.png"
+    def figure(self, fig: Any, name: str, caption: str, width: str = "single") -> None:
+        """Add a figure under ``figures/<name>.png`` and ``.pdf`` (vector); the figure is closed.
+
+        ``fig`` is a matplotlib figure or a factory ``width -> figure`` (then, with
+        :attr:`variants`, the other width is saved too)."""
+        from .style import figure_bytes
+
+        base = slug(name)
         k = 2
-        while fname in self.figures:
-            fname = f"{_slug(name)}-{k}.png"
+        while f"{base}.png" in self.figures:
+            base = f"{slug(name)}-{k}"
             k += 1
-        self.figures[fname] = buf.getvalue()
-        self.blocks.append(("fig", (fname, caption)))
+        made = fig(width) if callable(fig) else fig
+        if made is None:
+            return
+        for ext, data in figure_bytes(made).items():
+            self.figures[f"{base}.{ext}"] = data
+        if callable(fig) and self.variants:
+            other = "double" if width == "single" else "single"
+            for ext, data in figure_bytes(fig(other)).items():
+                self.figures[f"{base}-{other}.{ext}"] = data
+        self.blocks.append(("fig", (f"{base}.png", caption, width)))
 
 
-def _slug(s: str) -> str:
+def slug(s: str) -> str:
     out = "".join(c if c.isalnum() or c in "-_" else "-" for c in s.lower())
     while "--" in out:
         out = out.replace("--", "-")
@@ -92,82 +112,154 @@ def df_to_markdown(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
     return "\n".join(lines)
 
 
+def _parts(df: pd.DataFrame, key: list[str] | None) -> list[pd.DataFrame]:
+    """Split a table wider than MAX_COLS into parts that each repeat the key columns."""
+    if df.shape[1] <= MAX_COLS:
+        return [df]
+    key = [c for c in (key or [df.columns[0]]) if c in df.columns]
+    rest = [c for c in df.columns if c not in key]
+    step = max(1, MAX_COLS - len(key))
+    return [df[key + rest[i:i + step]] for i in range(0, len(rest), step)]
+
+
+def _part_note(i: int, n: int) -> str:
+    return f"(table part {i + 1} of {n})" if n > 1 else ""
+
+
 def _render_md(rep: Report) -> str:
     out = [f"# {rep.title}", ""]
     for kind, val in rep.blocks:
         if kind == "h":
+            if val[2]:
+                out += [f'<a id="{val[2]}"></a>', ""]
             out += ["#" * (val[0] + 1) + " " + val[1], ""]
         elif kind == "p":
             out += [val, ""]
         elif kind == "ul":
             out += [f"- {x}" for x in val] + [""]
+        elif kind == "box":
+            out += [f"> **{val[0]}**", ">"] + [f"> - {x}" for x in val[1]] + [""]
         elif kind == "table":
-            out += [df_to_markdown(*val), ""]
+            parts = _parts(val[0], val[2])
+            for i, part in enumerate(parts):
+                out += ([_part_note(i, len(parts)), ""] if len(parts) > 1 else []) + [df_to_markdown(part, val[1]), ""]
         elif kind == "fig":
-            out += [f"![{val[1]}](figures/{val[0]})", "", f"*{val[1]}*", ""]
+            stem = val[0][:-4]
+            out += [f"![{val[1]}](figures/{val[0]})", "",
+                    f"*{val[1]}* ([PNG](figures/{val[0]}), [PDF](figures/{stem}.pdf))", ""]
     return "\n".join(out).rstrip() + "\n"
 
+
+#: tables wider than this are rendered in parts (fits A4 portrait at 7.5 pt and 1400 px screens).
+MAX_COLS = 10
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:0.6em 0 1.2em 0;font-size:0.88em}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f2f2f2}
+table{border-collapse:collapse;margin:0.6em 0 1.2em 0;font-size:0.86em;max-width:100%}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:break-word}
+th{background:#f2f2f2}td.text{text-align:left;min-width:10em}td.str{text-align:left}td.short{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
+.tpart{font-size:0.8em;color:#666;margin:0}
 figure{margin:1em 0}figcaption{font-size:0.88em;color:#555}
-img{max-width:100%}code{background:#f5f5f5;padding:0 3px}
-.agrees{color:#176c2c;font-weight:600}.disagrees{color:#b3261e;font-weight:600}
+img{max-width:100%;height:auto}img.single{width:520px}img.double{width:1060px}
+code{background:#f5f5f5;padding:0 3px}
+.summary{border:2px solid #0072B2;border-radius:4px;padding:0.4em 1em;margin:1em 0;background:#f4f9fd}
+.summary h3{margin:0.2em 0}
+.agrees,.bound-holds{color:#0b6e4f;font-weight:600}.disagrees,.bound-violated{color:#b3261e;font-weight:600}
+.not-testable{color:#7a5c00}
+@page{size:A4 portrait;margin:14mm 12mm}
+@media print{
+body{max-width:none;margin:0;padding:0;font-size:9pt}
+table{font-size:7pt;page-break-inside:auto}tr{page-break-inside:avoid}th,td{padding:1px 3px}
+td.text{min-width:7em}td.short{white-space:normal}
+img.single{width:3.4in}img.double{width:100%}
+figure,.summary{page-break-inside:avoid}h1,h2,h3{page-break-after:avoid}
+a{color:inherit;text-decoration:none}
+}
 """
+
+
+def _cell_class(s: str, v: Any) -> str:
+    word = s.split(":")[0]
+    if word in ("agrees", "disagrees", "bound holds", "bound violated", "not testable"):
+        return f' class="{word.replace(" ", "-")}"'
+    if isinstance(v, str) and len(v) > 24:
+        return ' class="text"'
+    if isinstance(v, str):
+        return ' class="str short"' if len(s) <= 14 else ' class="str"'
+    return ' class="short"' if len(s) <= 14 else ""
+
+
+def _html_table(df: pd.DataFrame, ff: str) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False):
+        cells = [f"<td{_cell_class(_fmt(v, ff), v)}>{_inline(_fmt(v, ff))}</td>" for v in row]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _render_html(rep: Report) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
            f"<title>{e(rep.title)}</title><style>{_CSS}</style></head><body>", f"<h1>{e(rep.title)}</h1>"]
     for kind, val in rep.blocks:
         if kind == "h":
             lvl = min(val[0] + 1, 6)
-            out.append(f"<h{lvl}>{e(val[1])}</h{lvl}>")
+            ident = f' id="{e(val[2])}"' if val[2] else ""
+            out.append(f"<h{lvl}{ident}>{_inline(val[1])}</h{lvl}>")
         elif kind == "p":
             out.append(f"<p>{_inline(val)}</p>")
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in val) + "</ul>")
+        elif kind == "box":
+            out.append(f"<div class=\"summary\"><h3>{e(val[0])}</h3><ul>"
+                       + "".join(f"<li>{_inline(x)}</li>" for x in val[1]) + "</ul></div>")
         elif kind == "table":
-            df, ff = val
-            head = "".join(f"<th>{e(str(c))}</th>" for c in df.columns)
-            body = []
-            for row in df.itertuples(index=False):
-                cells = []
-                for v in row:
-                    s = _fmt(v, ff)
-                    cls = f" class=\"{s}\"" if s in ("agrees", "disagrees") else ""
-                    cells.append(f"<td{cls}>{e(s)}</td>")
-                body.append("<tr>" + "".join(cells) + "</tr>")
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+            parts = _parts(val[0], val[2])
+            for i, part in enumerate(parts):
+                if len(parts) > 1:
+                    out.append(f"<p class=\"tpart\">{_part_note(i, len(parts))}</p>")
+                out.append(_html_table(part, val[1]))
         elif kind == "fig":
             data = base64.b64encode(rep.figures[val[0]]).decode("ascii")
-            out.append(f"<figure><img alt=\"{e(val[1])}\" src=\"data:image/png;base64,{data}\">"
-                       f"<figcaption>{e(val[1])}</figcaption></figure>")
+            out.append(f"<figure><img class=\"{val[2]}\" alt=\"{e(val[1])}\" src=\"data:image/png;base64,{data}\">"
+                       f"<figcaption>{_inline(val[1])}</figcaption></figure>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
+_LINK = re.compile(r"\[([^\]]+)\]\((#[A-Za-z0-9_-]+)\)")
+
+
 def _inline(text: str) -> str:
-    """Escape, then render `code` spans."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    """Escape, then render `code` spans and in-page links ``[text](#anchor)``."""
+    parts = html.escape(text, quote=False).split("`")
+    out = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return _LINK.sub(r'<a href="\2">\1</a>', out)
 
 
-def write_report(rep: Report, out_dir: str | os.PathLike[str]) -> Path:
-    """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``out_dir``.
+FORMATS = ("md", "html", "pdf")
+
+
+def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence[str] = ("md", "html")) -> Path:
+    """Write ``report.md``/``report.html``/``report.pdf`` (as ``formats`` asks) and
+    ``figures/*.png`` + ``figures/*.pdf`` into ``out_dir``.
 
     Each file is written atomically (temporary file, fsync, rename). Order:
-    the figures first (new names added, same names replaced), then the two
-    documents, then stale PNGs that the new report no longer uses are removed
+    the figures first (new names added, same names replaced), then the
+    documents, then stale figures that the new report no longer uses are removed
     — so a kill at any moment never leaves a document pointing at a deleted
     figure. Other files in ``out_dir`` are left alone; a ``figures/`` directory
-    holding anything but PNGs is refused.
+    holding anything but PNG/PDF figures is refused. ``pdf`` prints the HTML with
+    headless Chromium (see :func:`~comparison.report.pdf.html_to_pdf`).
     """
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(f"formats must be a non-empty subset of {list(FORMATS)}, got {list(formats)}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"report output {str(out)!r} exists and is not a directory")
@@ -175,16 +267,23 @@ def write_report(rep: Report, out_dir: str | os.PathLike[str]) -> Path:
     if figs.is_symlink() or (figs.exists() and not figs.is_dir()):
         raise ValueError(f"{str(figs)!r} is not a directory of report figures; choose another --out")
     if figs.exists():
-        foreign = [p.name for p in figs.iterdir() if not (p.is_file() and p.suffix == ".png")]
+        foreign = [p.name for p in figs.iterdir() if not (p.is_file() and p.suffix in (".png", ".pdf"))]
         if foreign:
             raise ValueError(f"{str(figs)!r} holds files that are not report figures ({foreign[:3]}); "
                              "choose another --out")
     figs.mkdir(parents=True, exist_ok=True)
     for name, data in rep.figures.items():
         write_bytes_atomic(figs / name, data)
-    write_bytes_atomic(out / "report.md", _render_md(rep).encode())
-    write_bytes_atomic(out / "report.html", _render_html(rep).encode())
+    if "md" in formats:
+        write_bytes_atomic(out / "report.md", _render_md(rep).encode())
+    page = _render_html(rep)
+    if "html" in formats or "pdf" in formats:
+        write_bytes_atomic(out / "report.html", page.encode())
+    if "pdf" in formats:
+        from .pdf import html_to_pdf
+
+        html_to_pdf(out / "report.html", out / "report.pdf")
     for p in figs.iterdir():
-        if p.suffix == ".png" and p.name not in rep.figures:
+        if p.suffix in (".png", ".pdf") and p.name not in rep.figures:
             p.unlink()
     return out

@@ -1,5 +1,9 @@
 """Figures of the report, drawn from an :class:`~comparison.agreement.Analysis` alone
-(never from the curves again). All matplotlib use of grokcheck lives in this package.
+(never from the curves again). All matplotlib use of grokcheck lives in this package;
+sizes, palette and labels come from :mod:`comparison.report.style`.
+
+Each function takes ``width`` = "single" (3.4 in) or "double" (7 in) and returns
+the figure (or ``None`` when there is nothing to draw).
 """
 from __future__ import annotations
 
@@ -7,129 +11,142 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fig_t_G", "fig_d_eff_aligned", "fig_spectrum", "fig_sensitivity", "fig_nu_fit"]
+from .style import LABELS, PALETTE, SIMULATION, THEORY, finish, grid_for, new_figure
+
+__all__ = ["fig_t_G", "fig_d_eff_aligned", "fig_spectrum", "fig_sensitivity", "fig_nu_fit", "n_at_init"]
 
 
-def fig_t_G(a: Any) -> Any:
-    """Histogram of t_G (log bins) with the KDE and the theory law (pdf + atom)."""
-    import matplotlib.pyplot as plt
+def n_at_init(a: Any) -> int:
+    """Grokking replicas left out of the t_G law because t_G <= 0 (generalised at t = 0)."""
+    c = a.counts
+    if "n_generalised_at_init" in c:
+        return int(c["n_generalised_at_init"])
+    return max(0, int(c.get("n_groks", 0)) - int(a.t_G.size))
 
+
+def fig_t_G(a: Any, width: str = "single") -> Any:
+    """t_G law on a log-t axis as the density in log t, t·p(t): histogram, KDE and the theory
+    (t·p(t) of the continuous part, the atom as a stem of its weight). Replicas with t_G = 0
+    are not drawn (they are counted in the caption)."""
     from ..estimate import kde
 
     x = a.t_G
     law = a.law
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig, ax = new_figure(width)
     lo, hi = float(x.min()), float(x.max())
     if law is not None and law.atom is not None:
         lo, hi = min(lo, law.atom[0]), max(hi, law.atom[0])
-    bins = np.geomspace(lo / 1.2, hi * 1.2, 40)
-    ax.hist(x, bins=bins, density=True, color="0.75", label=f"simulation (n = {x.size})")
+    bins = np.geomspace(lo / 1.2, hi * 1.2, 31)
+    counts, _ = np.histogram(x, bins=bins)
+    dens = counts / (x.size * np.diff(np.log(bins)))  # fraction of the positive t_G per unit ln t
+    ax.stairs(dens, bins, fill=True, color="0.82", label=f"simulation ($n$ = {x.size})")
+    g = np.geomspace(lo / 1.5, hi * 1.5, 600)
     try:
-        g, d = kde(x, np.geomspace(lo / 1.5, hi * 1.5, 400))
-        ax.plot(g, d, color="0.25", lw=1, label="KDE (log t)")
+        _, d = kde(x, g)
+        ax.plot(g, g * d, color=SIMULATION, lw=1.0, label="KDE")
     except ValueError:
         pass
     if law is not None:
-        g = np.geomspace(lo / 1.5, hi * 1.5, 600)
-        ax.plot(g, np.asarray(law.pdf(g), dtype=float), "C3-", lw=1.8, label="theory (continuous part)")
+        ax.plot(g, g * np.asarray(law.pdf(g), dtype=float), color=THEORY, lw=1.6, label="theory, continuous part")
         if law.atom is not None:
-            ax.axvline(law.atom[0], color="C3", ls="--", lw=1.5,
-                       label=f"theory atom, weight {law.atom[1]:.3f}")
+            ax.axvline(law.atom[0], color=THEORY, ls="--", lw=1.2,
+                       label=f"theory atom (weight {law.atom[1]:.2f})")
     ax.set_xscale("log")
-    ax.set_xlabel("grokking time t_G")
-    ax.set_ylabel("density")
-    ax.legend(fontsize=7)
-    ax.set_title(f"{a.name}: t_G law", fontsize=9)
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel(LABELS["t_G"])
+    ax.set_ylabel(LABELS["t_G_logdensity"])
+    ax.set_ylim(bottom=0)
+    return finish(fig, ax)
 
 
-def fig_d_eff_aligned(a: Any) -> Any | None:
-    """Aligned average of the curves' ``d_eff`` observable against t - t_eps."""
-    import matplotlib.pyplot as plt
-
+def fig_d_eff_aligned(a: Any, width: str = "single") -> Any | None:
+    """Aligned average of the curves' ``d_eff`` observable against t - t_ε."""
     da = a.d_eff_aligned
     if da is None or not len(da):
         return None
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ax = new_figure(width)
     tau = da["tau"].to_numpy(dtype=float)
-    ax.plot(-tau, da["d_eff"].to_numpy(dtype=float), "C0-o", ms=2)
-    ax.set_xscale("symlog", linthresh=float(tau[0]))
-    ax.set_xlabel("t - t_eps")
-    ax.set_ylabel("D_eff (aligned mean)")
-    ax.set_title(f"{a.name}: effective dimension before the transition", fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def fig_spectrum(a: Any) -> Any:
-    import matplotlib.pyplot as plt
-
-    sp = a.spectrum
-    fig, ax = plt.subplots(figsize=(5.0, 2.6))
-    ax.scatter(sp.slow, np.zeros_like(sp.slow), color="C0", label=f"slow ({sp.slow.size})", zorder=3)
-    ax.scatter(sp.fast, np.zeros_like(sp.fast), color="C3", label=f"fast ({sp.fast.size})", zorder=3)
+    ax.plot(tau, da["d_eff"].to_numpy(dtype=float), "-o", color=PALETTE[0], ms=2.5, label="aligned mean")
     ax.set_xscale("log")
-    ax.set_yticks([])
-    ax.set_xlabel("eigenvalue of G")
-    ax.set_title(f"{a.name}: G spectrum, gap ratio {sp.ratio:.3g}", fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    ax.invert_xaxis()  # time runs left to right: large τ (early) on the left
+    ax.set_xlabel(LABELS["tau"] + " (before the transition)")
+    ax.set_ylabel(LABELS["d_eff"])
+    return finish(fig, ax, legend="none")
 
 
-def fig_sensitivity(a: Any) -> Any:
-    import matplotlib.pyplot as plt
+def fig_spectrum(a: Any, width: str = "single") -> Any:
+    """Eigenvalues of G on a log axis, slow and fast groups in two rows."""
+    sp = a.spectrum
+    fig, ax = new_figure(width, height=1.7)
+    ax.scatter(sp.slow, np.ones_like(sp.slow), color=PALETTE[0], marker="o", s=14,
+               label=f"slow ({sp.slow.size})", zorder=3)
+    ax.scatter(sp.fast, np.zeros_like(sp.fast), color=PALETTE[1], marker="s", s=14,
+               label=f"fast ({sp.fast.size})", zorder=3)
+    ax.set_xscale("log")
+    ax.set_yticks([0, 1], ["fast", "slow"])
+    ax.set_ylim(-0.6, 1.6)
+    ax.set_xlabel(LABELS["eig_G"] + f"; gap ratio {sp.ratio:.3g}")
+    ax.set_ylabel("group")
+    return finish(fig, ax)
 
-    sens = a.nu.sensitivity
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.0, 3.0))
-    for wf, grp in sens.groupby("width_factor"):
-        ax1.plot(grp["tau_lo"], grp["nu"], "o-", ms=3, label=f"width x {wf:g}")
-    ax1.axhline(a.nu.nu, color="k", lw=0.8)
+
+def fig_sensitivity(a: Any, width: str = "double") -> Any:
+    """Left/top: ν against the window start for each window width, with the fit's CI and the
+    theory; right/bottom: per-run ν over the same window, as deviations from the fitted ν."""
+    nu = a.nu
+    fig, (ax1, ax2) = new_figure(width, nrows=grid_for(width, 2)[0], ncols=grid_for(width, 2)[1])
+    for i, (wf, grp) in enumerate(nu.sensitivity.groupby("width_factor")):
+        ax1.plot(grp["tau_lo"], grp["nu"], "o-", ms=3, color=PALETTE[(i + 2) % 8], label=rf"window width $\times$ {wf:g}")
+    ax1.axhspan(nu.nu_ci[0], nu.nu_ci[1], color=PALETTE[0], alpha=0.2, lw=0, label="95 % CI of the fit")
+    ax1.axhline(nu.nu, color=PALETTE[0], lw=1.0, label=rf"fitted $\nu$ = {nu.nu:.4f} (average curve)")
     if "nu" in a.predictions:
-        ax1.axhline(a.predictions["nu"], color="C3", ls="--", lw=1, label="theory")
+        ax1.axhline(a.predictions["nu"], color=THEORY, ls="--", lw=1.2, label=rf"theory $\nu$ = {a.predictions['nu']:.4g}")
     ax1.set_xscale("log")
-    ax1.set_xlabel("window start tau_lo")
-    ax1.set_ylabel("fitted nu")
-    ax1.legend(fontsize=7)
-    pr = a.nu.per_run["nu"].to_numpy(dtype=float)
+    ax1.set_xlabel(LABELS["tau_lo"])
+    ax1.set_ylabel(LABELS["nu_fit"])
+    pr = nu.per_run["nu"].to_numpy(dtype=float)
     pr = pr[np.isfinite(pr)]
     if pr.size:
-        ax2.hist(pr, bins=30, color="0.6")
-        ax2.axvline(a.nu.nu, color="k", lw=0.8, label="fit on the average")
-        ax2.set_xlabel("per-run nu (same window)")
-        ax2.legend(fontsize=7)
-    fig.suptitle(f"{a.name}: sensitivity of nu to the window; per-run fits", fontsize=9)
-    fig.tight_layout()
-    return fig
+        # deviations from the fit in explicit units, so that no axis shows an offset ("1e-5+3")
+        dev = pr - nu.nu
+        top = float(np.max(np.abs(dev))) or 1.0
+        k = int(np.floor(np.log10(top)))
+        ax2.hist(dev / 10.0 ** k, bins=30, color="0.7", label=f"per-run fits ($n$ = {pr.size})")
+        ax2.set_xlabel(r"(per-run $\nu$ $-$ fitted $\nu$)" + (rf" / $10^{{{k}}}$" if k else ""))
+        ax2.set_ylabel(LABELS["runs"])
+    else:
+        ax2.set_axis_off()
+    return finish(fig, (ax1, ax2), legend="figure")
 
 
-def fig_nu_fit(nu: Any, *, title: str | None = None) -> Any:
+def fig_nu_fit(nu: Any, *, title: str | None = None, width: str = "single") -> Any:
     """Goodness-of-fit figure of a :class:`~comparison.estimate.NuFit`: aligned error
-    (log-log) with the fit and window, and the residuals below."""
-    import matplotlib.pyplot as plt
-
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(5.5, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    (log-log) with its standard error, the fit over the window, and the residuals below.
+    ``title`` is kept for callers; print figures carry it in the caption instead."""
+    fig, (a1, a2) = new_figure(width, height=3.4, nrows=2, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     al = nu.aligned
-    ok = al["usable"].astype(bool) & (al["mean_error"] > 0)
-    a1.errorbar(al.loc[ok, "tau"], al.loc[ok, "mean_error"], yerr=al.loc[ok, "sem"], fmt="o", ms=3,
-                color="0.3", label="aligned mean test error")
+    ok = (al["usable"].astype(bool) & (al["mean_error"] > 0)).to_numpy()
+    tau = al.loc[ok, "tau"].to_numpy(dtype=float)
+    err = al.loc[ok, "mean_error"].to_numpy(dtype=float)
+    sem = al.loc[ok, "sem"].to_numpy(dtype=float)
     lo, hi = nu.window
-    a1.axvspan(lo, hi, color="C0", alpha=0.12, label="fit window")
+    a1.axvspan(lo, hi, color=PALETTE[5], alpha=0.25, lw=0, label="fit window")
+    # error bars: ±1 s.e., clipped to stay positive on the log axis; drawn below the fit line
+    low = np.minimum(sem, err * 0.999)
+    a1.errorbar(tau, err, yerr=[low, sem], fmt="o", ms=2.5, mfc="none", mec=SIMULATION, ecolor="0.55",
+                elinewidth=0.7, color=SIMULATION, zorder=2, label=r"aligned mean $\pm$ s.e.")
     tt = np.geomspace(lo, hi, 50)
-    a1.plot(tt, nu.predict(tt), "C3-", lw=2, label=f"fit nu = {nu.nu:.3f} [{nu.nu_ci[0]:.3f}, {nu.nu_ci[1]:.3f}]")
+    a1.plot(tt, nu.predict(tt), color=THEORY, lw=1.6, zorder=3,
+            label=rf"fit $\nu$ = {nu.nu:.4f}, 95 % CI [{nu.nu_ci[0]:.4f}, {nu.nu_ci[1]:.4f}]")
     a1.set_xscale("log")
     a1.set_yscale("log")
-    a1.set_ylabel("test error E")
-    a1.legend(fontsize=8, loc="lower right")
-    if title:
-        a1.set_title(title, fontsize=10)
+    a1.set_ylabel(LABELS["E"])
     with np.errstate(divide="ignore", invalid="ignore"):
-        res = np.log(al.loc[ok, "mean_error"]) - np.log(nu.predict(al.loc[ok, "tau"]))
-    a2.plot(al.loc[ok, "tau"], res, "o", ms=3, color="0.3")
-    a2.axhline(0, color="C3")
-    a2.axvspan(lo, hi, color="C0", alpha=0.12)
-    a2.set_xlabel("tau = t_eps - t")
-    a2.set_ylabel("log resid.")
-    fig.tight_layout()
+        res = np.log(err) - np.log(nu.predict(tau))
+    a2.axvspan(lo, hi, color=PALETTE[5], alpha=0.25, lw=0)
+    a2.plot(tau, res, "o", ms=2.5, mfc="none", color=SIMULATION)
+    a2.axhline(0, color=THEORY, lw=1.0)
+    a2.set_xlabel(LABELS["tau"])
+    a2.set_ylabel(r"$\log E - \log E_{\mathrm{fit}}$")
+    finish(fig, a1)
+    finish(fig, a2, legend="none")
     return fig

@@ -1,38 +1,131 @@
-"""Report sections of run sets: the verdict table and one section per analysis."""
+"""Report sections of run sets: the tolerance rule, the summary box, the verdict table
+and one section per analysis.
+
+Every verdict row is shown by its kind (see :mod:`comparison.agreement`): an
+estimate as value ± s.e. with z, a bound as "≥ bound" with "bound holds" /
+"bound violated", a distance as a distance with its p-value (never against a
+predicted 0), a yes/no property in words, and an untestable row as
+"not testable: <reason>".
+"""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .document import Report
+from .document import Report, slug
+from .figures import fig_d_eff_aligned, fig_nu_fit, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
 from .progress import add_progress_section
-from .figures import fig_d_eff_aligned, fig_nu_fit, fig_sensitivity, fig_spectrum, fig_t_G
 from .style import setup_mpl
 
-__all__ = ["verdict_table", "add_runset_section", "build_report"]
+__all__ = ["verdict_table", "add_runset_section", "build_report", "verdict_summary", "row_kind", "anchor_of"]
+
+_VERDICT_COLS = ["run set", "quantity", "prediction tested", "measured", "predicted", "test", "verdict", "note"]
 
 
-_VERDICT_COLS = ["run set", "quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "verdict"]
+def row_kind(r: Any) -> str:
+    """The kind of a verdict row (``kind`` column; inferred for fits written before it existed)."""
+    k = r.get("kind") if hasattr(r, "get") else None
+    if isinstance(k, str) and k:
+        return k
+    if r["verdict"] == "not testable":
+        return "not testable"
+    q = str(r["quantity"])
+    return "distance" if "(KS)" in q else ("property" if "bimodal" in q else "estimate")
+
+
+def _n(v: Any, fmt: str = ".4g") -> str:
+    return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else format(float(v), fmt)
+
+
+def _yes_no(q: str, v: float) -> str:
+    word = q.replace("t_G ", "").strip() or "yes"
+    return word if v else f"not {word}"
+
+
+def _display_row(r: Any) -> dict[str, str]:
+    kind, q = row_kind(r), str(r["quantity"])
+    m, p, z = r["measured"], r["predicted"], r["z"]
+    out = {"quantity": q, "prediction tested": str(r.get("theory", "") or ""), "note": str(r.get("note", "") or "")}
+    if kind == "not testable":
+        out.update(measured=_n(m), predicted="–", test="–", verdict=f"not testable: {out['note']}", note="")
+    elif kind == "distance":
+        note = out["note"]
+        pval, _, rest = note.partition(";")
+        out.update(measured=f"KS distance {_n(m, '.3g')}", predicted="the theory's law", test=pval.strip(),
+                   verdict=str(r["verdict"]), note=rest.strip())
+    elif kind == "property":
+        out.update(measured=_yes_no(q, m), predicted=_yes_no(q, p), test="answers compared",
+                   verdict=str(r["verdict"]))
+    else:
+        se = r["se_meas"]
+        sys_ = r.get("se_sys", 0.0)
+        meas = f"{_n(m)} ± {_n(se, '.2g')}" + (f" (sys. ± {_n(sys_, '.2g')})" if _finite_pos(sys_) else "")
+        pred = _n(p) + (f" ± {_n(r['se_pred'], '.2g')}" if _finite_pos(r.get("se_pred")) else "")
+        if kind in ("lower bound", "upper bound"):
+            pred = f"{'≥' if kind == 'lower bound' else '≤'} {pred} ({kind})"
+        out.update(measured=meas, predicted=pred, test=f"z = {z:+.2f}" if math.isfinite(z) else f"z = {z}",
+                   verdict=str(r["verdict"]))
+    return out
+
+
+def _finite_pos(v: Any) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
+
+def anchor_of(run_set: str, quantity: str) -> str:
+    """The id of the report section that shows ``quantity`` of ``run_set``."""
+    base = f"rs-{slug(run_set)}"
+    if quantity == "nu":
+        return f"{base}-nu"
+    if "t_G" in quantity:
+        return f"{base}-t-g"
+    if "margin" in quantity:
+        return f"{base}-features"
+    return base
 
 
 def verdict_table(analyses: Sequence[Any]) -> pd.DataFrame:
-    frames = [a.verdicts.assign(**{"run set": a.name}) for a in analyses if len(a.verdicts)]
-    if not frames:
-        return pd.DataFrame(columns=_VERDICT_COLS)
-    return pd.concat(frames, ignore_index=True)[_VERDICT_COLS]
+    """All verdict rows of ``analyses``, formatted for reading (strings; see the module docstring)."""
+    rows = []
+    for a in analyses:
+        for r in a.verdicts.to_dict(orient="records"):
+            rows.append({"run set": f"[{a.name}](#{anchor_of(a.name, str(r['quantity']))})", **_display_row(r)})
+    return pd.DataFrame(rows, columns=_VERDICT_COLS)
+
+
+def verdict_summary(analyses: Sequence[Any]) -> list[str]:
+    """Lines of the summary box: counts by verdict and the three largest |z| with links."""
+    rows = [(a.name, r) for a in analyses for r in a.verdicts.to_dict(orient="records")]
+    words = [str(r["verdict"]) for _, r in rows]
+    n_ok = sum(w in ("agrees", "bound holds") for w in words)
+    n_bad = sum(w in ("disagrees", "bound violated") for w in words)
+    n_nt = sum(w == "not testable" for w in words)
+    lines = [f"{len(rows)} verdicts: {n_ok} agree (or bound holds), {n_bad} disagree (or bound violated), "
+             f"{n_nt} not testable."]
+    zs = sorted(((abs(r["z"]), name, r) for name, r in rows
+                 if isinstance(r["z"], float) and math.isfinite(r["z"])), key=lambda t: -t[0])
+    for az, name, r in zs[:3]:
+        lines.append(f"|z| = {az:.3g}: [{name} — {r['quantity']}](#{anchor_of(name, str(r['quantity']))}) "
+                     f"({r['verdict']}; tests {r.get('theory', '')})")
+    dist = [(name, r) for name, r in rows if row_kind(r) == "distance" and r["verdict"] == "disagrees"]
+    for name, r in dist[:3]:
+        lines.append(f"law rejected: [{name} — {r['quantity']}](#{anchor_of(name, str(r['quantity']))}) "
+                     f"({str(r.get('note', '')).split(';')[0]})")
+    return lines
 
 
 def _config_line(cfg: dict[str, Any]) -> str:
-    keys = [k for k in ("source", "zero_tol", "model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p", "op", "n_replicas",
-                        "n_init", "seed", "seeds") if k in cfg]
+    keys = [k for k in ("source", "zero_tol", "model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p",
+                        "op", "n_replicas", "n_init", "seed", "seeds") if k in cfg]
     return ", ".join(f"{k} = {cfg[k]}" for k in keys)
 
 
 def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = None) -> None:
-    rep.h(1, f"Run set `{a.name}`")
+    rep.h(1, f"Run set `{a.name}`", anchor=anchor_of(a.name, ""))
     items = [f"generator: `{a.generator}` (model: {a.model})", f"config: {_config_line(a.config)}"]
     if manifest:
         items.append(f"created: {manifest.get('created', '?')}; seeds: {manifest.get('seeds', [])}")
@@ -42,8 +135,6 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
     rep.items(items)
     if a.notes:
         rep.p("Notes: " + " ".join(a.notes))
-    if len(a.verdicts):
-        rep.table(a.verdicts.drop(columns=["note"]).assign(note=a.verdicts["note"]))
     _nu_section(rep, a)
     _t_G_section(rep, a)
     _features_section(rep, a)
@@ -51,89 +142,115 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
 
 
 def _nu_section(rep: Report, a: Any) -> None:
-    rep.h(2, "Critical exponent nu")
+    rep.h(2, "Critical exponent ν", anchor=anchor_of(a.name, "nu"))
     if a.nu is None:
         rep.p(f"Not fitted: {a.nu_error}")
-    else:
-        f = a.nu
-        rep.p(f"nu = {f.nu:.4f}, {int(round(100 * f.ci))}% CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] "
-              f"({f.ci_method}; {f.n_runs_used} runs), window-sensitivity ±{f.window_spread:.3g}. "
-              f"Window [{f.window[0]:.4g}, {f.window[1]:.4g}]: {f.window_rule}. "
-              f"Goodness of fit: R² = {f.gof['r2']:.6f}, rms log-residual {f.gof['rmse_log']:.3g}, "
-              f"slopes of the lower/upper half-window {f.gof['nu_lower_half']:.4f} / "
-              f"{f.gof['nu_upper_half']:.4f}. Excluded runs: {f.excluded}.")
-        rep.figure(fig_nu_fit(f, title=f"{a.name}: aligned test error"), f"{a.name}-nu-fit",
-                   f"{a.name}: test error averaged at equal t_eps - t (log-log), fit and residuals")
-        rep.figure(fig_sensitivity(a), f"{a.name}-nu-sensitivity",
-                   f"{a.name}: nu against the fit window, and the per-run fits")
-        fd = fig_d_eff_aligned(a)
-        if fd is not None:
-            rep.figure(fd, f"{a.name}-d-eff", f"{a.name}: D_eff against aligned time")
+        return
+    f = a.nu
+    rep.p(f"ν = {f.nu:.4f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] "
+          f"({f.ci_method}; {f.n_runs_used} runs), window sensitivity ±{f.window_spread:.3g}. "
+          f"Window τ ∈ [{f.window[0]:.4g}, {f.window[1]:.4g}]: {f.window_rule}. "
+          f"Goodness of fit: R² = {f.gof['r2']:.6f}, rms log-residual {f.gof['rmse_log']:.3g}, "
+          f"slopes of the lower/upper half-window {f.gof['nu_lower_half']:.4f} / "
+          f"{f.gof['nu_upper_half']:.4f}. Excluded runs: {f.excluded}.")
+    rep.figure(lambda w: fig_nu_fit(f, width=w), f"{a.name}-nu-fit",
+               f"{a.name}: test error averaged at equal τ = t_ε − t (log-log) with ±1 s.e., the power-law fit "
+               "over the shaded window, and the log-residuals.")
+    rep.figure(lambda w: fig_sensitivity(a, width=w), f"{a.name}-nu-sensitivity",
+               f"{a.name}: (a) fitted ν against the window start for each window width, with the fit's 95 % CI "
+               "(band) and the theory (dashed); (b) per-run fits over the same window, as deviations from the "
+               "fitted ν.", width="double")
+    if a.d_eff_aligned is not None and len(a.d_eff_aligned):
+        rep.figure(lambda w: fig_d_eff_aligned(a, width=w), f"{a.name}-d-eff",
+                   f"{a.name}: D_eff averaged at equal τ before the transition.")
+
+
+def _t_G_text(a: Any) -> str:
+    n0 = n_at_init(a)
+    txt = (f"{a.t_G.size} positive grokking times; mean {np.mean(a.t_G):.4g}, median {np.median(a.t_G):.4g}. "
+           f"{n0} grokking replicas had t_G ≤ 0 (test error zero already at t = 0, or no later than the "
+           "training error): a separate count, not part of the histogram, of the bimodality test or of the law "
+           "comparison.")
+    if a.bimodality is not None:
+        b = a.bimodality
+        txt += (f" Bimodality of the positive times (2 vs 1 Gaussian on {b.scale}): ΔBIC = {b.delta_bic:.1f}, "
+                f"modes of the 2-component fit = {b.n_modes}, weights {b.weights[0]:.3f}/{b.weights[1]:.3f} → "
+                f"{'bimodal' if b.bimodal else 'not bimodal'}.")
+    if a.law_distance is not None:
+        d = a.law_distance
+        txt += (f" Against the theory's law: KS distance {d.ks:.4f} (p = {d.ks_pvalue:.3g}), "
+                f"Wasserstein-1 distance {d.wasserstein:.4g}")
+        if d.atom is not None:
+            txt += (f"; theory atom at t = {d.atom[0]:.4g} with weight {d.atom[1]:.3f}, sample mass within ±5 % "
+                    f"of it {d.atom_sample_mass:.3f}")
+        txt += "."
+    return txt
 
 
 def _t_G_section(rep: Report, a: Any) -> None:
-    rep.h(2, "Grokking-time law")
+    rep.h(2, "Grokking-time law", anchor=anchor_of(a.name, "t_G"))
     if a.t_G.size == 0:
-        rep.p("No positive grokking times.")
-    else:
-        txt = f"{a.t_G.size} positive grokking times; mean {np.mean(a.t_G):.4g}, median {np.median(a.t_G):.4g}."
-        if a.bimodality is not None:
-            b = a.bimodality
-            txt += (f" Bimodality (2 vs 1 Gaussian on {b.scale}): Delta-BIC = {b.delta_bic:.1f}, modes of the "
-                    f"2-component fit = {b.n_modes}, weights {b.weights[0]:.3f}/{b.weights[1]:.3f} -> "
-                    f"{'bimodal' if b.bimodal else 'not bimodal'}.")
-        if a.law_distance is not None:
-            d = a.law_distance
-            txt += f" Against theory: KS = {d.ks:.4f} (p = {d.ks_pvalue:.3g}), W1 = {d.wasserstein:.4g}"
-            if d.atom is not None:
-                txt += (f"; theory atom at {d.atom[0]:.4g} with weight {d.atom[1]:.3f}, sample mass within ±5% "
-                        f"of it {d.atom_sample_mass:.3f}")
-            txt += "."
-        rep.p(txt)
-        if a.t_G.size >= 3 and np.ptp(a.t_G) > 0:
-            rep.figure(fig_t_G(a), f"{a.name}-t-G", f"{a.name}: grokking-time histogram, KDE and theory")
+        rep.p(f"No positive grokking times ({n_at_init(a)} grokking replicas with t_G ≤ 0).")
+        return
+    rep.p(_t_G_text(a))
+    if a.t_G.size >= 3 and np.ptp(a.t_G) > 0:
+        rep.figure(lambda w: fig_t_G(a, width=w), f"{a.name}-t-G",
+                   f"{a.name}: grokking-time law on a log axis, plotted as the density in log t (t·p(t)), so that "
+                   f"areas are probabilities: histogram and KDE of the {a.t_G.size} positive t_G, theory "
+                   f"(continuous part; atom dashed). Not shown: {n_at_init(a)} replicas with t_G = 0.")
 
 
 def _features_section(rep: Report, a: Any) -> None:
-    if a.features or a.spectrum is not None:
-        rep.h(2, "Feature-space quantities")
-        if a.features:
-            rows = [(k, v) for k, v in a.features.items() if not isinstance(v, dict)]
-            rep.table(pd.DataFrame(rows, columns=["quantity", "value"]))
-        if a.spectrum is not None:
-            sp = a.spectrum
-            rep.p(f"G spectrum: {sp.slow.size} slow and {sp.fast.size} fast eigenvalues, gap ratio "
-                  f"{sp.ratio:.3g} ({'split' if sp.split else 'no split'} at threshold {sp.threshold:g}).")
-            rep.figure(fig_spectrum(a), f"{a.name}-spectrum", f"{a.name}: eigenvalues of G (median over runs)")
+    if not (a.features or a.spectrum is not None):
+        return
+    rep.h(2, "Feature-space quantities", anchor=anchor_of(a.name, "margin"))
+    if a.features:
+        rows = [(k, v) for k, v in a.features.items() if not isinstance(v, (dict, list))]
+        rep.table(pd.DataFrame(rows, columns=["quantity", "value"]))
+    if a.spectrum is not None:
+        sp = a.spectrum
+        rep.p(f"G spectrum: {sp.slow.size} slow and {sp.fast.size} fast eigenvalues, gap ratio "
+              f"{sp.ratio:.3g} ({'split' if sp.split else 'no split'} at threshold {sp.threshold:g}).")
+        rep.figure(lambda w: fig_spectrum(a, width=w), f"{a.name}-spectrum",
+                   f"{a.name}: eigenvalues of G (median over runs), slow and fast groups.")
+
+
+def _version() -> str:
+    import importlib.metadata as md
+
+    try:
+        return md.version("grokcheck")
+    except md.PackageNotFoundError:
+        return "unknown"
 
 
 def build_report(analyses: Sequence[Any], *, title: str = "grokcheck report",
                  extra_sections: Sequence[Callable[[Report], None]] = (),
                  preamble: Sequence[Callable[[Report], None]] = (),
-                 summaries: Sequence[Callable[[Report, list[Any]], None]] = ()) -> Report:
+                 summaries: Sequence[Callable[[Report, list[Any]], None]] = (), variants: bool = True) -> Report:
     """The report document of already-computed analyses (e.g. read from fits.json).
 
-    ``summaries`` are called with the report and all analyses after ``preamble``
-    (e.g. a sweep's table across settings)."""
+    Order: provenance, the tolerance rule (stated once), the summary box, the
+    verdict table, then ``preamble`` hooks, ``summaries`` (called with the report
+    and all analyses, e.g. a sweep's table), one section per run set and
+    ``extra_sections``. ``variants``: also save each figure at the other print width."""
     from ..agreement import TOLERANCE_RULES
 
     setup_mpl()
-    rep = Report(title=title)
-    import importlib.metadata as md
-
-    try:
-        ver = md.version("grokcheck")
-    except md.PackageNotFoundError:
-        ver = "unknown"
-    rep.p(f"Generated by grokcheck {ver}. Inputs: " +
-          ", ".join(f"`{a.name}` ({a.generator})" for a in analyses) + ". The same inputs give the same report.")
+    rep = Report(title=title, variants=variants)
+    rep.p(f"Generated by grokcheck {_version()}. Inputs: " +
+          ", ".join(f"`{a.name}` ({a.generator})" for a in analyses) + ". The same inputs give the same report. "
+          "Figures: PNG (300 dpi) and vector PDF in `figures/`, single-column (3.4 in) or double-column (7 in).")
+    rep.h(1, "Verdicts", anchor="verdicts")
+    rep.p("Tolerance (stated once; it applies to every verdict in this report):")
+    rep.items(TOLERANCE_RULES)
+    if analyses:
+        rep.box("Summary", verdict_summary(analyses))
+        rep.table(verdict_table(analyses))
     for fn in preamble:
         fn(rep)
     for summary in summaries:
         summary(rep, list(analyses))
-    rep.h(1, "Verdicts")
-    rep.items(TOLERANCE_RULES)
-    rep.table(verdict_table(analyses))
     for a in analyses:
         add_runset_section(rep, a, a.manifest)
     for fn in extra_sections:

@@ -135,5 +135,5 @@ def test_report_is_deterministic_and_self_contained(tmp_path, capsys):
     html = (tmp_path / "rep1" / "report.html").read_text()
     assert "data:image/png;base64," in html and 'src="figures' not in html and "<link" not in html
     md = (tmp_path / "rep1" / "report.md").read_text()
-    assert "## Verdicts" in md and "| exp | nu |" in md and "figures/exp-nu-fit.png" in md
+    assert "## Verdicts" in md and "| [exp](#rs-exp-nu) | nu |" in md and "figures/exp-nu-fit.png" in md
     assert (tmp_path / "rep1" / "figures" / "exp-t-g.png").exists()
