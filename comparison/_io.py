@@ -16,13 +16,15 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir"]
+__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir",
+           "recover_stale"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -102,6 +104,53 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 
     return write_bytes_atomic(path, text.encode())
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
+
+
+def recover_stale(target: str | os.PathLike[str]) -> list[str]:
+    """Clean up, in the parent of ``target``, after writers that were killed (kill -9, power loss).
+
+    Only entries that :func:`atomic_dir` itself creates and whose writer process is
+    gone are touched: ``.NAME.tmp-PID-*`` (a half-built directory) is removed;
+    ``.NAME.old-PID`` (the previous version, moved aside during a swap) is renamed
+    back to ``NAME`` if ``NAME`` is missing, removed otherwise. Returns
+    what was done, one line per entry.
+    """
+    target = Path(target).absolute()
+    pat = re.compile(r"^\.(?P<name>.+)\.(?:tmp-(?P<tpid>\d+)-[A-Za-z0-9_]+|old-(?P<opid>\d+))$")
+    done: list[str] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return done
+    for entry in sorted(entries):
+        m = pat.match(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir():
+            continue
+        pid = int(m["tpid"] or m["opid"])
+        if _pid_alive(pid):
+            continue
+        home = target.parent / m["name"]
+        if m["opid"] and not os.path.lexists(home):
+            os.replace(entry, home)
+            done.append(f"restored {str(home)!r} from {entry.name}")
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            done.append(f"removed stale {entry.name}")
+    if done:
+        fsync_dir(target.parent)
+    return done
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
     """Build a directory in a hidden temporary sibling; rename it to ``target`` on success.
@@ -110,11 +159,13 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
     included) it is removed and ``target`` is untouched. With ``replace=True``
     an existing ``target`` is swapped out only after the new one is complete
     (the caller must have checked that it may be replaced); the old one is
-    moved to ``.NAME.old-PID`` first and deleted after the swap.
+    moved to ``.NAME.old-PID`` first and deleted after the swap. Leftovers of a
+    killed earlier writer of ``target`` are cleaned first (:func:`recover_stale`).
     """
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    recover_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
         for f in tmp.rglob("*"):
