@@ -294,12 +294,13 @@ def check_params(name: str, params: dict[str, Any], *, progress: bool = False, f
     fn = fn if fn is not None else load_simulator(name)
     spec = SIMULATORS.get(name)
     out = dict(params)
+    sig = inspect.signature(fn)
     if spec is not None:
         for k, v in params.items():
             decl = spec.param(k)
-            if decl is not None and v is not None:
+            default = sig.parameters[k].default if k in sig.parameters else None
+            if decl is not None and (v is not None or default is not None):  # None only where it is the default
                 out[k] = decl.check(v)
-    sig = inspect.signature(fn)
     has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     unknown = [k for k in out if k not in sig.parameters]
     if unknown and not has_var_kw:

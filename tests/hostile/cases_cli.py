@@ -142,7 +142,7 @@ def _fit_cases() -> list[Case]:
 
     refuse = [("--zero-tol", "-1", "zero"), ("--zero-tol", "nan", "zero"), ("--n-boot", "-1", "n_boot"),
               ("--n-boot", "100000000", "n_boot")]
-    out = [Case(f"fit {f} {v}", "cli", "refuse", fit(f, v), (w,), lead=LEAD_FIT) for f, v, w in refuse]
+    out = [Case(f"fit {f} {v}", "cli", "refuse", fit(f, v), (w,), lead=LEAD_FIT, timeout=5) for f, v, w in refuse]
     out += [Case("fit --window 5 1", "cli", "refuse", fit("--window", "5", "1"), ("window",), lead=LEAD_FIT),
             Case("fit --window 1e-300 1e300", "cli", "refuse", fit("--window", "1e-300", "1e300"), ("window",),
                  lead=LEAD_FIT),

@@ -36,8 +36,8 @@ def _groks_idx(s: pd.DataFrame) -> Any:
 def _set(col: str, value: Any, rows: str = "groks") -> Callable[[pd.DataFrame], pd.DataFrame]:
     def edit(s: pd.DataFrame) -> pd.DataFrame:
         s = s.copy()
-        if not isinstance(value, (float, int, bool)) or isinstance(value, bool) and s[col].dtype != bool:
-            s[col] = s[col].astype(object)
+        if isinstance(value, str):
+            s[col] = s[col].astype(str)
         idx = _groks_idx(s) if rows == "groks" else s.index[0]
         s.loc[idx, col] = value
         return s

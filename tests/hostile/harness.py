@@ -57,6 +57,7 @@ class Case:
     absent: tuple[str, ...] = ()           # paths (relative to tmp) that must not exist afterwards
     lead: str | None = None                # the fix lives in a file owned by someone else
     marks: list[Any] = field(default_factory=list)
+    timeout: int = TIME_LIMIT_S            # seconds before the case counts as a hang
 
 
 def cli(*argv: str) -> Cli:
@@ -145,12 +146,12 @@ def classify(case: Case, tmp: Path) -> tuple[str, str]:
     """Run ``case`` in ``tmp``; return (class, detail)."""
     before = case.guard(tmp) if case.guard else None
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(TIME_LIMIT_S)
+    signal.alarm(case.timeout)
     t0 = time.perf_counter()
     try:
         value = case.run(tmp)
     except _Hang:
-        return BAD, f"hang: still running after {TIME_LIMIT_S} s"
+        return BAD, f"hang: still running after {case.timeout} s"
     except (ValueError, ) as exc:  # GrokcheckError, RunSetError, ConfigError are ValueErrors
         cls, detail = _judge_error(case, f"{exc.__class__.__name__}: {exc}")
         value = None
