@@ -76,13 +76,25 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
+def _clean_stale_files(target: Path) -> None:
+    """Remove ``.NAME.PID-*.tmp`` files of :func:`write_bytes_atomic` whose writer is gone."""
+    pat = re.compile(r"^\." + re.escape(target.name) + r"\.(\d+)-[A-Za-z0-9_]+\.tmp$")
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = pat.match(entry.name)
+            if m and not entry.is_symlink() and entry.is_file() and not _pid_alive(int(m[1])):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
+
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a fsync'd temporary file and a rename."""
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"output path {str(target)!r} is a directory; give a file name")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    _clean_stale_files(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as fh:

@@ -324,7 +324,11 @@ def check_resources(spec: SimulatorSpec, params: dict[str, Any]) -> None:
     memory exceeds ``GROKCHECK_MAX_MEM_GB`` (see docs/guarantees.md)."""
     if spec.cost is None:
         return
-    need, limit = spec.cost(params), memory_limit_bytes()
+    try:
+        need = spec.cost(params)
+    except (KeyError, TypeError):  # a size is missing (a custom callable): nothing to estimate
+        return
+    limit = memory_limit_bytes()
     if need > limit:
         raise ConfigError(f"{spec.name} with these parameters needs about {need / 2 ** 30:.3g} GiB of memory, "
                           f"more than the limit of {limit / 2 ** 30:g} GiB; use smaller sizes (or a sweep with "

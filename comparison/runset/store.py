@@ -183,7 +183,7 @@ def _read_manifest(root: Path, problems: list[str]) -> dict[str, Any] | None:
         problems.append("manifest.json is nested too deeply to be a run-set manifest")
         return None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        problems.append(f"manifest.json is not valid strict JSON ({exc.__class__.__name__}: {exc})")
+        problems.append(f"manifest.json is not valid JSON ({exc.__class__.__name__}: {exc})")
         return None
     if not isinstance(manifest, dict):
         problems.append("manifest.json must hold a JSON object")
