@@ -16,13 +16,15 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir"]
+__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir",
+           "recover_stale"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -74,13 +76,25 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
+def _clean_stale_files(target: Path) -> None:
+    """Remove ``.NAME.PID-*.tmp`` files of :func:`write_bytes_atomic` whose writer is gone."""
+    pat = re.compile(r"^\." + re.escape(target.name) + r"\.(\d+)-[A-Za-z0-9_]+\.tmp$")
+    with contextlib.suppress(OSError):
+        for entry in target.parent.iterdir():
+            m = pat.match(entry.name)
+            if m and not entry.is_symlink() and entry.is_file() and not _pid_alive(int(m[1])):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
+
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a fsync'd temporary file and a rename."""
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"output path {str(target)!r} is a directory; give a file name")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    _clean_stale_files(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as fh:
@@ -102,6 +116,53 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 
     return write_bytes_atomic(path, text.encode())
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, owned by someone else
+        return True
+    return True
+
+
+def recover_stale(target: str | os.PathLike[str]) -> list[str]:
+    """Clean up, in the parent of ``target``, after writers that were killed (kill -9, power loss).
+
+    Only entries that :func:`atomic_dir` itself creates and whose writer process is
+    gone are touched: ``.NAME.tmp-PID-*`` (a half-built directory) is removed;
+    ``.NAME.old-PID`` (the previous version, moved aside during a swap) is renamed
+    back to ``NAME`` if ``NAME`` is missing, removed otherwise. Returns
+    what was done, one line per entry.
+    """
+    target = Path(target).absolute()
+    pat = re.compile(r"^\.(?P<name>.+)\.(?:tmp-(?P<tpid>\d+)-[A-Za-z0-9_]+|old-(?P<opid>\d+))$")
+    done: list[str] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return done
+    for entry in sorted(entries):
+        m = pat.match(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir():
+            continue
+        pid = int(m["tpid"] or m["opid"])
+        if _pid_alive(pid):
+            continue
+        home = target.parent / m["name"]
+        if m["opid"] and not os.path.lexists(home):
+            os.replace(entry, home)
+            done.append(f"restored {str(home)!r} from {entry.name}")
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            done.append(f"removed stale {entry.name}")
+    if done:
+        fsync_dir(target.parent)
+    return done
+
+
 @contextlib.contextmanager
 def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
     """Build a directory in a hidden temporary sibling; rename it to ``target`` on success.
@@ -110,11 +171,13 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
     included) it is removed and ``target`` is untouched. With ``replace=True``
     an existing ``target`` is swapped out only after the new one is complete
     (the caller must have checked that it may be replaced); the old one is
-    moved to ``.NAME.old-PID`` first and deleted after the swap.
+    moved to ``.NAME.old-PID`` first and deleted after the swap. Leftovers of a
+    killed earlier writer of ``target`` are cleaned first (:func:`recover_stale`).
     """
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    recover_stale(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
         for f in tmp.rglob("*"):

@@ -20,13 +20,16 @@ docs/guarantees.md).
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
 
 __all__ = ["Param", "SimulatorSpec", "SIMULATORS", "register", "get_spec", "spec_for_generator",
-           "load_simulator", "check_params", "call_simulator"]
+           "load_simulator", "check_params", "call_simulator", "check_resources", "memory_limit_bytes",
+           "check_device"]
 
 _INF = math.inf
 
@@ -43,6 +46,7 @@ class Param:
     hi: float = _INF
     lo_open: bool = False
     choices: tuple[Any, ...] | None = None
+    validate: Callable[[Any], Any] | None = None   # a further check (e.g. a torch device)
 
     def range_text(self) -> str:
         if self.choices is not None:
@@ -84,7 +88,7 @@ class Param:
             raise bad
         if self.kind is not str and value > self.hi:
             raise bad
-        return value
+        return self.validate(value) if self.validate is not None else value
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class SimulatorSpec:
     theory_model: str | None = None
     seed_keys: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    cost: Callable[[dict[str, Any]], float] | None = None   # estimated peak memory (bytes) of one call
 
     @property
     def generator(self) -> str:
@@ -121,6 +126,74 @@ def _p(name: str, kind: type, help: str, flag: str | None = None, **kw: Any) -> 
 
 _LAM = {"lo": 0.0, "hi": 1e6}
 _COMMON_SEED = Param("seed", int, "random seed", None, lo=0, hi=2 ** 63 - 1)
+
+
+def _opt(name: str, kind: type, help: str, **kw: Any) -> Param:
+    """A parameter without its own flag (``--set name=value`` or a config key)."""
+    return Param(name, kind, help, None, **kw)
+
+
+def check_device(value: str) -> str:
+    """``value`` if it names a usable torch device here; :class:`ConfigError` otherwise
+    (``cuda`` without CUDA, an index beyond the visible GPUs, an unknown name)."""
+    if value == "cpu":
+        return value
+    try:
+        import torch
+
+        dev = torch.device(value)
+    except ImportError as exc:
+        raise ConfigError(f"parameter device={value!r} needs torch, which cannot be imported") from exc
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(f"parameter device must be a torch device ('cpu', 'cuda', 'cuda:N'), got {value!r}") \
+            from None
+    if dev.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ConfigError(f"parameter device={value!r}: CUDA is not available on this machine; use cpu")
+        if dev.index is not None and dev.index >= n:
+            raise ConfigError(f"parameter device={value!r}: only {n} CUDA device(s) visible (cuda:0..cuda:{n - 1})")
+    elif dev.type == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ConfigError(f"parameter device={value!r}: MPS is not available on this machine; use cpu")
+    elif dev.type != "cpu":
+        raise ConfigError(f"parameter device must be 'cpu', 'cuda[:N]' or 'mps', got {value!r}")
+    return value
+
+
+def memory_limit_bytes() -> float:
+    """The memory limit of one simulator call: ``GROKCHECK_MAX_MEM_GB`` GiB (default 16)."""
+    raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
+    try:
+        gb = float(raw)
+    except ValueError:
+        raise ConfigError(f"GROKCHECK_MAX_MEM_GB must be a number of GiB, got {raw!r}") from None
+    if not gb > 0:
+        raise ConfigError(f"GROKCHECK_MAX_MEM_GB must be > 0, got {raw!r}")
+    return gb * 2 ** 30
+
+
+def _cost_1d(p: dict[str, Any]) -> float:
+    R, N = p["n_replicas"], p["N"]
+    r = min(p.get("chunk", 4096), R)
+    return 8.0 * (6 * r * N + 700 * r + R * (12 + 3 * p.get("record_curves", True) * p.get("n_curve_points", 48)))
+
+
+def _cost_ball(p: dict[str, Any]) -> float:
+    R, N, D = p["n_replicas"], p["N"], p["D"]
+    r = min(p.get("chunk", 256), R)
+    grid = 0 if p.get("final_only", False) else p.get("n_grid", 160)
+    curves = p.get("record_curves", True) * p.get("n_curve_points", 48)
+    return 8.0 * (r * (6 * N * D + 3 * D * D + 2 * N * grid) + R * (3 * D + 16 + 3 * curves))
+
+
+def _cost_rfm(p: dict[str, Any]) -> float:
+    n = p.get("train_frac", 0.5) * p.get("p", 61) ** 2  # training pairs; the kernel matrix is n x n
+    return 8.0 * 3 * n * n
+
+_CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
+               _opt("n_curve_points", int, "curve points per run", lo=4, hi=10 ** 4),
+               _opt("chunk", int, "runs simulated at once", lo=1, hi=10 ** 7))
 
 SIMULATORS: dict[str, SimulatorSpec] = {}
 
@@ -139,25 +212,29 @@ register(SimulatorSpec(
                    _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
-                   _COMMON_SEED),
-    theory_model="exponential"))
+                   _COMMON_SEED, *_CURVE_OPTS),
+    theory_model="exponential", cost=_cost_1d))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
                    _p("eps", float, "ball shift", lo=0, lo_open=True, hi=1e6),
                    _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
-                   _p("n_replicas", int, "number of replicas", "--replicas", lo=1, hi=10 ** 7),
+                   _p("n_replicas", int, "number of replicas", "--replicas", lo=1, hi=10 ** 7), _COMMON_SEED,
+                   *_CURVE_OPTS, _opt("final_only", bool, "final state only (no times)"),
+                   _opt("n_grid", int, "search-grid points per replica", lo=8, hi=10 ** 5),
                    _p("t_train", str, "training-error time: from the samples (the real model) or the threshold "
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
-                      choices=("exact", "zeroth_order")), _COMMON_SEED),
-    theory_model="ball"))
+                      choices=("exact", "zeroth_order"))),
+    theory_model="ball", cost=_cost_ball))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
                _p("rule", int, "Wolfram rule number", lo=0, hi=255), _p("K", int, "locality", lo=1, hi=8),
                _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
-               _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED),
+               _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
+               _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
+               _opt("train_M", int, "training input length", lo=1, hi=64)),
     theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
@@ -165,7 +242,8 @@ register(SimulatorSpec(
                _p("rule", int, "Wolfram rule number", lo=0, hi=255),
                _p("lam1", float, "L1 strength", **_LAM), _p("lam2", float, "L2 strength", **_LAM),
                _p("n_init", int, "initialisations", lo=1, hi=10 ** 6), _p("n_steps", int, "Adam steps", lo=1, hi=10 ** 8),
-               _p("lr", float, "learning rate", lo=0, lo_open=True, hi=10.0), _p("device", str, "torch device"),
+               _p("lr", float, "learning rate", lo=0, lo_open=True, hi=10.0),
+               _p("device", str, "torch device", validate=check_device),
                _p("boundary", str, "boundary vectors (trainable: defined for every A)",
                   choices=("trainable", "pad", "eigen", "closed")),
                _p("penalty_mode", str, "L1/L2 added to the gradient before Adam, or a proximal step after it",
@@ -176,14 +254,16 @@ register(SimulatorSpec(
     theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
-    "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4), _p("op", str, "operation (+, -, *, /)"),
+    "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
+               _p("op", str, "operation (+, -, *, /)", choices=("+", "-", "*", "/")),
                _p("train_frac", float, "training fraction", lo=0, lo_open=True, hi=1.0),
                _p("n_iter", int, "AGOP iterations", lo=1, hi=10 ** 5),
                _p("n_runs", int, "independent splits", lo=1, hi=10 ** 5),
                _p("enforce", str, "project M onto the block-circulant form every iteration",
                   choices=("block_circulant",)),
-               _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path"), _COMMON_SEED),
-    theory_model=None, seed_keys=("split_seeds",),
+               _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path", validate=check_device),
+               _COMMON_SEED),
+    theory_model=None, cost=_cost_rfm, seed_keys=("split_seeds",),
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",
@@ -235,12 +315,13 @@ def check_params(name: str, params: dict[str, Any], *, progress: bool = False, f
     fn = fn if fn is not None else load_simulator(name)
     spec = SIMULATORS.get(name)
     out = dict(params)
+    sig = inspect.signature(fn)
     if spec is not None:
         for k, v in params.items():
             decl = spec.param(k)
-            if decl is not None and v is not None:
+            default = sig.parameters[k].default if k in sig.parameters else None
+            if decl is not None and (v is not None or default is not None):  # None only where it is the default
                 out[k] = decl.check(v)
-    sig = inspect.signature(fn)
     has_var_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
     unknown = [k for k in out if k not in sig.parameters]
     if unknown and not has_var_kw:
@@ -252,9 +333,27 @@ def check_params(name: str, params: dict[str, Any], *, progress: bool = False, f
         flags = {p.name: p.flag for p in (spec.params if spec else ()) if p.flag}
         need = ", ".join(flags.get(k) or f"--set {k}=..." for k in missing)
         raise ConfigError(f"{name} needs {need} (or the key(s) {missing} in --config)")
+    if spec is not None:
+        check_resources(spec, {k: p.default for k, p in sig.parameters.items() if p.default is not p.empty} | out)
     if "progress" in sig.parameters:
         out["progress"] = progress
     return out
+
+
+def check_resources(spec: SimulatorSpec, params: dict[str, Any]) -> None:
+    """Refuse (:class:`ConfigError`, giving the estimate and the limit) a call whose estimated
+    memory exceeds ``GROKCHECK_MAX_MEM_GB`` (see docs/guarantees.md)."""
+    if spec.cost is None:
+        return
+    try:
+        need = spec.cost(params)
+    except (KeyError, TypeError):  # a size is missing (a custom callable): nothing to estimate
+        return
+    limit = memory_limit_bytes()
+    if need > limit:
+        raise ConfigError(f"{spec.name} with these parameters needs about {need / 2 ** 30:.3g} GiB of memory, "
+                          f"more than the limit of {limit / 2 ** 30:g} GiB; use smaller sizes (or a sweep with "
+                          "a smaller chunk), or raise the limit with the environment variable GROKCHECK_MAX_MEM_GB")
 
 
 def call_simulator(name: str, params: dict[str, Any], *, progress: bool = False) -> Any:

@@ -135,7 +135,9 @@ def time_grid(lam_pos: Array, lam_max: Array, n_grid: int) -> Array:
 
 
 def _test_ok(w: Array, eps: float) -> Array:
-    return eps * w[..., 0] >= np.linalg.norm(w, axis=-1)
+    # zero test error needs eps w_1 >= |w| > 0: a zero weight vector classifies nothing
+    nrm = np.linalg.norm(w, axis=-1)
+    return (eps * w[..., 0] >= nrm) & (nrm > 0)
 
 
 def _h_final(w_fin: Array, eps: float) -> Array:
@@ -145,7 +147,8 @@ def _h_final(w_fin: Array, eps: float) -> Array:
 
 def _common(w0: Array, eps: float, gl: Array) -> dict[str, Array]:
     r0 = np.sum(w0[:, 1:] ** 2, axis=1)
-    return {"r0": r0, "fast_branch": r0 <= 1.0 - 1.0 / eps**2, "g_min": gl[:, 0], "g_max": gl[:, -1],
+    e2 = np.float64(eps) ** 2  # r0 <= 1 - 1/eps^2, without dividing by eps^2 (eps may be 1e-300)
+    return {"r0": r0, "fast_branch": r0 * e2 <= e2 - 1.0, "g_min": gl[:, 0], "g_max": gl[:, -1],
             "generalised_at_init": _test_ok(w0, eps)}
 
 
@@ -164,7 +167,7 @@ def final_state(dynamics: str, G: Array, a: Array, w0: Array, gl: Array, lam1: f
     else:
         w_fin, conv = l1_stationary(G, a, lam1)
         diverged = ~conv
-    groks = (eps * w_fin[:, 0] >= np.linalg.norm(w_fin, axis=-1)) & ~diverged
+    groks = _test_ok(w_fin, eps) & ~diverged
     nan = np.full(r, np.nan)
     cols = {"t_train": nan, "t_eps": nan, "t_G": nan, "groks": groks,
             "status": np.where(groks, "groks", "no_grok"), "diverged": diverged,
@@ -176,6 +179,15 @@ def status(t_eps: Array, groks_final: Array) -> NDArray:
     reached = np.isfinite(t_eps)
     return np.where(groks_final & reached, "groks",
                     np.where(groks_final, "not_reached", np.where(reached, "transient", "no_grok")))
+
+
+def grok_time(te: Array, tt: Array, st: NDArray) -> tuple[Array, NDArray]:
+    """t_G = t_eps - t_train on grokking runs (NaN elsewhere). A run whose training error
+    never reaches zero within the horizon is ``not_reached``: t_G is never returned as ±inf."""
+    st = np.where((st == "groks") & ~np.isfinite(tt), "not_reached", st)
+    with np.errstate(invalid="ignore"):
+        tG = np.where(st == "groks", te - tt, np.nan)
+    return tG, st
 
 
 def crossings(traj: Any, grid: Array, w0: Array, gl: Array, eps: float,
@@ -197,9 +209,7 @@ def crossings(traj: Any, grid: Array, w0: Array, gl: Array, eps: float,
         tt = first_crossing(np.all(mg > 0, axis=-1), grid,
                             lambda t, rr: np.all(traj.margins_at(t, rr) > 0, axis=-1))
     groks = _test_ok(traj.w_final, eps) & ~traj.diverged
-    st = status(te, groks)
-    with np.errstate(invalid="ignore"):
-        tG = np.where(st == "groks", te - tt, np.nan)
+    tG, st = grok_time(te, tt, status(te, groks))
     return {"t_train": tt, "t_eps": te, "t_G": tG, "groks": groks, "status": st,
             "diverged": traj.diverged, "h_final": _h_final(traj.w_final, eps), **_common(w0, eps, gl)}
 

@@ -17,7 +17,16 @@ __all__ = [
     "check_int",
     "check_array",
     "check_rng",
+    "check_bool",
+    "check_memory",
+    "finite_or_refuse",
+    "MAX_SCALE",
 ]
+
+#: The supported range of the model scales eps, lam1 and lam2 (and of D): beyond it the
+#: closed forms overflow or lose all precision, so inputs there are refused, never
+#: answered with NaN/inf.
+MAX_SCALE = 1e6
 
 
 def _describe(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
@@ -108,3 +117,35 @@ def check_rng(rng: Any) -> np.random.Generator:
     raise ValueError(
         f"rng must be a numpy.random.Generator or a non-negative integer seed, got {rng!r}"
     )
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """A flag: ``True`` or ``False`` only (not 0/1, not the string ``"no"``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
+
+
+def check_memory(what: str, nbytes: float, name: str) -> None:
+    """Refuse a computation whose estimated memory ``nbytes`` exceeds the limit
+    ``GROKCHECK_MAX_MEM_GB`` (environment variable, default 16 GiB)."""
+    import os
+
+    raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
+    try:
+        limit = float(raw)
+    except ValueError:
+        raise ValueError(f"GROKCHECK_MAX_MEM_GB must be a number of GiB, got {raw!r}") from None
+    if nbytes > limit * 2**30:
+        raise ValueError(f"{what} needs about {nbytes / 2**30:.3g} GiB of memory, more than the limit of "
+                         f"{limit:g} GiB (reduce {name}, or raise the limit with the environment variable "
+                         "GROKCHECK_MAX_MEM_GB)")
+
+
+def finite_or_refuse(what: str, value: Any, args: str) -> Any:
+    """``value`` unchanged if every element is finite; otherwise ``ValueError``: the inputs
+    ``args`` are outside the supported range (never a silent NaN/inf)."""
+    if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+        raise ValueError(f"{what} is not finite for {args}: these inputs are outside the supported "
+                         f"range (scales eps, lam1, lam2 up to {MAX_SCALE:g})")
+    return value

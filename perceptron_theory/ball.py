@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, special, stats
 
 from ._laws import GrokTimeLawBase
-from ._validation import check_array, check_int, check_real
+from ._validation import MAX_SCALE, check_array, check_int, check_real, finite_or_refuse
 from .flow import LinearFlow, exact_flow
 
 __all__ = [
@@ -49,9 +49,9 @@ Array = NDArray[np.float64]
 
 
 def _check_D(D: ArrayLike, name: str = "D") -> Array:
-    d = check_array(name, D, 1.0)
+    d = check_array(name, D, 1.0, MAX_SCALE)
     if np.any(d != np.round(d)):
-        raise ValueError(f"{name} must be an integer >= 1, got {D!r}")
+        raise ValueError(f"{name} must be an integer in [1, {MAX_SCALE:g}], got {D!r}")
     return d
 
 
@@ -279,9 +279,9 @@ def _check_ball_prob_args(D: ArrayLike, N: ArrayLike, eps: ArrayLike, lam1: Arra
     n = check_array("N", N, 1.0)
     if np.any(n != np.round(n)):
         raise ValueError(f"N must be an integer >= 1, got {N!r}")
-    e = check_array("eps", eps, 1.0)  # separability: eps >= 1 (P = 0 at eps = 1 when lam1 = 0)
-    l1 = check_array("lam1", lam1, 0.0)
-    l2 = check_array("lam2", lam2, 0.0)
+    e = check_array("eps", eps, 1.0, MAX_SCALE)  # separability: eps >= 1 (P = 0 at eps = 1 when lam1 = 0)
+    l1 = check_array("lam1", lam1, 0.0, MAX_SCALE)
+    l2 = check_array("lam2", lam2, 0.0, MAX_SCALE)
     return np.broadcast_arrays(d, n, e, l1, l2)
 
 
@@ -343,6 +343,7 @@ def grok_probability(D: ArrayLike, N: ArrayLike, eps: ArrayLike, lam1: ArrayLike
             def g(x: Array, F=F, ratio=ratio) -> Array:
                 return F(ratio * x * x)
         out[i] = float(_gauss_w1_expectation(np.asarray(mu[i]), np.asarray(sd[i]), g))
+    finite_or_refuse("P_grok", out, f"D={D!r}, N={N!r}, eps={eps!r}, lam1={lam1!r}, lam2={lam2!r}")
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
@@ -367,6 +368,9 @@ def grok_probability_lower_bound(D: ArrayLike, N: ArrayLike, eps: ArrayLike, lam
 
 # ---------------------------------------------------------------------------
 # Grokking-time law (sec. 3.3.3)
+
+_LAW_MAX_EPS = 1e3  # beyond, the zeroth-order law's moments overflow (refused, not inf)
+
 
 class GrokTimeLaw(GrokTimeLawBase):
     r"""Zeroth-order grokking-time law of the ball model (Eqs. 40-47), λ1 = 0.
@@ -402,8 +406,8 @@ class GrokTimeLaw(GrokTimeLawBase):
 
     def __init__(self, D: int, eps: float, lam2: float = 0.0, atom: str = "consistent"):
         self.D = check_int("D", D, 2)
-        self.eps = check_real("eps", eps, 1.0, lo_open=True)
-        self.lam2 = check_real("lam2", lam2, 0.0)
+        self.eps = check_real("eps", eps, 1.0, _LAW_MAX_EPS, lo_open=True)
+        self.lam2 = check_real("lam2", lam2, 0.0, MAX_SCALE)
         if atom not in ("consistent", "printed", "eq47"):
             raise ValueError(f"atom must be 'consistent' or 'printed' (alias 'eq47'), got {atom!r}")
         self.atom_rule = "printed" if atom == "eq47" else atom
@@ -472,6 +476,11 @@ class GrokTimeLaw(GrokTimeLawBase):
     def _quantile_bracket(self) -> tuple[float, float]:
         # the fast branch's cdf reaches p_fast only as t -> inf; r(t) approaches 1/c^2 like e^{-eps^2 t}
         return 1e-9, 60.0 / self.eps**2
+
+    def mean(self) -> float:
+        """Mean of the law; ``ValueError`` (never NaN/inf) outside the supported range."""
+        return float(finite_or_refuse("the mean of the t_G law", super().mean(),
+                                      f"D={self.D}, eps={self.eps}, lam2={self.lam2}"))
 
     def __repr__(self) -> str:
         return (f"ball.GrokTimeLaw(D={self.D}, eps={self.eps}, lam2={self.lam2}, atom={self.atom_rule!r}; "

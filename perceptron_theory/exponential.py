@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, special, stats
 
 from ._laws import GrokTimeLawBase
-from ._validation import check_array, check_int, check_real
+from ._validation import MAX_SCALE, check_array, check_int, check_memory, check_real, finite_or_refuse
 
 __all__ = [
     "eps_lambda",
@@ -47,9 +47,9 @@ Array = NDArray[np.float64]
 
 
 def _params(eps: ArrayLike, lam1: ArrayLike, lam2: ArrayLike) -> tuple[Array, Array, Array]:
-    return (check_array("eps", eps, 0.0),
-            check_array("lam1", lam1, 0.0),
-            check_array("lam2", lam2, 0.0))
+    return (check_array("eps", eps, 0.0, MAX_SCALE),
+            check_array("lam1", lam1, 0.0, MAX_SCALE),
+            check_array("lam2", lam2, 0.0, MAX_SCALE))
 
 
 def eps_lambda(eps: ArrayLike, lam1: ArrayLike = 0.0, lam2: ArrayLike = 0.0) -> Array:
@@ -248,6 +248,7 @@ def grok_probability(N: int, eps: ArrayLike, lam1: ArrayLike = 0.0, lam2: ArrayL
         u = 0.5 * (a + b) + 0.5 * (b - a) * _GL_X
         wts = 0.5 * (b - a) * _GL_W * g.pdf(u)
         total = total + np.sum(wts * (g.cdf(u + e2) - g.cdf(u - e2)), axis=-1)
+    finite_or_refuse("P_grok", total, f"N={N}, eps={eps!r}, lam1={lam1!r}, lam2={lam2!r}")
     return np.clip(total, 0.0, 1.0)
 
 
@@ -376,9 +377,11 @@ class GrokTimeLaw(GrokTimeLawBase):
 
     def __init__(self, N: int, eps: float, lam1: float = 0.0, lam2: float = 0.0):
         self.N = check_int("N", N, 1)
-        self.eps = check_real("eps", eps, 0.0)
-        self.lam1 = check_real("lam1", lam1, 0.0)
-        self.lam2 = check_real("lam2", lam2, 0.0)
+        self.eps = check_real("eps", eps, 0.0, MAX_SCALE)
+        self.lam1 = check_real("lam1", lam1, 0.0, MAX_SCALE)
+        self.lam2 = check_real("lam2", lam2, 0.0, MAX_SCALE)
+        # cdf/pdf evaluate 2048 times x 144 nodes x N terms at once (float64, ~3 arrays)
+        check_memory(f"the 1D t_G law for N={self.N}", 2048 * 144 * 8 * 3 * float(self.N), "N")
         self.eps_lambda = float(eps_lambda(self.eps, self.lam1, self.lam2))
         if self.eps_lambda <= 0:
             raise ValueError("eps_lambda = eps(1+lam2)+lam1 must be > 0 for a grokking-time law "
@@ -464,6 +467,11 @@ class GrokTimeLaw(GrokTimeLawBase):
         while self.cdf(hi) < 1.0 - 1e-10 and hi < 1e4:
             hi *= 2.0
         return 1e-9, hi
+
+    def mean(self) -> float:
+        """Mean of the law; ``ValueError`` (never NaN/inf) outside the supported range."""
+        return float(finite_or_refuse("the mean of the t_G law", super().mean(),
+                                      f"N={self.N}, eps={self.eps}, lam1={self.lam1}, lam2={self.lam2}"))
 
     def __repr__(self) -> str:
         return (f"exponential.GrokTimeLaw(N={self.N}, eps={self.eps}, lam1={self.lam1}, "

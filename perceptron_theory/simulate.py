@@ -28,7 +28,7 @@ from . import exponential as _exp
 from . import _ball_sim as _bs
 from ._crossing import first_crossing
 from ._result import SimulationResult
-from ._validation import check_int, check_real
+from ._validation import MAX_SCALE, check_bool, check_int, check_memory, check_real
 
 __all__ = ["simulate_exponential", "simulate_ball", "sample_ball", "SimulationResult"]
 
@@ -80,7 +80,7 @@ def _finish(config: dict[str, Any], curves: list[pd.DataFrame], rows: dict[str, 
     summary = pd.DataFrame({k: np.concatenate(v) for k, v in rows.items()})
     feats = {k: np.concatenate(v) for k, v in features.items()}
     cur = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-        columns=["run", "t", "test_error", "train_error"])
+        {"run": np.zeros(0, np.int64), "t": np.zeros(0), "test_error": np.zeros(0), "train_error": np.zeros(0)})
     return SimulationResult(config=config, curves=cur, summary=summary, features=feats)
 
 
@@ -104,14 +104,19 @@ def simulate_exponential(N: int, eps: float, lam1: float = 0.0, lam2: float = 0.
     xbar, x_min (offset of the smallest positive sample beyond eps), b0, b_final.
     """
     N = check_int("N", N, 1)
-    eps = check_real("eps", eps, 0.0)
-    lam1 = check_real("lam1", lam1, 0.0)
-    lam2 = check_real("lam2", lam2, 0.0)
+    eps = check_real("eps", eps, 0.0, MAX_SCALE)
+    lam1 = check_real("lam1", lam1, 0.0, MAX_SCALE)
+    lam2 = check_real("lam2", lam2, 0.0, MAX_SCALE)
     R = check_int("n_replicas", n_replicas, 1)
     seed = check_int("seed", seed, 0)
     if b0 is not None:
-        b0 = check_real("b0", b0)
+        b0 = check_real("b0", b0, -MAX_SCALE, MAX_SCALE)
     chunk = check_int("chunk", chunk, 1)
+    record_curves = check_bool("record_curves", record_curves)
+    n_curve_points = check_int("n_curve_points", n_curve_points, 4, 10_000)
+    check_memory(f"simulate_exponential(N={N}, n_replicas={R})",
+                 8.0 * (6 * min(chunk, R) * N + 700 * min(chunk, R) + R * (12 + 3 * record_curves * n_curve_points)),
+                 "N or n_replicas")
     config = {"generator": "perceptron_theory.simulate_exponential", "model": "exponential",
               "N": N, "eps": eps, "lam1": lam1, "lam2": lam2, "n_replicas": R, "seed": seed,
               "b0": b0 if b0 is not None else "max(x_pos)+1", "record_curves": record_curves,
@@ -153,9 +158,7 @@ def simulate_exponential(N: int, eps: float, lam1: float = 0.0, lam2: float = 0.
             tt = first_crossing(train_ok(bg, (all_rows[:, None])), grid,
                                 lambda t, rr: train_ok(b_at(t, rr), rr))
             groks = test_ok(b_fin)
-            status = _status(te, groks)
-            with np.errstate(invalid="ignore"):
-                tG = np.where(status == "groks", te - tt, np.nan)
+            tG, status = _bs.grok_time(te, tt, _status(te, groks))
             ids = np.arange(start, start + r)
             for key, val in (("run", ids), ("t_train", tt), ("t_eps", te), ("t_G", tG),
                              ("groks", groks), ("status", status), ("diverged", np.zeros(r, bool)),
@@ -190,12 +193,20 @@ def _ball_config(D: int, N: int, eps: float, lam1: float, lam2: float, n_replica
     """Validate :func:`simulate_ball`'s arguments and build its config."""
     D = check_int("D", D, 1)
     N = check_int("N", N, 1)
-    eps = check_real("eps", eps, 0.0, lo_open=True)
-    lam1 = check_real("lam1", lam1, 0.0)
-    lam2 = check_real("lam2", lam2, 0.0)
+    eps = check_real("eps", eps, 0.0, MAX_SCALE, lo_open=True)
+    lam1 = check_real("lam1", lam1, 0.0, MAX_SCALE)
+    lam2 = check_real("lam2", lam2, 0.0, MAX_SCALE)
     R = check_int("n_replicas", n_replicas, 1)
     seed = check_int("seed", seed, 0)
-    n_grid = check_int("n_grid", n_grid, 8)
+    n_grid = check_int("n_grid", n_grid, 8, 100_000)
+    record_curves = check_bool("record_curves", record_curves)
+    final_only = check_bool("final_only", final_only)
+    n_curve_points = check_int("n_curve_points", n_curve_points, 4, 10_000)
+    chunk = check_int("chunk", chunk, 1)
+    r = min(chunk, R)  # one chunk's arrays: data (r, 2N, D) x 3, G (r, D, D) x 3, margins (r, n_grid, 2N)
+    check_memory(f"simulate_ball(D={D}, N={N}, n_replicas={R})",
+                 8.0 * (r * (6 * N * D + 3 * D * D + 2 * N * n_grid * (not final_only))
+                        + R * (3 * D + 16 + 3 * record_curves * n_curve_points)), "D, N or n_replicas")
     if t_train not in _bs.T_TRAIN_RULES:
         raise ValueError(f"t_train must be one of {_bs.T_TRAIN_RULES}, got {t_train!r}")
     if dynamics not in _bs.DYNAMICS:

@@ -12,12 +12,13 @@ is fast; numpy/pandas/scipy/torch are imported by the subcommand that needs them
 Errors are one line on stderr (``grokcheck: error: ...``) and exit code 2.
 
 >>> main(["theory", "eq50", "--d-eff", "3", "--xi", "0.25"])  # doctest: +NORMALIZE_WHITESPACE
-  model      eq50
-  d_eff      3
-  xi         0.25
-  nu         1.75
-  nu_se      0
-  nu_source  Eq. 50 with D -> D_eff
+  model         eq50
+  d_eff         3
+  xi            0.25
+  nu            1.75
+  nu_se         0
+  xi_in_domain  True
+  nu_source     Eq. 50 with D -> D_eff
 0
 """
 from __future__ import annotations

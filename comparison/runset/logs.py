@@ -173,10 +173,13 @@ def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accura
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {list(SCALES)}, got {scale!r}")
     allv = np.concatenate([np.asarray(v, float) for v in values.values()]) if values else np.empty(0)
-    if allv.size and (allv.min() < 0 or allv.max() > (100 if scale != "fraction" else 1)):
-        rng = "[0, 1]" if scale == "fraction" else "[0, 100]"
-        raise ValueError(f"error/accuracy values must lie in {rng} for scale={scale!r}; got range "
-                         f"[{allv.min():.4g}, {allv.max():.4g}]")
+    top = 100 if scale != "fraction" else 1
+    for name, v in values.items():
+        v = np.asarray(v, float)
+        if v.size and (v.min() < 0 or v.max() > top):
+            rng = "[0, 1]" if scale == "fraction" else "[0, 100]"
+            raise ValueError(f"column {name} must lie in {rng} (scale={scale!r}); got range "
+                             f"[{v.min():.4g}, {v.max():.4g}]")
     if scale != "auto":
         return scale, "given (--scale)"
     kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > 1 else "fraction") for k, v in values.items()}

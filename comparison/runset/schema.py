@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SCHEMA_NAME", "SCHEMA_VERSION", "CURVES_REQUIRED", "SUMMARY_REQUIRED", "MANIFEST_REQUIRED",
-           "DATA_FILES", "RunSet", "check_frame", "content_problems", "normalise", "seeds_of"]
+           "DATA_FILES", "RunSet", "check_frame", "content_problems", "summary_problems", "normalise", "seeds_of"]
 
 SCHEMA_NAME = "grokcheck.runset"
 SCHEMA_VERSION = 1
@@ -124,6 +124,63 @@ def content_problems(curves: pd.DataFrame, summary: pd.DataFrame | None) -> list
         if missing:
             problems.append(f"{len(missing)} runs have curves but no summary row "
                             f"(e.g. run {sorted(missing)[0]})")
+    return problems
+
+
+_TIME_COLS = ("t_train", "t_eps", "t_G")
+
+
+def _is_bool_column(col: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(col):
+        return True
+    vals = col.dropna()
+    return col.dtype == object and bool(vals.map(lambda v: isinstance(v, (bool, np.bool_))).all())
+
+
+def summary_problems(summary: pd.DataFrame) -> list[str]:
+    """Checks of the summary table: flag and time types, and the grokking times.
+
+    ``groks``/``diverged`` are booleans; times are numbers, never ±inf except ``t_train``/
+    ``t_eps`` = +inf ("not reached"); on a grokking run with a finite ``t_G``,
+    ``t_G = t_eps - t_train >= 0`` (within rounding) and ``t_eps`` is finite.
+    """
+    problems: list[str] = []
+    for col in ("groks", "diverged"):
+        if col in summary and not _is_bool_column(summary[col]):
+            problems.append(f"summary column {col!r} must be boolean (true/false), got {summary[col].dtype}")
+    for col in _TIME_COLS:
+        if col in summary and not pd.api.types.is_numeric_dtype(summary[col]):
+            problems.append(f"summary column {col!r} must be numeric, got {summary[col].dtype}")
+    if "run" in summary and not pd.api.types.is_integer_dtype(summary["run"]):
+        r = pd.to_numeric(summary["run"], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(r) & (r == np.round(r))):
+            problems.append("summary column 'run' must hold integer run ids")
+    if problems or not all(c in summary for c in (*_TIME_COLS, "groks")):
+        return problems
+    tt, te, tg = (summary[c].to_numpy(dtype=float) for c in _TIME_COLS)
+    groks = summary["groks"].to_numpy(dtype=bool).copy()
+    if "status" in summary:  # "not_reached": groks at t = inf but t_eps beyond the horizon
+        groks &= summary["status"].astype(str).to_numpy() == "groks"
+    # t_G = t_eps - t_train may be negative (test error zero before training error, e.g. scenario A/B);
+    # it is checked for consistency below, and the analysis leaves t_G <= 0 out of the law with a note
+    for name, v in (("t_train", tt), ("t_eps", te)):
+        if np.any(v < 0):
+            problems.append(f"summary column {name!r} has {int(np.sum(v < 0))} negative values (times are >= 0)")
+    if np.any(np.isinf(tg)):
+        problems.append(f"summary column 't_G' has {int(np.isinf(tg).sum())} infinite values")
+    bad_te = groks & np.isinf(te)
+    if bad_te.any():
+        problems.append(f"{int(bad_te.sum())} grokking runs have an infinite t_eps")
+    timed = groks & np.isfinite(tg)
+    if np.any(timed & ~(np.isfinite(te) & np.isfinite(tt))):
+        problems.append("grokking runs with a finite t_G need finite t_train and t_eps")
+    with np.errstate(invalid="ignore"):
+        off = timed & (np.abs(tg - (te - tt)) > 1e-9 * np.maximum(1.0, np.abs(te)) + 1e-12)
+    if off.any():
+        problems.append(f"{int(off.sum())} runs have t_G != t_eps - t_train (inconsistent times)")
+    untimed = groks & np.isnan(tg) & np.isfinite(te) & np.isfinite(tt)
+    if untimed.any():
+        problems.append(f"{int(untimed.sum())} grokking runs have finite t_train and t_eps but no t_G")
     return problems
 
 

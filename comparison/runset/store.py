@@ -23,7 +23,8 @@ import pandas as pd
 from .._io import atomic_dir, sha256_file, to_jsonable
 from ..errors import RunSetError
 from .schema import (CURVES_REQUIRED, DATA_FILES, MANIFEST_REQUIRED, SCHEMA_NAME, SCHEMA_VERSION,
-                     SUMMARY_REQUIRED, RunSet, check_frame, content_problems, normalise, seeds_of)
+                     SUMMARY_REQUIRED, RunSet, check_frame, content_problems, normalise, seeds_of,
+                     summary_problems)
 
 __all__ = ["write_runset", "load_runset", "validate_runset", "check_replaceable"]
 
@@ -109,7 +110,7 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
     problems = check_frame("curves", result.curves, CURVES_REQUIRED)
     problems += check_frame("summary", result.summary, SUMMARY_REQUIRED)
     if not problems:
-        problems += content_problems(result.curves, result.summary)
+        problems += content_problems(result.curves, result.summary) + summary_problems(result.summary)
     features = dict(getattr(result, "features", None) or {})
     for key, arr in features.items():
         if not key.isidentifier():
@@ -166,14 +167,22 @@ def _manifest(jconfig: dict[str, Any], curves: pd.DataFrame, summary: pd.DataFra
 
 
 # --------------------------------------------------------------------------- loader
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name} (strict JSON has no NaN/Infinity)")
+
+
 def _read_manifest(root: Path, problems: list[str]) -> dict[str, Any] | None:
     mpath = root / "manifest.json"
-    if not mpath.is_file():
-        problems.append("manifest.json is missing")
+    if mpath.is_symlink() or not mpath.is_file():
+        problems.append("manifest.json is missing" if not mpath.is_symlink() else
+                        "manifest.json is a symbolic link (run-set files must live in the directory)")
         return None
     try:
-        manifest = json.loads(mpath.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        manifest = json.loads(mpath.read_text(), parse_constant=_no_constant)
+    except RecursionError:
+        problems.append("manifest.json is nested too deeply to be a run-set manifest")
+        return None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         problems.append(f"manifest.json is not valid JSON ({exc.__class__.__name__}: {exc})")
         return None
     if not isinstance(manifest, dict):
@@ -193,12 +202,48 @@ def _read_manifest(root: Path, problems: list[str]) -> dict[str, Any] | None:
     if "files" in manifest and not isinstance(manifest["files"], dict):
         problems.append("manifest.json 'files' must be an object")
         manifest["files"] = {}
+    for name, info in list(manifest.get("files", {}).items()):
+        if name not in DATA_FILES:  # never a path: only the schema's fixed names are read
+            problems.append(f"manifest.json 'files' lists {name!r}, which is not a run-set data file "
+                            f"({', '.join(DATA_FILES)})")
+        elif not (isinstance(info, dict) and isinstance(info.get("sha256"), str)
+                  and isinstance(info.get("bytes"), int) and not isinstance(info.get("bytes"), bool)):
+            problems.append(f"manifest.json 'files' entry of {name} must be an object with sha256 and bytes, "
+                            f"got {info!r}"[:200])
+    n = manifest.get("n_runs")
+    if "n_runs" in manifest and (not isinstance(n, int) or isinstance(n, bool) or n < 0):
+        problems.append(f"manifest.json 'n_runs' must be a non-negative integer, got {n!r}")
+    if isinstance(manifest.get("config"), dict):
+        problems += _config_problems(manifest["config"])
     return manifest
+
+
+_LABELLED = {"b0"}  # parameters a simulator may record as a descriptive string
+
+
+def _config_problems(config: Mapping[str, Any]) -> list[str]:
+    """The recorded config of a registered simulator must satisfy its declared parameters."""
+    from ..simulators import spec_for_generator
+
+    spec = spec_for_generator(str(config.get("generator", "")))
+    out: list[str] = []
+    for decl in spec.params if spec is not None else ():
+        v = config.get(decl.name)
+        if v is None or (decl.name in _LABELLED and isinstance(v, str)):
+            continue
+        try:
+            decl.check(v)
+        except ValueError as exc:
+            out.append(f"manifest config: {exc}")
+    return out
 
 
 def _read_parquet(root: Path, name: str, manifest: Mapping[str, Any] | None,
                   problems: list[str], required: bool = True) -> pd.DataFrame | None:
     fpath = root / name
+    if fpath.is_symlink():
+        problems.append(f"{name} is a symbolic link (run-set files must live in the directory)")
+        return None
     if not fpath.is_file():
         if required:
             problems.append(f"{name} is missing")
@@ -206,7 +251,9 @@ def _read_parquet(root: Path, name: str, manifest: Mapping[str, Any] | None,
     info = (manifest or {}).get("files", {}).get(name) if manifest else None
     if manifest is not None and info is None:
         problems.append(f"{name} is not listed in manifest.json 'files'")
-    elif isinstance(info, dict):
+    elif not isinstance(info, dict):
+        return None  # reported by _read_manifest; an unsigned file is never loaded
+    else:
         size = fpath.stat().st_size
         if "bytes" in info and size != info["bytes"]:
             problems.append(f"{name} has {size} bytes but the manifest says {info['bytes']} "
@@ -237,13 +284,16 @@ def _inspect(root: Path) -> tuple[RunSet | None, list[str]]:
         problems += check_frame("curves.parquet", curves, CURVES_REQUIRED)
     if summary is not None:
         problems += check_frame("summary.parquet", summary, SUMMARY_REQUIRED)
+        problems += summary_problems(summary)
     if curves is not None and not check_frame("c", curves, CURVES_REQUIRED):
         ok_summary = summary if summary is not None and not check_frame("s", summary, ("run",)) else None
         problems += content_problems(curves, ok_summary)
     features: dict[str, np.ndarray] = {}
     fpath = root / "features.npz"
     listed = manifest is not None and "features.npz" in manifest.get("files", {})
-    if fpath.is_file():
+    if fpath.is_symlink():
+        problems.append("features.npz is a symbolic link (run-set files must live in the directory)")
+    elif fpath.is_file():
         info = manifest.get("files", {}).get("features.npz") if manifest else None
         if isinstance(info, dict) and "sha256" in info and _sha256(fpath) != info["sha256"]:
             problems.append("features.npz checksum differs from the manifest (truncated or changed)")
@@ -254,9 +304,10 @@ def _inspect(root: Path) -> tuple[RunSet | None, list[str]]:
             problems.append(f"features.npz cannot be read ({exc.__class__.__name__}: {exc})")
     elif listed:
         problems.append("features.npz is listed in the manifest but missing")
-    if manifest and curves is not None and summary is not None and "n_runs" in manifest and "run" in summary:
-        if int(manifest["n_runs"]) != int(summary["run"].nunique()):
-            problems.append(f"manifest says {manifest['n_runs']} runs, summary.parquet has "
+    n_runs = manifest.get("n_runs") if manifest else None
+    if isinstance(n_runs, int) and curves is not None and summary is not None and "run" in summary:
+        if n_runs != int(summary["run"].nunique()):
+            problems.append(f"manifest n_runs is {n_runs}, summary.parquet has "
                             f"{summary['run'].nunique()}")
     if problems or manifest is None or curves is None or summary is None:
         return None, problems or ["run set is incomplete"]

@@ -59,6 +59,7 @@ _SIZE_CANDIDATES = ("n_replicas", "n_init", "n_runs")
 _SWEEP_KEYS = {"simulator", "seed", "runs_per_setting", "chunk", "size_key"}
 _TOP_KEYS = {"sweep", "fixed", "grid", "cases"}
 _RESERVED = {"seed", "seeds", "progress"}
+MAX_TASKS = 1_000_000  # tasks of one sweep (each is a run-set directory)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,11 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     both = sorted(set(fixed) & set(grid))
     if both:
         raise ValueError(f"parameter(s) {both} appear in both [fixed] and [grid]")
+    n_settings = len(cases) * math.prod(len(v) for v in grid.values())
+    n_tasks = n_settings * -(-runs // chunk)
+    if n_tasks > MAX_TASKS:
+        raise ValueError(f"sweep has {n_settings} setting(s) x {-(-runs // chunk)} chunk(s) = {n_tasks} tasks, "
+                         f"more than {MAX_TASKS}; lower sweep.runs_per_setting ({runs}) or raise sweep.chunk")
     case_keys = set().union(*(set(c) for c in cases))
     both = sorted(case_keys & (set(fixed) | set(grid)))
     if both:

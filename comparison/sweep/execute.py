@@ -259,7 +259,8 @@ def _check_simulator(cfg: SweepConfig, settings: list[Setting]) -> None:
     try:
         fn = load_simulator(cfg.simulator)
         for s in settings:
-            check_params(cfg.simulator, {**s.params, "seed": 0, cfg.size_key: 1}, fn=fn)
+            # the largest task: its size decides the memory estimate
+            check_params(cfg.simulator, {**s.params, "seed": 0, cfg.size_key: cfg.chunk}, fn=fn)
     except ConfigError as exc:
         raise SweepError(f"sweep config: {exc}") from exc
 
