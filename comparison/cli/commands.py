@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -190,16 +191,21 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
             raise ConfigError(f"--tolerance must be 'auto' or a number in [0, 1), got {tol!r}") from exc
     if args.zero_tol is not None:
         tol = args.zero_tol
+    if tol != "auto" and not (math.isfinite(tol) and 0 <= tol < 1):
+        raise ConfigError(f"--tolerance (zero_tol) must be 'auto' or a finite number in [0, 1), got {tol!r}")
     return {"columns": {k: v for k, v in cols.items() if v is not None} or None, "scale": args.scale,
             "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit}
 
 
 def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    from ..estimate import NuFitter
+
     kw: dict[str, Any] = {"n_boot": args.n_boot}
     if args.zero_tol is not None:
         kw["zero_tol"] = args.zero_tol
     if args.window:
         kw["window"] = tuple(args.window)
+    NuFitter(**kw)._check_params()  # refuse bad options before reading anything
     return kw
 
 

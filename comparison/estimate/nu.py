@@ -127,8 +127,9 @@ class NuFitter(ParamsMixin):
     def _check_params(self) -> None:
         if self.window is not None:
             lo, hi = self.window
-            if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
-                raise ValueError(f"window must be (tau_lo, tau_hi) with 0 < tau_lo < tau_hi, got {self.window!r}")
+            if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo <= 1e12):
+                raise ValueError("window must be (tau_lo, tau_hi), finite, with 0 < tau_lo < tau_hi and at most 12 "
+                                 f"decades wide, got {self.window!r}")
         if not (self.floor_factor > 0):
             raise ValueError(f"floor_factor must be > 0, got {self.floor_factor!r}")
         if not (self.width_decades > 0):
@@ -139,8 +140,11 @@ class NuFitter(ParamsMixin):
             raise ValueError(f"points_per_decade must be >= 2, got {self.points_per_decade!r}")
         if int(self.min_points) < 3:
             raise ValueError(f"min_points must be >= 3, got {self.min_points!r}")
-        if int(self.n_boot) < 0:
-            raise ValueError(f"n_boot must be >= 0, got {self.n_boot!r}")
+        if isinstance(self.n_boot, bool) or not isinstance(self.n_boot, (int, np.integer)) \
+                or not 0 <= int(self.n_boot) <= 100_000:
+            raise ValueError(f"n_boot must be an integer in [0, 100000], got {self.n_boot!r}")
+        if not (np.isfinite(self.zero_tol) and 0 <= self.zero_tol < 1):
+            raise ValueError(f"zero_tol must be a finite number in [0, 1), got {self.zero_tol!r}")
         if not (0 < self.ci < 1):
             raise ValueError(f"ci must be in (0, 1), got {self.ci!r}")
         if self.jumps not in ("exclude", "include"):
