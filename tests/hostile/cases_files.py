@@ -2,7 +2,6 @@
 Run-set directories and tables are untrusted data: every problem is a RunSetError."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
