@@ -94,7 +94,7 @@ class Analysis:
     def from_dict(cls, d: dict[str, Any]) -> "Analysis":
         """Rebuild an analysis from :meth:`to_dict` output (e.g. a ``fits.json``)."""
         nu = NuFit.from_dict(d["nu"]) if "nu" in d and "error" not in d["nu"] else None
-        a = cls(name=d["name"], generator=d["generator"], model=d["model"], config=dict(d["config"]),
+        a = cls(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
                 counts=_floats(d["counts"]), nu=nu, nu_error=None if nu else d.get("nu", {}).get("error"),
                 t_G=np.asarray(d.get("t_G", {}).get("values", []), dtype=float), features=_floats(d["features"]),
                 predictions=_floats(d["predictions"]), notes=list(d.get("notes", [])),

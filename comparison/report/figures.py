@@ -13,7 +13,7 @@ import numpy as np
 
 from .style import LABELS, PALETTE, SIMULATION, THEORY, finish, grid_for, new_figure
 
-__all__ = ["fig_t_G", "fig_d_eff_aligned", "fig_spectrum", "fig_sensitivity", "fig_nu_fit", "n_at_init"]
+__all__ = ["fig_t_G", "fig_d_eff_aligned", "fig_spectrum", "fig_sensitivity", "fig_nu_fit", "fig_runs", "n_at_init"]
 
 
 def n_at_init(a: Any) -> int:
@@ -73,6 +73,26 @@ def fig_d_eff_aligned(a: Any, width: str = "single") -> Any | None:
     return finish(fig, ax, legend="none")
 
 
+def fig_runs(a: Any, width: str = "single") -> Any | None:
+    """Test error of a sample of the runs against time (``Analysis.curves_preview``: runs that
+    never grok first), so that every run is visible, grokking or not. The legend says "runs"
+    for external data and "simulation" for a simulator's."""
+    cp = a.curves_preview
+    if cp is None or not len(cp):
+        return None
+    fig, ax = new_figure(width)
+    what = "runs" if a.generator == "external" else "simulation"
+    drawn: set[bool] = set()
+    for _, c in cp.groupby("run", sort=False):
+        g = bool(c["groks"].iloc[0])
+        lab = None if g in drawn else f"{what}: {'grokking' if g else 'never grokking'}"
+        drawn.add(g)
+        ax.plot(c["t"], c["test_error"], "-", lw=0.8, alpha=0.8, color=PALETTE[0] if g else PALETTE[1], label=lab)
+    ax.set_xlabel(LABELS.get("t", "time $t$"))
+    ax.set_ylabel(LABELS.get("test_error", "test error"))
+    return finish(fig, ax)
+
+
 def fig_spectrum(a: Any, width: str = "single") -> Any:
     """Eigenvalues of G on a log axis, slow and fast groups in two rows."""
     sp = a.spectrum
@@ -110,7 +130,8 @@ def fig_sensitivity(a: Any, width: str = "double") -> Any:
         dev = pr - nu.nu
         top = float(np.max(np.abs(dev))) or 1.0
         k = int(np.floor(np.log10(top)))
-        ax2.hist(dev / 10.0 ** k, bins=30, color="0.7", label=f"per-run fits ($n$ = {pr.size})")
+        bins = 30 if np.ptp(dev) > 1e-9 * top else 1  # identical per-run fits: one bar, not an error
+        ax2.hist(dev / 10.0 ** k, bins=bins, color="0.7", label=f"per-run fits ($n$ = {pr.size})")
         ax2.set_xlabel(r"(per-run $\nu$ $-$ fitted $\nu$)" + (rf" / $10^{{{k}}}$" if k else ""))
         ax2.set_ylabel(LABELS["runs"])
     else:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .document import Report, slug
-from .figures import fig_d_eff_aligned, fig_nu_fit, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
+from .figures import fig_d_eff_aligned, fig_nu_fit, fig_runs, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
 from .progress import add_progress_section
 from .style import setup_mpl
 
@@ -143,6 +143,9 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
 
 def _nu_section(rep: Report, a: Any) -> None:
     rep.h(2, "Critical exponent ν", anchor=anchor_of(a.name, "nu"))
+    if a.curves_preview is not None and (a.nu is None or a.generator == "external"):
+        rep.figure(lambda w: fig_runs(a, width=w), f"{a.name}-runs",
+                   f"{a.name}: test error of the runs against time (up to 12 runs; those that never grok first).")
     if a.nu is None:
         rep.p(f"Not fitted: {a.nu_error}")
         return
