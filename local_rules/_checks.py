@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["check_int", "check_real", "check_choice", "check_finite_tensor"]
+__all__ = ["check_int", "check_real", "check_choice", "check_finite_tensor", "check_device"]
 
 
 def check_int(name: str, value: Any, lo: int | None = None, hi: int | None = None) -> int:
@@ -55,3 +55,23 @@ def check_finite_tensor(name: str, value: Any, d: int | None = None) -> NDArray[
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must have finite entries (found NaN or inf)")
     return arr
+
+
+def check_device(value: Any) -> str:
+    """A usable torch device name, or ``ValueError`` naming ``device`` (``cuda`` without CUDA,
+    an index beyond the visible GPUs, an unknown name) — before any work starts."""
+    import torch
+
+    try:
+        dev = torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        raise ValueError(f"device must be a torch device ('cpu', 'cuda', 'cuda:N'), got {value!r}") from None
+    if dev.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(f"device {value!r}: CUDA is not available on this machine; use device='cpu'")
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"device {value!r}: only {n} CUDA device(s) are visible (cuda:0 ... cuda:{n - 1})")
+    elif dev.type != "cpu":
+        raise ValueError(f"device must be 'cpu' or a CUDA device, got {value!r}")
+    return str(dev)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._checks import check_choice, check_int, check_real
+from ._checks import check_choice, check_device, check_int, check_real
 from ._data import PositionSet, make_dataset, make_test_set
 from ._results import ScenarioAResult
 from ._scenario_a_summary import assemble
@@ -109,6 +109,7 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     n_checkpoints = check_int("n_checkpoints", n_checkpoints, 2)
     train_M = check_int("train_M", train_M, 2 * K + 1)
     test_parity = check_choice("test_parity", test_parity, ("match", "all"))
+    device = check_device(device)
     opts = _options(penalty_mode, penalty_norm, penalty_on, jump_threshold, flip_threshold, spike_factor,
                     spike_window)
     rb = "closed" if boundary == "closed" else "open"
