@@ -202,7 +202,7 @@ def test_device_is_checked_before_any_work():
     import torch
 
     with pytest.raises(ValueError, match="device must be a torch device"):
-        run_scenario_a(d=2, n_init=1, n_steps=2, device="bogus", progress=False)
+        lr.run_scenario_a(d=2, n_init=1, n_steps=2, device="bogus", progress=False)
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
-            run_scenario_a(d=2, n_init=1, n_steps=2, device="cuda", progress=False)
+            lr.run_scenario_a(d=2, n_init=1, n_steps=2, device="cuda", progress=False)
