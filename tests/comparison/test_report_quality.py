@@ -179,7 +179,7 @@ def chromium():
     exe = find_browser()
     if exe is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], capture_output=True,
-                       timeout=900, check=False, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+                       timeout=240, check=False, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         exe = find_browser()
     if exe is None:
         pytest.skip("headless Chromium not available (Debian: apt-get install chromium); page-width checks skipped")
