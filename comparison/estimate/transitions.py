@@ -11,12 +11,14 @@ its own t_eps and the test error is averaged at equal ``tau = t_eps - t``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps",
-           "infer_error_quantum", "DEFINITIONS"]
+           "infer_error_quantum", "check_tolerance", "DEFINITIONS"]
 
 FLAGS = {
     "ok": "trained and generalised",
@@ -27,13 +29,14 @@ FLAGS = {
 }
 
 
-def _check_tol(zero_tol: float) -> float:
+def check_tolerance(value: Any, name: str = "zero_tol") -> float:
+    """An error tolerance as a float in [0, 1) (an error fraction), or ``ValueError`` naming ``name``."""
     try:
-        tol = float(zero_tol)
+        tol = float(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"zero_tol must be a real number in [0, 1), got {zero_tol!r}") from exc
+        raise ValueError(f"{name} must be a real number in [0, 1), got {value!r}") from exc
     if not (0.0 <= tol < 1.0):
-        raise ValueError(f"zero_tol must be in [0, 1), got {zero_tol!r}")
+        raise ValueError(f"{name} must be in [0, 1) (an error fraction), got {value!r}")
     return tol
 
 
@@ -116,7 +119,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
     >>> bool(detect_transitions(c)["reentry"].iloc[0])
     True
     """
-    tol = _check_tol(zero_tol)
+    tol = check_tolerance(zero_tol)
     definition = _check_definition(definition, sustained)
     missing = [c for c in ("run", "t", "test_error") if c not in curves.columns]
     if missing:

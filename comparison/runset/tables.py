@@ -63,7 +63,7 @@ def resolve_tolerance(test_error: np.ndarray, tolerance: float | str | None) -> 
     inferred from the error values (:func:`~comparison.estimate.transitions.infer_error_quantum`;
     the tolerance is the quantum plus 2 % for rounding in the log), else exact zero.
     """
-    from ..estimate.transitions import infer_error_quantum
+    from ..estimate.transitions import check_tolerance, infer_error_quantum
 
     if tolerance is None or (isinstance(tolerance, str) and tolerance == "auto"):
         q = infer_error_quantum(test_error)
@@ -71,13 +71,7 @@ def resolve_tolerance(test_error: np.ndarray, tolerance: float | str | None) -> 
             return (float(q * 1.02), f"one test example: the test-set quantum {q:.6g} (about {1 / q:.0f} test "
                                      "examples) inferred from the error values, +2 % for rounding")
         return 0.0, "exact zero: no test-set quantum could be inferred from the error values"
-    try:
-        tol = float(tolerance)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"tolerance must be 'auto' or a number in [0, 1), got {tolerance!r}") from exc
-    if not (0.0 <= tol < 1.0):
-        raise ValueError(f"tolerance must be in [0, 1) (an error fraction), got {tolerance!r}")
-    return tol, "given"
+    return check_tolerance(tolerance, "tolerance"), "given"
 
 
 def _read_all(paths: Sequence[Path], cmap: ColumnMap) -> pd.DataFrame:
