@@ -12,8 +12,8 @@ Public names: :func:`simulate_runset`, :func:`fit_runset`, :func:`load_fits`,
 """
 from .core import (FITS_SCHEMA, analyses_for, default_fits_path, fit_runset, fit_sweep, load_fits,
                    paper_data_cached, simulate_runset, write_full_report)
-from .demo import DEMO_RUNSETS, format_verification_table, run_demo
+from .demo import DEMO_RUNSETS, run_demo
 
 __all__ = ["simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for", "fit_sweep",
-           "paper_data_cached", "write_full_report", "run_demo", "format_verification_table", "DEMO_RUNSETS",
+           "paper_data_cached", "write_full_report", "run_demo", "DEMO_RUNSETS",
            "FITS_SCHEMA"]

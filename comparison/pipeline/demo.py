@@ -21,7 +21,7 @@ from .._io import write_json_atomic
 from ..errors import ConfigError
 from .core import fit_runset, paper_data_cached, simulate_runset, write_full_report
 
-__all__ = ["run_demo", "DEMO_RUNSETS", "format_verification_table"]
+__all__ = ["run_demo", "DEMO_RUNSETS"]
 
 # run-set name -> (registered simulator, parameters); the run count is scaled by ``quick``
 DEMO_RUNSETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -36,28 +36,6 @@ DEMO_RUNSETS: dict[str, tuple[str, dict[str, Any]]] = {
 def _say(msg: str, progress: bool) -> None:
     if progress:
         print(msg, flush=True)
-
-
-def format_verification_table(vt: Any) -> str:
-    """A compact text rendering of ``perceptron_theory.verification_table`` for the terminal."""
-    import numpy as np
-
-    def params(row: Any) -> str:
-        keys = ("D", "N", "eps", "lam1", "lam2")
-        return " ".join(f"{k}={row[k]:g}" for k in keys
-                        if k in row and row[k] == row[k] and not (k.startswith("lam") and row[k] == 0))
-
-    lines = [f"{'model':<12} {'parameters':<36} {'quantity':<10} {'theory (method)':<52} "
-             f"{'simulation':>22} {'z':>8}  verdict"]
-    for _, r in vt.iterrows():
-        sim = f"{r['simulation']:.4g} ± {r['sim_stderr']:.2g}"
-        z = "inf" if not np.isfinite(r["z"]) else f"{r['z']:+.1f}"
-        th = f"{r['theory']:.4g} ({r['theory_method']})"
-        lines.append(f"{r['model']:<12} {params(r):<36} {r['quantity']:<10} {th:<52} {sim:>22} {z:>8}  "
-                     f"{'agrees' if r['agrees'] else 'DISAGREES'}")
-    n_ok = int(vt["agrees"].sum())
-    lines.append(f"{n_ok} of {len(vt)} rows agree within |z| < 4; disagreements are explained in docs/errata.md")
-    return "\n".join(lines)
 
 
 def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path], list[str]]:
@@ -90,7 +68,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     _say("[1/4] perceptron verification table", progress)
     vt = pt.verification_table(n_replicas=int(max(100, 1000 * scale)), seed=0, progress=False)
     vt.to_csv(root / "verification.csv", index=False)
-    print(format_verification_table(vt), flush=True)
+    print(vt, flush=True)  # the readable view: bound rows read "bound holds", never "agrees"
 
     _say("[2/4] simulating run sets (perceptron models, scenario B Example 1)", progress)
     paths, notes = _simulate_all(root, scale, progress)
