@@ -22,8 +22,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 
@@ -34,9 +33,11 @@ __all__ = ["Param", "SimulatorSpec", "SIMULATORS", "register", "get_spec", "spec
 _INF = math.inf
 
 
-@dataclass(frozen=True)
-class Param:
-    """One declared simulator parameter: type, allowed range or choices, CLI flag."""
+class Param(NamedTuple):
+    """One declared simulator parameter: type, allowed range or choices, CLI flag.
+
+    (An immutable ``NamedTuple``, not a dataclass: importing ``dataclasses`` would
+    cost ``grokcheck --help`` a fifth of its start-up.)"""
 
     name: str
     kind: type
@@ -91,8 +92,7 @@ class Param:
         return self.validate(value) if self.validate is not None else value
 
 
-@dataclass(frozen=True)
-class SimulatorSpec:
+class SimulatorSpec(NamedTuple):
     """A registered simulator.
 
     ``target`` is ``"module:function"`` (imported lazily); ``size_key`` the
@@ -109,7 +109,7 @@ class SimulatorSpec:
     params: tuple[Param, ...] = ()
     theory_model: str | None = None
     seed_keys: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = {}  # read-only by convention (a NamedTuple default is shared)
     cost: Callable[[dict[str, Any]], float] | None = None   # estimated peak memory (bytes) of one call
 
     @property

@@ -6,6 +6,7 @@ The ``simulate`` options come from the simulator registry
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from ..simulators import SIMULATORS
 
@@ -157,7 +158,9 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     sa.add_argument("--no-progress", action="store_true")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; given ``argv``, the per-simulator options of ``simulate`` are only built
+    when ``argv`` asks for ``simulate`` (they are most of the build time of ``grokcheck --help``)."""
     p = argparse.ArgumentParser(
         prog="grokcheck",
         description="Test theories of grokking against simulations: simulate, fit exponents and laws, "
@@ -167,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _theory(sub)
-    _simulate(sub)
+    if argv is None or "simulate" in argv:
+        _simulate(sub)
+    else:
+        sub.add_parser("simulate", help="run a simulator and write a run set")
     _fit_and_report(sub)
     _sweep_and_demo(sub)
     _paper(sub)
