@@ -108,6 +108,7 @@ def _nu_rows(a: "Analysis") -> list[dict[str, Any]]:
     few = (f"ν was fitted on {nu.n_runs_used} runs (< {MIN_RUNS['nu']})"
            if nu.n_runs_used < MIN_RUNS["nu"] else None)
     win = f"fit window τ ∈ [{nu.window[0]:.3g}, {nu.window[1]:.3g}]"
+    weak_fit = "weak fit: " + "; ".join(nu.flags) if nu.weak else None  # no verdict on a weak ν, any prediction
     if "nu" in pr or "nu_not_testable" in pr:
         src = pr.get("nu_source", "")
         if a.model == "ball":
@@ -116,7 +117,6 @@ def _nu_rows(a: "Analysis") -> list[dict[str, Any]]:
             used = f["d_eff_used"]
             src = (f"{src}, D_eff = {f[used]:.3g} ± {f.get(used + '_se', 0.0):.2g} ({used})"
                    + (f", ξ = {f['xi']:.3g} ± {f.get('xi_se', 0.0):.2g}" if f.get("xi") is not None else ""))
-        weak_fit = "weak fit: " + "; ".join(nu.flags) if nu.weak else None
         why = (pr.get("nu_not_testable") or few or weak_fit
                or (_weak(a, f["d_eff_used"], "xi") if a.model == "eq50" else None))
         if why or "nu" not in pr:
@@ -128,7 +128,7 @@ def _nu_rows(a: "Analysis") -> list[dict[str, Any]]:
     if "nu_margin" in f:
         src = (f"Eq. 48: ν = exponent a of the feature mass within δ of the final plane, "
                f"a = {f['nu_margin']:.3g} ± {f.get('nu_margin_se', float('nan')):.2g}")
-        why = few or _weak(a, "nu_margin", "nu_margin_se")
+        why = few or weak_fit or _weak(a, "nu_margin", "nu_margin_se")
         rows.append(_not_testable("nu (margin exponent)", nu.nu, src, why) if why else
                     _verdict_row("nu (margin exponent)", nu.nu, nu.nu_se, f["nu_margin"], f["nu_margin_se"],
                                  nu.window_spread, src, win))
