@@ -315,15 +315,15 @@ def _verdicts(a: Analysis) -> list[dict[str, Any]]:
             rows.append(_verdict_row("P_grok", a.counts["p_grok"], a.counts["p_grok_se"], pr["P_grok"], 0.0, 0.0,
                                      src, f"n = {n}"))
     if a.model in ("ball", "exponential") and a.t_G.size >= 5:
-        rows += _law_rows(a)
-        rows += _median_row(a)
+        law = a.law  # rebuilt from the config: once, for both kinds of rows
+        rows += _law_rows(a, law)
+        rows += _median_row(a, law)
     return rows
 
 
-def _median_row(a: Analysis) -> list[dict[str, Any]]:
+def _median_row(a: Analysis, law: Any) -> list[dict[str, Any]]:
     """The median t_G against the law's median: for a law with an atom (the ball's slow branch),
     the median and the atom location are the meaningful comparisons, not KS (issue 11)."""
-    law = a.law
     if law is None or not hasattr(law, "median"):
         return []
     rng = np.random.default_rng(12345)
@@ -336,8 +336,7 @@ def _median_row(a: Analysis) -> list[dict[str, Any]]:
                          0.0, 0.0, src, note)]
 
 
-def _law_rows(a: Analysis) -> list[dict[str, Any]]:
-    law = a.law
+def _law_rows(a: Analysis, law: Any) -> list[dict[str, Any]]:
     if law is None:
         return []
     src = a.predictions.get("t_G_law", {}).get("source", "")
