@@ -171,13 +171,23 @@ def _flags(out: pd.DataFrame, has_train: bool) -> NDArray[np.str_]:
     return flag.astype(str)
 
 
-def infer_error_quantum(values: ArrayLike, *, max_divisor: int = 6, rel_tol: float = 0.02) -> float:
+def infer_error_quantum(values: ArrayLike, *, max_divisor: int = 64, rel_tol: float = 0.02,
+                        max_quantum: float = 0.1) -> float:
     """The test-set quantum (1 / number of test examples) if the error values are its multiples.
 
-    Takes the smallest positive value q and tries q, q/2, ..., q/``max_divisor``:
-    the first for which every positive value is within ``rel_tol`` of an integer
-    multiple is returned. Needs at least 3 distinct positive values; returns NaN
-    when no quantum fits (continuous errors, e.g. a simulator's exact error).
+    Takes the smallest positive value q0 and tries q0, q0/2, ..., q0/``max_divisor``
+    (beyond q0/6 only with at least 8 distinct values, so that a chance fit of a
+    small quantum to a few continuous values is improbable: (2 rel_tol)^7 per try).
+    Each candidate is refined by least squares on the values it explains
+    (doubling the range used each pass), so that rounding in the log (float32
+    accuracies: a relative error ~1e-7 of the *accuracy*, i.e. ~1e-4 of the
+    smallest error) does not accumulate over thousands of multiples; the first
+    candidate for which every positive value is within ``rel_tol`` of an
+    integer multiple is returned, snapped to 1/n when 1/q lies within
+    ``rel_tol`` of an integer n. Needs at least 3 distinct positive values;
+    returns NaN when no quantum fits (continuous errors, e.g. a simulator's
+    exact error) or when the quantum exceeds ``max_quantum`` (fewer than 10
+    test examples: not a test set, e.g. fractions read as percent).
 
     Examples
     --------
@@ -186,16 +196,42 @@ def infer_error_quantum(values: ArrayLike, *, max_divisor: int = 6, rel_tol: flo
     >>> import numpy as np
     >>> bool(np.isnan(infer_error_quantum([0.31, 0.1234, 0.0517])))
     True
+    >>> acc = (100 * (1 - np.arange(5000) / 5646)).astype(np.float32)  # float32 percent log
+    >>> round(1 / infer_error_quantum(1 - acc.astype(float) / 100))
+    5646
     """
     v = np.asarray(values, dtype=float)
     v = np.unique(v[np.isfinite(v) & (v > 0)])
     if v.size < 3:
         return float("nan")
-    for k in range(1, max_divisor + 1):
-        q = v[0] / k
+    for k in range(1, (max_divisor if v.size >= 8 else min(max_divisor, 6)) + 1):
+        q = _refine_quantum(v, v[0] / k, rel_tol)
+        if not np.isfinite(q) or q > max_quantum:
+            continue
         r = v / q
         if np.all(np.abs(r - np.round(r)) <= rel_tol):
-            return float(q)
+            n = round(1.0 / q)
+            return float(1.0 / n) if n >= 1 and abs(1.0 / q - n) <= rel_tol else float(q)
+    return float("nan")
+
+
+def _refine_quantum(v: NDArray[np.float64], q: float, rel_tol: float) -> float:
+    """Least-squares quantum on the values up to 2, 4, 8, ... multiples of the current one."""
+    m = 2.0
+    for _ in range(80):  # 2**80 multiples: far beyond any test set
+        if not (np.isfinite(q) and q > 0):
+            return float("nan")
+        use = v[v <= m * q * (1 + rel_tol)]
+        if use.size == 0:  # the smallest value is several quanta: widen
+            m *= 2.0
+            continue
+        r = np.round(use / q)
+        if np.any(r < 1) or np.any(np.abs(use / q - r) > rel_tol):
+            return float("nan")
+        q = float(np.sum(use * r) / np.sum(r * r))
+        if use.size == v.size:
+            return q
+        m *= 2.0
     return float("nan")
 
 

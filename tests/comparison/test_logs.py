@@ -172,3 +172,50 @@ def test_python_api_columns_and_tolerance(tmp_path):
         load_table(f, columns={"tme": "step"})
     with pytest.raises(ValueError, match="tolerance must be in"):
         load_table(f, columns={"time": "step", "error": "val_error"}, tolerance=2.0)
+
+
+def _lightning_metrics(path, n_val: int, acc_scale: float, dtype=np.float64):
+    """A Lightning CSVLogger metrics.csv: train and val rows interleaved (NaN elsewhere), len_val_ds column."""
+    steps = np.arange(0, 6000, 50)
+    wrong = np.minimum(np.round(n_val * np.clip(3000 - steps, 0, None) ** 1.5 / 2e5), 0.95 * n_val).astype(int)
+    rows = []
+    for i, (st, w) in enumerate(zip(steps, wrong)):
+        rows.append({"epoch": i, "step": st, "train_loss": 0.1, "val_accuracy": np.nan, "len_val_ds": np.nan})
+        rows.append({"epoch": i, "step": st, "train_loss": np.nan,
+                     "val_accuracy": float(dtype(acc_scale * (1 - w / n_val))), "len_val_ds": n_val})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return steps, wrong
+
+
+@pytest.mark.parametrize("acc_scale", [100.0, 1.0])
+def test_lightning_scale_percent_exits_zero(tmp_path, capsys, acc_scale):
+    """Issue 24 item 1: `--scale percent` on a Lightning metrics.csv never gives a tolerance >= 1.
+
+    With fraction accuracies read as percent every error is >= 0.99 and the old quantum
+    inference returned ~0.99 (tolerance 1.009, refused); a quantum of > 0.1 (fewer than
+    10 test examples) is no test set and is now not inferred."""
+    f = tmp_path / "metrics.csv"
+    steps, wrong = _lightning_metrics(f, 5646, acc_scale, np.float32)
+    rc, out, err = run(["fit", str(f), "--time-col", "step", "--accuracy-col", "val_accuracy", "--scale", "percent",
+                        "--n-boot", "20", "--json", "-"], capsys)
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert 0 <= doc["tolerance"] < 1
+    if acc_scale == 100.0:  # float32 percent: the 5646-example test set is still recognised
+        assert "5646 test examples" in doc["tolerance_source"]
+        assert doc["runs"][0]["t_eps"] == expected_t_eps_n(steps, wrong)
+
+
+def expected_t_eps_n(steps: np.ndarray, wrong: np.ndarray) -> float:
+    return float(steps[np.argmax(wrong <= 1)])
+
+
+def test_float32_and_float64_logs_give_the_same_quantum():
+    from comparison.estimate.transitions import infer_error_quantum
+
+    w = np.arange(0, 5000)
+    for n in (997, 5646, 10000):
+        a64 = 1 - w[w < n] / n
+        a32 = a64.astype(np.float32).astype(float)
+        assert round(1 / infer_error_quantum(1 - a64)) == n == round(1 / infer_error_quantum(1 - a32))
+    assert np.isnan(infer_error_quantum(1 - np.array([0.2, 0.5, 0.8, 1.0]) / 100))  # fractions read as percent
