@@ -30,9 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import check_int, check_real
-from ._contexts import Contexts, _ang, _cdist, bulk_contexts
+from ._contexts import Contexts, bulk_contexts, circle_distance, vector_angle
 from ._data import make_dataset
-from ._scenario_b import _err, _Flow, _refine, scenario_b_problem
+from ._scenario_b import ReplicaFlow, error_fraction, refine_first_zero, scenario_b_problem
 from ._tensors import resolve_A
 
 __all__ = ["bulk_sample_size", "bulk_transition", "corner_of_runs", "assign_corner"]
@@ -50,10 +50,10 @@ def bulk_sample_size(e_min: float, *, n_min: int = 20) -> int:
     return int(math.ceil(check_int("n_min", n_min, 1) / e_min))
 
 
-def _t_eps_on(flow: _Flow, Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArray[np.float64],
+def _t_eps_on(flow: ReplicaFlow, Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDArray[np.float64],
               grid: NDArray[np.float64]) -> NDArray[np.float64]:
     """First zero of the error on (Z, y, wt) per replica: grid scan, then bisection (NaN: never)."""
-    E = np.stack([_err(flow.at(np.full(flow.w0.shape[0], t)), Z, y, wt) for t in grid], axis=1)
+    E = np.stack([error_fraction(flow.at(np.full(flow.w0.shape[0], t)), Z, y, wt) for t in grid], axis=1)
     zero = E <= 0
     has = zero.any(axis=1)
     k = np.argmax(zero, axis=1)
@@ -61,8 +61,8 @@ def _t_eps_on(flow: _Flow, Z: NDArray[np.float64], y: NDArray[np.int8], wt: NDAr
     out[has & (k == 0)] = grid[0]
     ref = np.nonzero(has & (k > 0))[0]
     if ref.size:
-        sub = _Flow(flow.G, flow.a, flow.w0[ref], flow.lam1)
-        out[ref] = _refine(sub, Z, y, wt, grid[k[ref] - 1], grid[k[ref]])[0]
+        sub = ReplicaFlow(flow.G, flow.a, flow.w0[ref], flow.lam1)
+        out[ref] = refine_first_zero(sub, Z, y, wt, grid[k[ref] - 1], grid[k[ref]])[0]
     return out
 
 
@@ -98,18 +98,18 @@ def bulk_transition(A: Any, *, lam1: float = 0.0, lam2: float = 0.0, n_init: int
     pos = ev[ev > 1e-12 * ev.max()]
     grid = np.concatenate([[0.0], np.logspace(np.log10(0.01 / pos.max()), np.log10(50 / pos.min()),
                                               check_int("n_times", n_times, 2))])
-    flow = _Flow(G, a, w0, lam1)
+    flow = ReplicaFlow(G, a, w0, lam1)
     t_eps = _t_eps_on(flow, Z, y, wt, grid)
     taus = np.logspace(-6, 1, 61) if taus is None else np.asarray(taus, float)
     gi = np.nonzero(np.isfinite(t_eps) & (t_eps > 0))[0]
     E = np.full((gi.size, taus.size), np.nan)
     if gi.size:
         tm = t_eps[gi][:, None] - taus[None, :]
-        sub = _Flow(G, a, w0[gi], lam1)
+        sub = ReplicaFlow(G, a, w0[gi], lam1)
         W = sub.at_matrix(np.clip(tm, 0.0, None))
-        E = np.where(tm > 0, _err(W, Z, y, wt), np.nan)
+        E = np.where(tm > 0, error_fraction(W, Z, y, wt), np.nan)
     return {"t_eps": t_eps, "groks": np.isfinite(t_eps), "taus": taus, "E": E, "runs": gi, "w0": w0,
-            "contexts": c, "flow": _Flow(G, a, w0[gi], lam1) if gi.size else None, "n_contexts": int(Z.shape[0]),
+            "contexts": c, "flow": ReplicaFlow(G, a, w0[gi], lam1) if gi.size else None, "n_contexts": int(Z.shape[0]),
             "t_eps_grid": grid}
 
 
@@ -123,11 +123,11 @@ def assign_corner(left_angle: float, right_angle: float, left_edges: dict[str, A
     ...               {"low": {"angle": 1.0}, "high": {"angle": 1.4}})
     ('low', 'high')
     """
-    pick = lambda th, ed: min(ed, key=lambda k: float(_cdist(th, ed[k]["angle"])))  # noqa: E731
+    pick = lambda th, ed: min(ed, key=lambda k: float(circle_distance(th, ed[k]["angle"])))  # noqa: E731
     return pick(left_angle, left_edges), pick(right_angle, right_edges)
 
 
-def _last_wrong(W: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int8]) -> NDArray[np.int64]:
+def last_wrong(W: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int8]) -> NDArray[np.int64]:
     """Per replica: index of the misclassified point with the largest (least negative) margin."""
     M = (W @ Z.T) * y[None, :]
     M = np.where(M <= 0, M, -np.inf)
@@ -147,8 +147,8 @@ def corner_of_runs(bt: dict[str, Any], closed: dict[str, Any], *, tau_min: float
     tau = float(bt["taus"].min() if tau_min is None else tau_min)
     t = np.clip(bt["t_eps"][bt["runs"]] - tau, 0.0, None)
     W = bt["flow"].at(t)
-    idx = _last_wrong(W, c.features(), c.labels)
-    la, ra = _ang(c.left[idx]), _ang(c.right[idx])
+    idx = last_wrong(W, c.features(), c.labels)
+    la, ra = vector_angle(c.left[idx]), vector_angle(c.right[idx])
     out = []
     for run, i, thl, thr in zip(bt["runs"], idx, la, ra):
         eL, eR = assign_corner(thl, thr, closed["left"], closed["right"])

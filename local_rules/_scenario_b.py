@@ -398,3 +398,4 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
               "n_times": int(grid.size),
               "bulk_contexts": dict(bulk.info) if bulk is not None else bulk_note}
     return ScenarioBResult(config=config, curves=curves_df, summary=summary, features=features)
+ReplicaFlow, error_fraction, refine_first_zero = _Flow, _err, _refine  # shared with _bulk_transition (issue 25)

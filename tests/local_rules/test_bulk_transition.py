@@ -2,7 +2,7 @@
 import numpy as np
 
 import local_rules as lr
-from local_rules._bulk_transition import _last_wrong
+from local_rules._bulk_transition import last_wrong
 
 
 def _err_np(w, Z, y):
@@ -47,6 +47,6 @@ def test_corner_identification_planted_2d():
     w = np.array([[1.0, 0.0]])
     M = (Z @ w[0]) * y
     assert (M <= 0).sum() == 3
-    i = int(_last_wrong(w, Z, y)[0])
+    i = int(last_wrong(w, Z, y)[0])
     assert i == int(np.argmax(np.where(M <= 0, M, -np.inf)))
     assert lr.assign_corner(th[i, 0], th[i, 1], left, right) == ("high", "high")
