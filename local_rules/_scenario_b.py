@@ -180,7 +180,6 @@ def grokking_probability_map(lam1_values: Any = (0.0, 0.01, 0.1), lam2_values: A
                      "seed": int(seed)})
     return pd.DataFrame(rows)
 
-
 class _Flow:
     """w(t) for a batch of initialisations: exact (λ1 = 0) or event-driven L1 flow (λ1 > 0)."""
 
