@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "sha256_file", "fsync_dir",
+__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file", "fsync_dir",
            "recover_stale"]
 
 
@@ -128,39 +128,74 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def recover_stale(target: str | os.PathLike[str]) -> list[str]:
-    """Clean up, in the parent of ``target``, after writers that were killed (kill -9, power loss).
+_MARK = "grokcheck atomic_dir\n"      # content of the marker that proves grokcheck wrote an entry
+_PARTIAL = ".grokcheck-partial"       # marker file inside a half-built directory
 
-    Only entries that :func:`atomic_dir` itself creates and whose writer process is
-    gone are touched: ``.NAME.tmp-PID-*`` (a half-built directory) is removed;
-    ``.NAME.old-PID`` (the previous version, moved aside during a swap) is renamed
-    back to ``NAME`` if ``NAME`` is missing, removed otherwise. Returns
-    what was done, one line per entry.
+
+def _is_marked(path: Path) -> bool:
+    """True when ``path`` is a regular file (not a link) holding grokcheck's marker."""
+    try:
+        return not path.is_symlink() and path.is_file() and path.read_text() == _MARK
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _sidecar(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".grokcheck")
+
+
+def recover_stale_in(parent: str | os.PathLike[str], name: str | None = None) -> list[str]:
+    """Clean up, in directory ``parent``, after writers of :func:`atomic_dir` that were killed.
+
+    Only entries that carry grokcheck's own marker are touched, and only when
+    their writer process is gone: ``.NAME.tmp-PID-*`` holding the marker file
+    ``.grokcheck-partial`` (a half-built directory) is removed; ``.NAME.old-PID``
+    with its marker ``.NAME.old-PID.grokcheck`` beside it (the previous version,
+    moved aside during a swap) is renamed back to ``NAME`` if ``NAME`` is
+    missing, removed otherwise. With ``name`` given, only entries of that
+    target are considered. Anything else (a user's ``.thesis.old-99``) is never
+    touched. Returns what was done, one line per entry.
     """
-    target = Path(target).absolute()
-    pat = re.compile(r"^\.(?P<name>.+)\.(?:tmp-(?P<tpid>\d+)-[A-Za-z0-9_]+|old-(?P<opid>\d+))$")
+    parent = Path(parent)
+    stem = re.escape(name) if name is not None else r"(?P<name>.+)"
+    pat = re.compile(r"^\." + stem + r"\.(?:tmp-(?P<tpid>\d+)-[A-Za-z0-9_]+|old-(?P<opid>\d+))(?P<side>\.grokcheck)?$")
     done: list[str] = []
     try:
-        entries = list(target.parent.iterdir())
+        entries = sorted(parent.iterdir())
     except OSError:
         return done
-    for entry in sorted(entries):
+    for entry in entries:
         m = pat.match(entry.name)
-        if not m or entry.is_symlink() or not entry.is_dir():
+        if not m or _pid_alive(int(m["tpid"] or m["opid"])):
             continue
-        pid = int(m["tpid"] or m["opid"])
-        if _pid_alive(pid):
+        if m["side"]:   # an orphan marker whose backup is gone
+            if m["opid"] and not os.path.lexists(entry.with_name(entry.name[:-len(".grokcheck")])) \
+                    and _is_marked(entry):
+                entry.unlink()
             continue
-        home = target.parent / m["name"]
-        if m["opid"] and not os.path.lexists(home):
-            os.replace(entry, home)
-            done.append(f"restored {str(home)!r} from {entry.name}")
-        else:
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        if m["tpid"] and _is_marked(entry / _PARTIAL):
             shutil.rmtree(entry, ignore_errors=True)
             done.append(f"removed stale {entry.name}")
+        elif m["opid"] and _is_marked(_sidecar(entry)):
+            home = parent / (name if name is not None else m["name"])
+            if not os.path.lexists(home):
+                os.replace(entry, home)
+                done.append(f"restored {str(home)!r} from {entry.name}")
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+                done.append(f"removed stale {entry.name}")
+            _sidecar(entry).unlink(missing_ok=True)
     if done:
-        fsync_dir(target.parent)
+        fsync_dir(parent)
     return done
+
+
+def recover_stale(target: str | os.PathLike[str]) -> list[str]:
+    """Clean up after killed writers of ``target`` only (see :func:`recover_stale_in`)."""
+    target = Path(target).absolute()
+    return recover_stale_in(target.parent, target.name)
 
 
 @contextlib.contextmanager
@@ -178,8 +213,10 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_stale(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
+    (tmp / _PARTIAL).write_text(_MARK)
     try:
         yield tmp
+        (tmp / _PARTIAL).unlink()
         for f in tmp.rglob("*"):
             if f.is_file():
                 with open(f, "rb") as fh:
@@ -188,13 +225,16 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
             if not replace:
                 raise FileExistsError(f"output path {str(target)!r} exists")
             backup = target.parent / f".{target.name}.old-{os.getpid()}"
+            _sidecar(backup).write_text(_MARK)
             os.replace(target, backup)
             try:
                 os.replace(tmp, target)
             except BaseException:
                 os.replace(backup, target)
+                _sidecar(backup).unlink(missing_ok=True)
                 raise
             shutil.rmtree(backup, ignore_errors=True)
+            _sidecar(backup).unlink(missing_ok=True)
         else:
             os.replace(tmp, target)
         fsync_dir(target.parent)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .estimate import NuFit, NuFitter, aligned_matrix, bimodality_test, law_distance, split_spectrum
+from .estimate.exact import P_TOL, count_verdict, estimate_p
 from .estimate.feature_set import measure_features
 from .analysis import VERDICT_COLUMNS, Analysis
 from .runset import RunSet
@@ -41,13 +42,16 @@ __all__ = ["Analysis", "analyse", "TOLERANCE_RULES", "Z_TOL", "KS_P_MIN", "MIN_R
            "VERDICT_WORDS"]
 
 Z_TOL = 4.0  # KS_P_MIN: the 4σ rule as a p-value (two-sided normal tail); MIN_RUNS: weaker inputs are untestable
-KS_P_MIN = math.erfc(Z_TOL / math.sqrt(2.0))
+KS_P_MIN = P_TOL
 MIN_RUNS = {"nu": 5, "t_G": 20, "P_grok": 10}
 TOLERANCE_RULES = [
-    f"One rule for every verdict: a measurement agrees with a prediction when |z| < {Z_TOL:g}, z = (measured − "
-    "predicted) / √(se_meas² + se_pred² + se_sys²), as in perceptron_theory.verification_table. Why 4: a correct "
-    "prediction then fails by chance with probability 6×10⁻⁵ per row (0.3 % among 50 rows), while a "
-    "real discrepancy of a few standard errors is still seen at the sample sizes used.",
+    f"One rule for every verdict: |z| < {Z_TOL:g}, applied as its tail probability — a row agrees when the "
+    f"two-sided p-value of the test that fits the data is ≥ {P_TOL:.2g} (= P(|Z| ≥ 4)). Estimates with a standard "
+    "error: z = (measured − predicted) / √(se_meas² + se_pred² + se_sys²) and its normal tail. Counts (P_grok: k "
+    "grokking runs of n): the exact binomial test (two-sided mid-p), always, not only near 0 and 1 — the normal "
+    "approximation is wrong for rare events; z stays a column for reading. Why 4: a correct prediction then "
+    "fails by chance with probability 6×10⁻⁵ per row (0.3 % among 50 rows), while a real discrepancy of a few "
+    "standard errors is still seen at the sample sizes used.",
     "Bounds are one-sided: 'bound holds' unless the measurement lies on the wrong side of the bound by "
     f"at least {Z_TOL:g} standard errors ('bound violated'); a bound is never said to 'agree'.",
     f"Distances (Kolmogorov-Smirnov, Wasserstein-1) between the measured and the predicted t_G law are "
@@ -55,7 +59,8 @@ TOLERANCE_RULES = [
     "(the two-sided normal tail at 4σ).",
     "Yes/no properties (t_G bimodal: ΔBIC > 10 with two modes) agree when the test's answer is the theory's.",
     "se_meas: ν — bootstrap s.d. over runs, se_sys = half-range of ν over shifted/widened fit windows; "
-    "P_grok — binomial √(p(1−p)/n), floored at 1/n; mean t_G — s.d./√n.",
+    "P_grok — binomial √(p(1−p)/n), floored at 1/n (for the z column only; the verdict is exact); "
+    "mean t_G — s.d./√n.",
     f"'not testable: …' — an input is missing or too weak (< {MIN_RUNS['nu']} runs for ν, < {MIN_RUNS['t_G']} "
     "grokking times for the t_G law, or flagged weak); no input is ever replaced by a default.",
 ]
@@ -64,21 +69,29 @@ VERDICT_WORDS = {**dict.fromkeys(("estimate", "distance", "property"), ("agrees"
 
 
 def _verdict_row(quantity: str, measured: float, se_meas: float, predicted: float, se_pred: float = 0.0,
-                 se_sys: float = 0.0, source: str = "", note: str = "", kind: str = "estimate") -> dict[str, Any]:
-    """One row under the single rule |z| < Z_TOL; ``kind`` "lower bound"/"upper bound" is one-sided."""
+                 se_sys: float = 0.0, source: str = "", note: str = "", kind: str = "estimate",
+                 count: tuple[int, int] | None = None) -> dict[str, Any]:
+    """One row under the single rule (p ≥ P_TOL, the tail of |z| < Z_TOL); ``kind`` "lower bound"/"upper
+    bound" is one-sided; ``count`` = (k, n) makes it the exact binomial test (z stays a column)."""
     tot = math.sqrt(se_meas ** 2 + se_pred ** 2 + se_sys ** 2)
     z = (measured - predicted) / tot if tot > 0 else (0.0 if measured == predicted else math.copysign(
         math.inf, measured - predicted))
-    ok = {"lower bound": z > -Z_TOL, "upper bound": z < Z_TOL}.get(kind, bool(np.isfinite(z) and abs(z) < Z_TOL))
+    if count is not None:
+        p, ok = count_verdict(count[0], count[1], min(max(float(predicted), 0.0), 1.0), kind=kind)
+        p = min(1.0, 2.0 * p) if kind != "estimate" else p
+        note = f"{note}; exact binomial (mid-p), k = {count[0]} of n = {count[1]}".lstrip("; ")
+    else:
+        p = estimate_p(z, kind)
+        ok = p >= P_TOL
     return {"quantity": quantity, "measured": measured, "se_meas": se_meas, "se_sys": se_sys, "predicted": predicted,
-            "se_pred": se_pred, "z": z, "verdict": VERDICT_WORDS[kind][not ok], "theory": source, "note": note,
-            "kind": kind}
+            "se_pred": se_pred, "z": z, "p_value": p, "verdict": VERDICT_WORDS[kind][not ok], "theory": source,
+            "note": note, "kind": kind}
 
 
 def _not_testable(quantity: str, measured: float, source: str, why: str) -> dict[str, Any]:
     nan = float("nan")
     return {"quantity": quantity, "measured": measured, "se_meas": nan, "se_sys": nan, "predicted": nan,
-            "se_pred": nan, "z": nan, "verdict": "not testable", "theory": source, "note": why,
+            "se_pred": nan, "z": nan, "p_value": nan, "verdict": "not testable", "theory": source, "note": why,
             "kind": "not testable"}
 
 
@@ -313,7 +326,7 @@ def _verdicts(a: Analysis) -> list[dict[str, Any]]:
                                       f"{n} non-diverged runs (< {MIN_RUNS['P_grok']})"))
         else:
             rows.append(_verdict_row("P_grok", a.counts["p_grok"], a.counts["p_grok_se"], pr["P_grok"], 0.0, 0.0,
-                                     src, f"n = {n}"))
+                                     src, "", count=(a.counts["n_groks"], n)))
     if a.model in ("ball", "exponential") and a.t_G.size >= 5:
         law = a.law  # rebuilt from the config: once, for both kinds of rows
         rows += _law_rows(a, law)
@@ -353,7 +366,7 @@ def _law_rows(a: Analysis, law: Any) -> list[dict[str, Any]]:
     mean_th = float(law.mean())
     # a distance has no "predicted" value: predicted stays NaN, the p-value carries the verdict
     rows = [{"quantity": "t_G law (KS)", "measured": d.ks, "se_meas": nan, "se_sys": nan,
-             "predicted": nan, "se_pred": nan, "z": nan,
+             "predicted": nan, "se_pred": nan, "z": nan, "p_value": d.ks_pvalue,
              "verdict": "agrees" if d.ks_pvalue >= KS_P_MIN else "disagrees", "theory": src,
              "note": f"KS p = {d.ks_pvalue:.3g}; Wasserstein-1 = {d.wasserstein:.3g} (theory mean {mean_th:.3g})",
              "kind": "distance"}]
@@ -363,7 +376,7 @@ def _law_rows(a: Analysis, law: Any) -> list[dict[str, Any]]:
         atom_w = law.atom[1] if law.atom is not None else 0.0
         th_bi = bool(0.05 <= atom_w <= 0.95)
         rows.append({"quantity": "t_G bimodal", "measured": float(a.bimodality.bimodal), "se_meas": nan,
-                     "se_sys": nan, "predicted": float(th_bi), "se_pred": nan, "z": nan,
+                     "se_sys": nan, "predicted": float(th_bi), "se_pred": nan, "z": nan, "p_value": nan,
                      "verdict": VERDICT_WORDS["property"][a.bimodality.bimodal != th_bi],
                      "theory": f"{src}: bimodal when the fast branch and the atom each carry ≥ 5 % "
                                f"(atom weight {atom_w:.3g})",

@@ -16,8 +16,8 @@ from .theory import theory_law
 
 __all__ = ["Analysis", "VERDICT_COLUMNS"]
 
-VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "verdict", "theory",
-                   "note", "kind"]
+VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
+                   "theory", "note", "kind"]
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Analysis:
             a.spectrum = SpectrumSplit(slow=np.asarray(g["slow"], float), fast=np.asarray(g["fast"], float),
                                        zero=np.asarray(g.get("zero", []), float), ratio=float(g["ratio"]),
                                        split=bool(g["split"]), threshold=float(g["threshold"]))
-        rows = [{k: (float(v) if k in ("measured", "se_meas", "se_sys", "predicted", "se_pred", "z")
+        rows = [{k: (float(v) if k in ("measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value")
                      and isinstance(v, str) else v) for k, v in r.items()} for r in d.get("verdicts", [])]
         a.verdicts = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
         if d.get("d_eff_aligned"):

@@ -330,3 +330,7 @@ def xi_closed_form(A: Any, *, rule: int = 30, K: int = 1, p: float = 0.5, tol: f
     vals = list(res["per_class"].values())
     res["xi"] = float(max(vals)) if np.all(np.isfinite(vals)) else float("nan")
     return res
+
+# package-internal names shared with the bulk-population module (issue 25)
+vector_angle = _ang
+circle_distance = _cdist

@@ -180,7 +180,6 @@ def grokking_probability_map(lam1_values: Any = (0.0, 0.01, 0.1), lam2_values: A
                      "seed": int(seed)})
     return pd.DataFrame(rows)
 
-
 class _Flow:
     """w(t) for a batch of initialisations: exact (λ1 = 0) or event-driven L1 flow (λ1 > 0)."""
 
@@ -398,3 +397,4 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
               "n_times": int(grid.size),
               "bulk_contexts": dict(bulk.info) if bulk is not None else bulk_note}
     return ScenarioBResult(config=config, curves=curves_df, summary=summary, features=features)
+ReplicaFlow, error_fraction, refine_first_zero = _Flow, _err, _refine  # shared with _bulk_transition (issue 25)

@@ -9,7 +9,9 @@ approximations fail (e.g. Eq. 30 at small λ_{2,D}, Eq. 47 as printed).
 
 Quantities
 ----------
-* ``P_grok``: fraction of replicas whose final model has zero test error (binomial error).
+* ``P_grok``: fraction of replicas whose final model has zero test error; the verdict is the
+  exact binomial test (two-sided mid-p, ``p_value`` column) at the tail probability of
+  z_tol (6.3e-5 for 4): always, not only near 0 and 1; z (binomial error) stays a column.
 * ``mean_t_G``: 1D model, mean grokking time over grokking replicas (error: sd/√n).
 * ``median_t_G``: ball model, the t_G law (Eqs. 40-47) asked three separate questions,
   each row labelled in ``question``/``asks`` (see :mod:`~perceptron_theory.time_law_study`):
@@ -35,6 +37,7 @@ import pandas as pd
 from . import ball as _ball
 from . import exponential as _exp
 from ._validation import check_int, check_real
+from .exact_tests import count_verdict, z_to_p
 from .simulate import SimulationResult, simulate_ball, simulate_exponential
 from .time_law_study import ball_time_law_study
 from .verification_view import VerificationTable
@@ -92,17 +95,33 @@ NU_NUMERICAL_FLOOR = 1e-6
 
 def _row(model: str, params: dict[str, Any], quantity: str, method: str, theory: float,
          sim: float, se: float, n: int, z_tol: float, kind: str = "estimate",
-         floor: float = 0.0) -> dict[str, Any]:
+         floor: float = 0.0, count: int | None = None) -> dict[str, Any]:
+    """One row; ``count`` (successes among ``n``) makes the verdict the exact binomial test
+    (:func:`~perceptron_theory.exact_tests.count_verdict`) at the tail probability of z_tol;
+    z stays a column (the normal approximation, shown, not used for counts)."""
     se = float(np.hypot(se, floor))
     z = (sim - theory) / se if se > 0 else (0.0 if sim == theory else np.inf * np.sign(sim - theory))
-    if kind == "lower_bound":
+    p_tol = z_to_p(z_tol)
+    if count is not None:
+        p, _ = count_verdict(count, n, min(max(float(theory), 0.0), 1.0), kind=kind)
+        agrees = bool(p >= (p_tol / 2 if kind == "lower_bound" else p_tol))
+        test = "exact binomial (mid-p)" if kind == "estimate" else "exact binomial (one-sided)"
+    elif kind == "lower_bound":
         agrees = bool(sim - theory > -z_tol * se)
+        p, test = (1.0 if z >= 0 else 0.5 * z_to_p(z)), "normal (one-sided)"
     else:
         agrees = bool(abs(z) < z_tol)
+        p, test = z_to_p(z), "normal"
     return {"model": model, **{k: params.get(k, np.nan) for k in ("D", "N", "eps", "lam1", "lam2")},
             "quantity": quantity, "theory_method": method, "theory": float(theory),
             "simulation": float(sim), "sim_stderr": float(se), "n": int(n), "z": float(z),
-            "agrees": agrees, "kind": kind}
+            "p_value": float(p), "test": test, "agrees": agrees, "kind": kind}
+
+
+def _count(res: SimulationResult) -> tuple[int, int]:
+    """(non-diverged replicas, grokking replicas among them): the count behind P_grok."""
+    ok = ~res.summary["diverged"].to_numpy(dtype=bool)
+    return int(ok.sum()), int(res.summary["groks"].to_numpy(dtype=bool)[ok].sum())
 
 
 def _mean_se(x: np.ndarray) -> tuple[float, float, int]:
@@ -140,11 +159,12 @@ def verification_table(grid: dict[str, list[dict[str, Any]]] | None = None, n_re
                                    seed=seed + k, progress=progress)
         k += 1
         ph, se = res.grokking_fraction()
+        n_ok, k_gr = _count(res)
         rows.append(_row("exponential", p, "P_grok", "Eq. 14 (numerical)",
-                         float(_exp.grok_probability(p["N"], p["eps"], p["lam1"], p["lam2"])), ph, se, R, z_tol))
+                         float(_exp.grok_probability(p["N"], p["eps"], p["lam1"], p["lam2"])), ph, se, n_ok, z_tol, count=k_gr))
         if p["N"] == 2:
             rows.append(_row("exponential", p, "P_grok", "Eq. 15 (N=2 closed form)",
-                             float(_exp.grok_probability_n2(p["eps"], p["lam1"], p["lam2"])), ph, se, R, z_tol))
+                             float(_exp.grok_probability_n2(p["eps"], p["lam1"], p["lam2"])), ph, se, n_ok, z_tol, count=k_gr))
         law = _exp.GrokTimeLaw(p["N"], p["eps"], p["lam1"], p["lam2"])
         m, se_m, n = _mean_se(res.summary.loc[res.summary["status"] == "groks", "t_G"])
         rows.append(_row("exponential", p, "mean_t_G", "Eq. 16 law (app. A)", law.mean(), m, se_m, n, z_tol))
@@ -167,17 +187,18 @@ def verification_table(grid: dict[str, list[dict[str, Any]]] | None = None, n_re
                             seed=seed + k, record_curves=False, final_only=True, progress=progress)
         k += 1
         ph, se = res.grokking_fraction()
+        n_ok, k_gr = _count(res)
         args = (p["D"], p["N"], p["eps"], p["lam1"], p["lam2"])
         rows.append(_row("ball", p, "P_grok", "first order (Eq. 86/89)",
-                         float(_ball.grok_probability(*args, method="first_order")), ph, se, R, z_tol))
+                         float(_ball.grok_probability(*args, method="first_order")), ph, se, n_ok, z_tol, count=k_gr))
         rows.append(_row("ball", p, "P_grok", "Eq. 30/32 (large lambda)",
-                         float(_ball.grok_probability(*args, method="eq30")), ph, se, R, z_tol))
+                         float(_ball.grok_probability(*args, method="eq30")), ph, se, n_ok, z_tol, count=k_gr))
         if p["lam1"] == 0:
             rows.append(_row("ball", p, "P_grok", "Eq. 86 with printed alpha3",
-                             float(_ball.grok_probability(*args, alpha3="printed")), ph, se, R, z_tol))
+                             float(_ball.grok_probability(*args, alpha3="printed")), ph, se, n_ok, z_tol, count=k_gr))
         else:
             rows.append(_row("ball", p, "P_grok", "Eq. 33 lower bound",
-                             float(_ball.grok_probability_lower_bound(*args, order=0)), ph, se, R, z_tol,
+                             float(_ball.grok_probability_lower_bound(*args, order=0)), ph, se, n_ok, z_tol, count=k_gr,
                              kind="lower_bound"))
     for p in grid.get("ball_time", []):
         p = {"lam2": 0.0, **p}

@@ -59,6 +59,14 @@ def _z(v: Any) -> str:
     return "inf" if not math.isfinite(v) else f"{v:+.3g}"
 
 
+def _p_cell(row: Any) -> dict[str, str]:
+    """The p-value the verdict used (exact binomial for counts), when the table has one."""
+    p = row.get("p_value")
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return {"p": "—"} if "p_value" in row.index else {}
+    return {"p": f"{float(p):.2g}"}
+
+
 class VerificationTable(pd.DataFrame):
     """The verification table: a DataFrame with a readable ``str`` and ``to_markdown``."""
 
@@ -76,7 +84,7 @@ class VerificationTable(pd.DataFrame):
                          "theory (method)": r["theory_method"],
                          "theory": ("≥ " if bound else "") + f"{r['theory']:.4g}",
                          "simulation": f"{r['simulation']:.4g} ± {r['sim_stderr']:.2g}",
-                         "z": _z(float(r["z"])), "verdict": _verdict(r)})
+                         "z": _z(float(r["z"])), **_p_cell(r), "verdict": _verdict(r)})
         return pd.DataFrame(rows)
 
     def to_markdown(self, *args: Any, **kwargs: Any) -> str:  # noqa: ARG002 - pandas' signature

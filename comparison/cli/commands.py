@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
+from .outputs import check_figure_targets, check_json_target, write_json_output
 from .paper_commands import cmd_paper
 
 __all__ = ["COMMANDS"]
@@ -245,30 +246,33 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     loaded = load_sweep(args.input)
     if not loaded.runsets:
         raise ConfigError(f"sweep {args.input!r} has no finished task yet; run 'grokcheck sweep' first")
+    check_json_target(args.json, overwrite=args.overwrite)
     digest, table, _ = fit_sweep(loaded, nu_kwargs=_nu_kwargs(args), seed=args.seed)
     out = args.out or default_fits_path(args.input)
     write_json_atomic(out, digest)
     if args.json is not None and args.json != "-":
-        write_json_atomic(args.json, digest)
+        write_json_output(args.json, digest, overwrite=args.overwrite)
     if args.json == "-":
-        print(json.dumps(digest, indent=2, sort_keys=True))
+        print(json.dumps(digest, indent=2, sort_keys=True, allow_nan=False))
     else:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         print(f"wrote {out}")
     return 0
 
 
-def _write_fit_figures(a: Any, directory: str) -> None:
-    from pathlib import Path
+_FIT_FIGURES = ("nu-fit.png", "nu-sensitivity.png", "t-G.png")
+
+
+def _write_fit_figures(a: Any, directory: str, *, overwrite: bool) -> None:
+    import io
 
     import matplotlib.pyplot as plt
 
     from ..report.figures import fig_nu_fit, fig_sensitivity, fig_t_G
     from ..report.style import setup_mpl
 
+    check_figure_targets(directory, list(_FIT_FIGURES), overwrite=overwrite)
     setup_mpl()
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
     figs = []
     if a.nu is not None:
         figs += [("nu-fit", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error")),
@@ -276,12 +280,13 @@ def _write_fit_figures(a: Any, directory: str) -> None:
     if a.t_G.size >= 3:
         figs.append(("t-G", fig_t_G(a)))
     for name, fig in figs:
-        fig.savefig(d / f"{name}.png", dpi=110, metadata={"Software": None})
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
         plt.close(fig)
+        write_figure_output(directory, f"{name}.png", buf.getvalue())
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from .._io import write_json_atomic
     from ..pipeline import fit_runset
     from ..sweep import is_sweep_dir
 
@@ -289,18 +294,39 @@ def cmd_fit(args: argparse.Namespace) -> int:
         args.input = args.input[0]
         return _cmd_fit_sweep(args)
     path = args.input[0] if len(args.input) == 1 else args.input
+    check_json_target(args.json, overwrite=args.overwrite)
+    if args.figures:
+        check_figure_targets(args.figures, list(_FIT_FIGURES), overwrite=args.overwrite)
     a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
                            load=_load_options(args))
     if args.figures:
-        _write_fit_figures(a, args.figures)
+        _write_fit_figures(a, args.figures, overwrite=args.overwrite)
     if args.json is not None and args.json != "-":
-        write_json_atomic(args.json, fit_digest(a, target))
+        write_json_output(args.json, fit_digest(a, target), overwrite=args.overwrite)
     if args.json == "-":
-        print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True))
+        print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
         _print_table(_fit_rows(a))
         print(f"wrote {target}")
     return 0
+
+
+def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
+    """Refuse, before any work, an ``--out`` whose report files grokcheck may not replace."""
+    from pathlib import Path
+
+    from .._written import check_may_write
+
+    d = Path(out)
+    if d.is_symlink() or (d.exists() and not d.is_dir()):
+        raise ConfigError(f"--out {out!r} exists and is not a directory (or is a symbolic link)")
+    names = {"report.md"} if "md" in formats else set()
+    names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
+    names |= {"report.pdf"} if "pdf" in formats else set()
+    try:
+        check_may_write([d / n for n in sorted(names)], overwrite=overwrite)
+    except ValueError as e:
+        raise ConfigError(f"--out: {e}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -310,13 +336,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
+    _check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
                                    load=_load_options(args))
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
                                   progress=not args.no_progress)
-    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks, formats=formats)
+    out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks, formats=formats,
+                            overwrite=args.overwrite)
     n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
                 for a in analyses if len(a.verdicts))
     files = " and ".join(str(out / f"report.{f}") for f in formats)

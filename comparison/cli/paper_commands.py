@@ -7,19 +7,20 @@ import json
 from typing import Any
 
 from ..errors import ConfigError
+from .outputs import check_json_target, write_json_output
 
 __all__ = ["cmd_paper"]
 
 
-def _emit_json(target: str | None, rows: Any) -> bool:
+def _emit_json(target: str | None, rows: Any, *, overwrite: bool = False) -> bool:
     """Write ``rows`` as JSON to ``target`` (``-``: stdout, then True: nothing else to print)."""
-    from .._io import to_jsonable, write_json_atomic
+    from .._io import to_jsonable
 
     if target == "-":
-        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True))
+        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True, allow_nan=False))
         return True
     if target:
-        write_json_atomic(target, rows)
+        write_json_output(target, rows, overwrite=overwrite)
     return False
 
 
@@ -30,9 +31,10 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
 
     if args.n_init < 1 or args.n_steps < 1 or any(d < 1 for d in args.d):
         raise ConfigError("--n-init, --n-steps and --d must be integers >= 1")
+    check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_scenario_a(args.d, args.n_init, n_steps=args.n_steps, seed=args.seed, device=args.device,
                             progress=not args.no_progress)
-    if _emit_json(args.json, rows):
+    if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
     table = []
     for r in rows:
@@ -55,9 +57,10 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
     if args.n_init < 1 or args.p_grok_draws < 1:
         raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
+    check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
                         progress=not args.no_progress)
-    if _emit_json(args.json, rows):
+    if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
     print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     if args.out:

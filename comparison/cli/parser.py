@@ -90,6 +90,8 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                      help="write the fit result as JSON to FILE ('-' or no FILE: print it instead of the table)")
     fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="let --json FILE and --figures DIR replace files that grokcheck did not write")
     _load_options(fit)
 
     rep = sub.add_parser("report", help="write report.md, report.html and figures",
@@ -107,6 +109,9 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
                      help="comma-separated output formats (default md,html; pdf prints the HTML with headless "
                           "Chromium: apt-get install chromium)")
     rep.add_argument("--no-progress", action="store_true")
+    rep.add_argument("--overwrite", action="store_true",
+                     help="replace report files in --out that grokcheck did not write (other files are never "
+                          "deleted)")
     _load_options(rep)
 
 
@@ -145,6 +150,8 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     t1.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     t1.add_argument("--out", metavar="DIR", help="also write a report section with figures here")
     t1.add_argument("--no-progress", action="store_true")
+    t1.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
+                                                             "grokcheck did not write")
     sa = psub.add_parser("scenario-a", help="scenario A: three settings x bond dimensions (full training)",
                          description="The paper's scenario A (none, L2 1e-4, L1 1e-3) per bond dimension: grokking "
                                      "fractions, nu with and without jump runs (fixed windows), D_eff minima, t_G, "
@@ -156,6 +163,7 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     sa.add_argument("--seed", type=int, default=0)
     sa.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     sa.add_argument("--no-progress", action="store_true")
+    sa.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

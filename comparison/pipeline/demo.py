@@ -13,11 +13,13 @@ Steps (each seeded; total <= 5 min on 2 cores, ``quick`` about a minute):
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
-from .._io import write_json_atomic
+from .._io import to_jsonable
+from .._written import check_may_write, write_owned
 from ..errors import ConfigError
 from .core import fit_runset, paper_data_cached, simulate_runset, write_full_report
 
@@ -56,18 +58,31 @@ def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path],
     return paths, notes
 
 
+def _check_demo_out(root: Path) -> None:
+    """Refuse, before any work, a demo ``out`` that would write through a link or over a user's file."""
+    for d in (root, root / "runs", root / "report", root / "report" / "figures"):
+        if d.is_symlink() or (d.exists() and not d.is_dir()):
+            raise ConfigError(f"demo output {str(d)!r} is a symbolic link or not a directory; choose another --out")
+    try:
+        check_may_write([root / "verification.csv", root / "demo.json", root / "report" / "report.md",
+                         root / "report" / "report.html"], overwrite=False)
+    except ValueError as e:
+        raise ConfigError(f"--out: {e}") from None
+
+
 def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progress: bool = True) -> Path:
     """Run the demo into ``out`` (created if needed; the demo's own files are replaced)."""
     import perceptron_theory as pt
 
     t0 = time.perf_counter()
     root = Path(out)
+    _check_demo_out(root)
     (root / "runs").mkdir(parents=True, exist_ok=True)
     scale = 0.25 if quick else 1.0
 
     _say("[1/4] perceptron verification table", progress)
     vt = pt.verification_table(n_replicas=int(max(100, 1000 * scale)), seed=0, progress=False)
-    vt.to_csv(root / "verification.csv", index=False)
+    write_owned(root / "verification.csv", vt.to_csv(index=False).encode())
     print(vt, flush=True)  # the readable view: bound rows read "bound holds", never "agrees"
 
     _say("[2/4] simulating run sets (perceptron models, scenario B Example 1)", progress)
@@ -91,6 +106,6 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     write_full_report(analyses, root / "report", title="grokcheck demo report", paper=paper,
                       preamble=[verification_section])
     summary = {"runsets": [str(p) for p in paths], "report": str(root / "report" / "report.html"), "notes": notes}
-    write_json_atomic(root / "demo.json", summary)
+    write_owned(root / "demo.json", (json.dumps(to_jsonable(summary), indent=2, sort_keys=True) + "\n").encode())
     _say(f"done in {time.perf_counter() - t0:.0f} s: open {root / 'report' / 'report.html'}", progress)
     return root

@@ -245,45 +245,46 @@ def _inline(text: str) -> str:
 FORMATS = ("md", "html", "pdf")
 
 
-def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence[str] = ("md", "html")) -> Path:
-    """Write ``report.md``/``report.html``/``report.pdf`` (as ``formats`` asks) and
+def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence[str] = ("md", "html"),
+                 *, overwrite: bool = False) -> Path:
+    """Write ``report.md`` and/or ``report.html`` (and ``report.pdf``) and
     ``figures/*.png`` + ``figures/*.pdf`` into ``out_dir``.
 
-    Each file is written atomically (temporary file, fsync, rename). Order:
-    the figures first (new names added, same names replaced), then the
-    documents, then stale figures that the new report no longer uses are removed
-    — so a kill at any moment never leaves a document pointing at a deleted
-    figure. Other files in ``out_dir`` are left alone; a ``figures/`` directory
-    holding anything but PNG/PDF figures is refused. ``pdf`` prints the HTML with
-    headless Chromium (see :func:`~comparison.report.pdf.html_to_pdf`).
+    Each file is written atomically (temporary file, fsync, rename) and listed,
+    with its digest, in the directory's record of what grokcheck wrote
+    (:mod:`comparison._written`). An existing ``report.*`` or figure that
+    grokcheck did not write (or that was edited since) is replaced only with
+    ``overwrite=True``; a file in ``figures/`` that the new report does not use
+    is removed only when grokcheck wrote it — never a user's file. Order: the
+    figures first, then the documents, then stale own figures, so a kill at any
+    moment never leaves a document pointing at a deleted figure. ``pdf`` prints
+    the HTML with headless Chromium (see :func:`~comparison.report.pdf.html_to_pdf`).
     """
+    from .._written import check_may_write, read_record, remove_owned, write_owned
+
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ValueError(f"formats must be a non-empty subset of {list(FORMATS)}, got {list(formats)}")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise ValueError(f"report output {str(out)!r} exists and is not a directory")
     figs = out / "figures"
     if figs.is_symlink() or (figs.exists() and not figs.is_dir()):
         raise ValueError(f"{str(figs)!r} is not a directory of report figures; choose another --out")
-    if figs.exists():
-        foreign = [p.name for p in figs.iterdir() if not (p.is_file() and p.suffix in (".png", ".pdf"))]
-        if foreign:
-            raise ValueError(f"{str(figs)!r} holds files that are not report figures ({foreign[:3]}); "
-                             "choose another --out")
+    docs = {"md": ["report.md"], "html": ["report.html"], "pdf": ["report.html", "report.pdf"]}
+    doc_names = sorted({n for f in formats for n in docs[f]})
+    check_may_write([figs / n for n in rep.figures] + [out / n for n in doc_names], overwrite=overwrite)
+    before = set(read_record(figs)) if figs.is_dir() else set()
     figs.mkdir(parents=True, exist_ok=True)
     for name, data in rep.figures.items():
-        write_bytes_atomic(figs / name, data)
+        write_owned(figs / name, data)
     if "md" in formats:
-        write_bytes_atomic(out / "report.md", _render_md(rep).encode())
-    page = _render_html(rep)
+        write_owned(out / "report.md", _render_md(rep).encode())
     if "html" in formats or "pdf" in formats:
-        write_bytes_atomic(out / "report.html", page.encode())
+        write_owned(out / "report.html", _render_html(rep).encode())
     if "pdf" in formats:
         from .pdf import html_to_pdf
 
         html_to_pdf(out / "report.html", out / "report.pdf")
-    for p in figs.iterdir():
-        if p.suffix in (".png", ".pdf") and p.name not in rep.figures:
-            p.unlink()
+    remove_owned(figs / n for n in sorted(before - set(rep.figures)))
     return out

@@ -68,5 +68,9 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
         weasyprint.HTML(filename=str(html_path)).write_pdf(str(tmp))
     if not tmp.exists() or tmp.stat().st_size == 0:
         raise ConfigError(f"printing {html_path} to PDF produced nothing")
-    os.replace(tmp, pdf_path)
+    from .._written import write_owned
+
+    data = tmp.read_bytes()
+    tmp.unlink()
+    write_owned(pdf_path, data)   # recorded as grokcheck's own, like the other report files
     return pdf_path

@@ -54,7 +54,8 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
 
     Only a directory that is recognisably a grokcheck run set may be replaced:
     it holds a ``manifest.json`` whose ``schema`` is ``grokcheck.runset`` and
-    nothing but run-set files (``manifest.json``, the data files, ``fits.json``).
+    nothing but run-set files (``manifest.json``, the data files, ``fits.json``),
+    each a regular file (a directory or link named ``fits.json`` is a user's).
     A regular file, a symbolic link, the working directory or any of its
     parents, a directory without that manifest, or one holding anything else
     (a user's notes) is refused, so ``--overwrite`` can never lose data that
@@ -80,7 +81,8 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA_NAME:
         raise ValueError(f"refusing to replace {shown!r}: it is not a grokcheck run set "
                          "(no valid manifest.json); choose another --out")
-    foreign = sorted(p.name for p in real.iterdir() if p.name not in _RUNSET_ENTRIES)
+    foreign = sorted(p.name for p in real.iterdir()
+                     if p.name not in _RUNSET_ENTRIES or p.is_symlink() or not p.is_file())
     if foreign:
         raise ValueError(f"refusing to replace run set {shown!r}: it also holds files grokcheck did not "
                          f"write ({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); "

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 import traceback
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import write_json_atomic
+from .._io import recover_stale_in, write_json_atomic
 from ..errors import ConfigError, SweepError
 from ..simulators import check_params, load_simulator
 from .config import Setting, SweepConfig, Task
@@ -56,14 +55,13 @@ def _task_spec(cfg: SweepConfig, settings: list[Setting], t: Task, root: Path) -
 
 
 def _clean_tmp(root: Path) -> int:
-    """Remove half-written task directories left by a killed writer."""
+    """Recover half-written task directories left by a killed writer (only grokcheck's marked ones)."""
     n = 0
     runs = root / "runs"
     if runs.is_dir():
-        for d in runs.glob("*/.*"):
-            if d.is_dir() and (".tmp-" in d.name or ".old-" in d.name):
-                shutil.rmtree(d, ignore_errors=True)
-                n += 1
+        for d in runs.iterdir():
+            if d.is_dir() and not d.is_symlink():
+                n += len(recover_stale_in(d))
     return n
 
 

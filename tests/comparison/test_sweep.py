@@ -156,12 +156,17 @@ def test_resume_runs_only_missing_tasks_and_repairs_the_manifest(tmp_path):
     import shutil
 
     shutil.rmtree(out / lost)
-    stray = out / Path(lost).parent / ".c00001.tmp-abc"
+    stray = out / Path(lost).parent / ".c00001.tmp-999999999-abc"   # grokcheck's marked leftover, writer gone
     stray.mkdir()
     (stray / "curves.parquet").write_bytes(b"partial")
+    (stray / ".grokcheck-partial").write_text("grokcheck atomic_dir\n")
+    users = out / Path(lost).parent / ".c00001.tmp-999999998-mine"  # same shape, no marker: a user's
+    users.mkdir()
+    (users / "notes.txt").write_text("keep")
     again = run_sweep(config(), out, n_workers=0, progress=False)
     assert (again.n_skipped, again.n_run, again.n_done) == (5, 1, 6)
     assert not stray.exists()
+    assert (users / "notes.txt").read_text() == "keep"
     man2 = read_sweep_manifest(out)
     assert all(r["state"] == "done" for r in man2["tasks"])
     for p, ns in stamps.items():

@@ -1,0 +1,56 @@
+"""Where the commands write: ``--json FILE`` and ``--figures DIR`` never replace a user's file.
+
+Both go through :mod:`comparison._written`: a file that grokcheck did not write
+(or that changed since) is replaced only with ``--overwrite``; a directory, a
+run set's own file or a path through a linked directory never."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+
+
+def check_json_target(target: str | None, *, overwrite: bool) -> None:
+    """Refuse, before any work, a ``--json FILE`` that may not be written."""
+    from .._written import check_may_write
+
+    if target and target != "-":
+        try:
+            check_may_write([target], overwrite=overwrite)
+        except ValueError as e:
+            raise ConfigError(f"--json: {e}") from None
+
+
+def write_json_output(target: str, data: Any, *, overwrite: bool) -> Path:
+    """Write strict JSON (no NaN) to ``target`` atomically, recorded as grokcheck's own."""
+    import json
+
+    from .._io import to_jsonable
+    from .._written import write_owned
+
+    check_json_target(target, overwrite=overwrite)
+    text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return write_owned(target, text.encode())
+
+
+def check_figure_targets(directory: str, names: list[str], *, overwrite: bool) -> None:
+    """Refuse a ``--figures DIR`` whose figure files may not be written."""
+    from .._written import check_may_write
+
+    d = Path(directory)
+    if d.is_symlink() or (d.exists() and not d.is_dir()):
+        raise ConfigError(f"--figures: {directory!r} is not a directory (or is a symbolic link)")
+    try:
+        check_may_write([d / n for n in names], overwrite=overwrite)
+    except ValueError as e:
+        raise ConfigError(f"--figures: {e}") from None
+
+
+def write_figure_output(directory: str, name: str, data: bytes) -> Path:
+    """Write one figure's bytes into ``directory`` (checked first), recorded as grokcheck's own."""
+    from .._written import write_owned
+
+    return write_owned(Path(directory) / name, data)
