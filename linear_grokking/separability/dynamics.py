@@ -20,7 +20,7 @@ Test quantities are exact expectations over the data law, no test set: with
 Examples
 --------
 >>> from linear_grokking.separability.dynamics import train_logistic
->>> out = train_logistic(np.ones((1, 3, 1)), t_max=1e3, n_points=8, seed=0)
+>>> out = train_logistic(np.array([[[1.0], [-1.0], [0.5]]]), t_max=1e6, n_points=8, seed=0)
 >>> bool(out["test_acc"][0, -1] > 0.99)
 True
 """
