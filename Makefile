@@ -25,7 +25,7 @@ demo: $(STAMP)
 # One BLAS/torch thread per pytest worker: two workers x two threads oversubscribe 2 cores
 # (measured: 10-fold slow-downs of the linear-algebra-heavy tests).
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -q tests --doctest-modules perceptron_theory local_rules modular_rfm comparison
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) -q tests --doctest-modules perceptron_theory local_rules modular_rfm linear_grokking comparison
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run $(ONLY)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("perceptron_theory", "local_rules", "modular_rfm", "comparison")
+PACKAGES = ("perceptron_theory", "local_rules", "modular_rfm", "linear_grokking", "comparison")
 
 
 def _modules() -> dict[str, Path]:
@@ -152,7 +152,7 @@ def test_estimators_and_runsets_do_not_plot():
 
 
 def test_packages_respect_the_fixed_dependencies():
-    allowed = {"perceptron_theory": set(), "modular_rfm": set(), "local_rules": {"perceptron_theory"}}
+    allowed = {"perceptron_theory": set(), "modular_rfm": set(), "linear_grokking": set(), "local_rules": {"perceptron_theory"}}
     g = _graph()
     for mod, deps in g.items():
         pkg = mod.split(".")[0]
