@@ -347,8 +347,8 @@ def _passed(run: _Run, family_alpha: float) -> PropertyResult:
 
 def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, params: Any, quantity: str = "P_grok",
                            replicas: int | None = None, detect: float | None = None, max_examples: int = 20,
-                           family_alpha: float = 0.01, seed: int = 0, power: float = POWER,
-                           max_replicas: int = 10 ** 5, raise_on_failure: bool = True,
+                           family_alpha: float = 0.01, alpha: float | None = None, seed: int = 0,
+                           power: float = POWER, max_replicas: int = 10 ** 5, raise_on_failure: bool = True,
                            on_row: Callable[[Row], None] | None = None) -> PropertyResult:
     """Test ``formula`` against ``simulator`` at parameter sets drawn from ``params`` (see the module docstring).
 
@@ -362,6 +362,8 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
     detect : the discrepancy the run must be able to see with ``power`` at every example; for P_grok
         without ``replicas`` the replicas are chosen by the power rule (capped at ``max_replicas``).
     max_examples, family_alpha : K examples, each tested at min(P_TOL, family_alpha/K).
+    alpha : the per-example level instead (e.g. to measure the test's size); the run's stated
+        false-alarm bound is then K · alpha.
     seed : hypothesis' seed and the base of the per-example simulator seeds.
     raise_on_failure : raise :class:`AssertionError` (its ``result`` attribute holds the
         :class:`PropertyResult`) when the verdict is "failed" or "underpowered".
@@ -378,7 +380,12 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
         raise ConfigError(f"replicas must be an integer >= 1, got {replicas!r}")
     if detect is not None and not detect > 0:
         raise ConfigError(f"detect must be > 0, got {detect!r}")
-    alpha = per_example_alpha(max_examples, family_alpha)
+    if alpha is None:
+        alpha = per_example_alpha(max_examples, family_alpha)
+    elif not 0 < alpha < 1:
+        raise ConfigError(f"alpha must lie in (0, 1), got {alpha!r}")
+    else:
+        family_alpha = min(1.0, alpha * int(max_examples))
     run = _Run(formula, simulator, quantity, replicas=replicas, detect=detect, alpha=alpha, seed=int(seed),
                power=power, max_replicas=int(max_replicas), on_row=on_row)
     err = _hypothesis(run, params, int(max_examples), int(seed))
