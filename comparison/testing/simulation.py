@@ -8,7 +8,11 @@ within the run), measures the quantity as the reports do, and tests the formula:
 * ``"P_grok"`` — the fraction of non-diverged runs that grok; the exact two-sided
   binomial mid-p test (:func:`~comparison.estimate.exact.binomial_verdict_p`);
 * ``"mean t_G"`` — the mean grokking time over the runs that grok (those generalised at
-  initialisation and t_G ≤ 0 left out, as in the reports); a z-test with s.e. = s.d./√n.
+  initialisation and t_G ≤ 0 left out, as in the reports); a z-test with s.e. = s.d./√n;
+* ``"median t_G"`` — their median; a z-test with the order-statistic s.e.
+  (:func:`~comparison.testing.measurement.median_se`), valid for laws with atoms. For both
+  times a numerical floor of 1e-9 relative (:data:`NUMERICAL_RTOL`) is added to the s.e. in
+  quadrature: a median on an atom is exact to ~1e-14, and rounding is not a disagreement.
 
 **False alarms.** A run of K examples tests each at α = min(P_TOL, family_alpha / K)
 (:func:`~comparison.testing.power.per_example_alpha`; the report's 4σ rule is never
@@ -51,8 +55,10 @@ from .measurement import MIN_T_G, measure, reproduce_command, seed_for, spec_for
 from .power import POWER, binomial_detectable, binomial_replicas, per_example_alpha, z_detectable
 from .result import PropertyResult, Row
 
-__all__ = ["agrees_with_simulation", "USELESS_P"]
+__all__ = ["agrees_with_simulation", "USELESS_P", "NUMERICAL_RTOL"]
 
+#: Relative numerical floor added (in quadrature) to the s.e. of a time: rounding is not a disagreement.
+NUMERICAL_RTOL = 1e-9
 #: Without ``detect``, a P_grok run that cannot see |ΔP| below this is called underpowered.
 USELESS_P = 0.25
 
@@ -123,6 +129,8 @@ class _Run:
             p = binomial_verdict_p(m["k"], n, pred) if testable else math.nan
             det = binomial_detectable(n, pred, power=self.power, alpha=self.alpha) if testable else math.inf
         else:
+            # a numerical floor: prediction and simulation agree to rounding (an atom's median has se ~ 1e-14)
+            se = math.hypot(se, NUMERICAL_RTOL * max(abs(pred), abs(meas))) if math.isfinite(se) else se
             testable = n >= MIN_T_G and se > 0
             z0 = (meas - pred) / se if testable else math.nan
             p = z_to_p(z0) if testable else math.nan
@@ -215,7 +223,7 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
     formula : ``f(**params) -> value`` (it receives the parameters its signature names).
     simulator : a registered simulator (:data:`comparison.simulators.SIMULATORS`).
     params : a hypothesis strategy of parameter dicts, e.g. ``comparison.testing.params(simulator, ...)``.
-    quantity : ``"P_grok"`` or ``"mean t_G"`` (:data:`QUANTITIES`).
+    quantity : ``"P_grok"``, ``"mean t_G"`` or ``"median t_G"`` (:data:`~comparison.testing.measurement.QUANTITIES`).
     replicas : runs per example; or, for P_grok, leave it None and give ``detect``.
     detect : the discrepancy the run must be able to see with ``power`` at every example; for P_grok
         without ``replicas`` the replicas are chosen by the power rule (capped at ``max_replicas``).

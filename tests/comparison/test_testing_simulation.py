@@ -11,6 +11,7 @@ import json
 import math
 import shlex
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -69,6 +70,39 @@ def test_mean_t_G_uses_a_z_test():
                                  replicas=4000, max_examples=4, raise_on_failure=False)
     assert bad.verdict == "failed" and bad.confirmed
     assert bad.counterexample["scale"] <= 1.0  # shrunk toward the simplest failing value (1.0 here)
+
+
+def test_median_t_G_uses_the_order_statistic_error():
+    strategy = params(COIN, p=0.5, scale=(0.5, 5.0))
+    ok = agrees_with_simulation(lambda scale: scale * math.log(2), simulator=COIN, params=strategy,
+                                quantity="median t_G", replicas=4000, max_examples=4)
+    assert ok.passed  # Exponential(mean s): median s ln 2
+    bad = agrees_with_simulation(lambda scale: scale, simulator=COIN, params=strategy, quantity="median t_G",
+                                 replicas=4000, max_examples=4, raise_on_failure=False)
+    assert bad.verdict == "failed"  # the mean is not the median
+
+
+def test_median_se_matches_the_normal_asymptotics():
+    from comparison.testing.measurement import median_se
+
+    x = np.random.default_rng(3).exponential(1.0, 20000)
+    assert median_se(x) == pytest.approx(1 / (2 * 0.5 * math.sqrt(x.size)), rel=0.1)  # 1/(2 f(m) sqrt n), f(m) = 1/2
+
+
+def test_the_printed_eq47_atom_is_rejected_and_the_corrected_one_passes():
+    # docs/errata.md: under the paper's zeroth-order dynamics and training threshold the median t_G sits
+    # on ln[eps^2/(eps^2-1)]/(2 lam_2D) (the corrected atom), not on Eq. 47's ln[eps^4/(eps^4-1)]/(2 lam_2D)
+    strategy = params("perceptron-ball", D=(4, 6), N=(20, 50), eps=(1.8, 2.5), lam1=None, lam2=(0.0, 0.05),
+                      t_train="threshold", dynamics="zeroth_order")
+
+    def median(atom):
+        return lambda D, eps, lam2: float(ball.GrokTimeLaw(D, eps, lam2, atom=atom).median())
+
+    bad = agrees_with_simulation(median("printed"), simulator="perceptron-ball", quantity="median t_G",
+                                 params=strategy, replicas=300, max_examples=4, raise_on_failure=False)
+    assert bad.verdict == "failed" and bad.confirmed and bad.counterexample["D"] == 4
+    assert agrees_with_simulation(median("consistent"), simulator="perceptron-ball", quantity="median t_G",
+                                  params=strategy, replicas=300, max_examples=4).passed
 
 
 def test_a_wrong_P_grok_law_is_rejected_and_shrunk_to_a_small_reproducible_point():
