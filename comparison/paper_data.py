@@ -221,7 +221,7 @@ def _scenario_b_row(run: Callable[..., Any], ex_name: str, reg: dict[str, float]
             "nu_window": f"[{nu.window[0]:.3g}, {nu.window[1]:.3g}]" if nu is not None else "–",
             "D_eff": f.get(f.get("d_eff_used", "d_eff"), nan), "D_eff_pooled": f.get("d_eff", nan),
             "xi": f.get("xi", nan), "xi_margin": f.get("xi_margin", nan), "eps": f.get("eps", nan),
-            "nu_pred": a.predictions.get("nu", nan), "nu_margin": f.get("nu_margin", nan),
+            "nu_pred": a.predicted("nu"), "nu_margin": f.get("nu_margin", nan),
             "t_G_bimodal": a.bimodality.bimodal if a.bimodality is not None else "–",
             "delta_BIC": a.bimodality.delta_bic if a.bimodality is not None else nan,
             "G_split": a.spectrum.ratio if a.spectrum is not None else nan,

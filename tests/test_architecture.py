@@ -113,8 +113,7 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.report",),
     ("comparison.sweep", "comparison.paper_data", "comparison.paper_table1"),
     ("comparison.agreement",),
-    ("comparison.analysis",),
-    ("comparison.theory", "comparison.estimate", "comparison.runset"),
+    ("comparison.registry", "comparison.estimate", "comparison.runset"),
     ("comparison.simulators", "comparison.errors", "comparison._io"),
 ]
 

@@ -3,6 +3,7 @@
     grokcheck theory ball --D 10 --N 10 --eps 1.01 --lam2 0.1 [--json]
     grokcheck simulate perceptron-ball --D 5 --N 10 --eps 2 --lam2 0.01 --out runs/ball
     grokcheck fit runs/ball            (or an external table: runs.csv / runs.parquet)
+    grokcheck fit runs/ball --theory my_theory.py   (a user's theory judged beside the built-ins)
     grokcheck report runs/ball runs/exp --out report/
     grokcheck demo [--out grokcheck-demo]
     grokcheck sweep sweep.toml --out sweeps/a [--scheduler tcp://host:8786] [--workers N]
@@ -12,13 +13,8 @@ is fast; numpy/pandas/scipy/torch are imported by the subcommand that needs them
 Errors are one line on stderr (``grokcheck: error: ...``) and exit code 2.
 
 >>> main(["theory", "eq50", "--d-eff", "3", "--xi", "0.25"])  # doctest: +NORMALIZE_WHITESPACE
-  model         eq50
-  d_eff         3
-  xi            0.25
-  nu            1.75
-  nu_se         0
-  xi_in_domain  True
-  nu_source     Eq. 50 with D -> D_eff
+theory eq50
+  nu  1.75  [Eq. 50 with D -> d_eff: (D_eff+1)/2 - xi, D_eff = 3 ± 0 (d_eff), ξ = 0.25 ± 0]
 0
 """
 from __future__ import annotations

@@ -49,37 +49,49 @@ def _print_table(rows: list[tuple[str, str]]) -> None:
         print(f"  {k:<{width}}  {v}")
 
 
-def _flat_rows(out: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = []
-    for k, v in out.items():
-        items = v.items() if isinstance(v, dict) else [(None, v)]
-        for k2, v2 in items:
-            rows.append((k if k2 is None else f"{k}.{k2}", f"{v2:.6g}" if isinstance(v2, float) else str(v2)))
-    return rows
+_DEFAULTS = {"ball": {"eps": 1.01, "lam2": 0.1}, "1d": {"eps": 0.4, "lam2": 0.0}}
+
+
+def _theory_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    config = {"D": args.D, "N": args.N, "lam1": args.lam1, **_DEFAULTS.get(args.model, {})}
+    if args.model == "1d":
+        config.pop("D")
+    config.update({k: v for k, v in (("eps", args.eps), ("lam2", args.lam2)) if v is not None})
+    for item in args.set:
+        if "=" not in item:
+            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        config[k.strip()] = _parse_value(v.strip())
+    measured = {k: v for k, v in (("d_eff", args.d_eff), ("xi", args.xi), ("d_eff_se", args.d_eff_se),
+                                  ("xi_se", args.xi_se)) if v is not None}
+    return config, measured
 
 
 def cmd_theory(args: argparse.Namespace) -> int:
     from .._io import to_jsonable
-    from ..theory import predict_ball, predict_exponential, predict_nu_eq50
+    from ..pipeline import theory_predictions
 
-    if args.model == "ball":
-        out = predict_ball(args.D, args.N, 1.01 if args.eps is None else args.eps, args.lam1,
-                           0.1 if args.lam2 is None else args.lam2)
-    elif args.model == "1d":
-        out = predict_exponential(args.N, 0.4 if args.eps is None else args.eps, args.lam1,
-                                  0.0 if args.lam2 is None else args.lam2)
-    else:
-        if args.d_eff is None or args.xi is None:
-            raise ConfigError("theory eq50 needs both --d-eff and --xi (a prediction is never made with a "
-                              "missing input)")
-        out = {"model": "eq50", "d_eff": args.d_eff, "xi": args.xi, **predict_nu_eq50(args.d_eff, args.xi),
-               "nu_source": "Eq. 50 with D -> D_eff"}
-    out = to_jsonable(out)
+    config, measured = _theory_inputs(args)
+    name, preds = theory_predictions(args.model, config, measured)
+    out = to_jsonable({"theory": name, "config": config, "measured": measured,
+                       "predictions": {p["quantity"]: {k: v for k, v in p.items() if k != "quantity"}
+                                       for p in preds}})
     if args.json:
         print(json.dumps(out, indent=2, sort_keys=True))
-    else:
-        _print_table(_flat_rows(out))
+        return 0
+    print(f"theory {name}")
+    _print_table([(p["quantity"], _prediction_text(p)) for p in preds])
     return 0
+
+
+def _prediction_text(p: dict[str, Any]) -> str:
+    if p.get("not_testable"):
+        return f"not testable: {p['not_testable']}"
+    val = f"{p['value']:.6g}" + (f" ± {p['se']:.2g}" if p.get("se") else "")
+    if p.get("law"):
+        val = "law: " + ", ".join(f"{k} {v:.4g}" for k, v in p["law"].items())
+    kind = "" if p.get("kind") == "estimate" else f" ({p['kind']})"
+    return f"{val}{kind}  [{p.get('source', '')}]" + (f"  note: {p['note']}" if p.get("note") else "")
 
 
 def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -298,7 +310,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.figures:
         check_figure_targets(args.figures, list(_FIT_FIGURES), overwrite=args.overwrite)
     a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
-                           load=_load_options(args))
+                           load=_load_options(args), theories=args.theory)
     if args.figures:
         _write_fit_figures(a, args.figures, overwrite=args.overwrite)
     if args.json is not None and args.json != "-":
@@ -338,7 +350,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     _check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
-                                   load=_load_options(args))
+                                   load=_load_options(args), theories=args.theory)
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,

@@ -15,17 +15,23 @@ __all__ = ["build_parser"]
 
 def _theory(sub: argparse._SubParsersAction) -> None:
     th = sub.add_parser("theory", help="theory predictions (nu, P_grok, t_G law)",
-                        description="Predictions of the perceptron theory for one setting.")
-    th.add_argument("model", choices=["ball", "1d", "eq50"],
-                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi")
+                        description="Predictions of one theory for one setting: a registered theory "
+                                    "(ball, 1d, eq50, margin, or an installed plug-in) or a user's theory "
+                                    "file (FILE.py, FILE.py:NAME, package.module:NAME).")
+    th.add_argument("model", metavar="THEORY",
+                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi; or FILE.py")
     th.add_argument("--D", type=int, default=10, help="ball dimension (default 10)")
     th.add_argument("--N", type=int, default=10, help="samples per class (default 10)")
     th.add_argument("--eps", type=float, default=None, help="separation (default 1.01 ball, 0.4 1d)")
     th.add_argument("--lam1", type=float, default=0.0, help="L1 strength")
     th.add_argument("--lam2", type=float, default=None, help="L2 strength (default 0.1 ball, 0 1d)")
-    th.add_argument("--d-eff", type=float, default=None, help="effective dimension (eq50, required)")
-    th.add_argument("--xi", type=float, default=None, help="boundary-density exponent (eq50, required: "
+    th.add_argument("--d-eff", type=float, default=None, help="measured effective dimension (eq50, required)")
+    th.add_argument("--d-eff-se", type=float, default=None, help="its standard error")
+    th.add_argument("--xi", type=float, default=None, help="measured boundary-density exponent (eq50, required: "
                                                           "there is no default)")
+    th.add_argument("--xi-se", type=float, default=None, help="its standard error")
+    th.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="any other config value (parsed as JSON, else string)")
     th.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -76,6 +82,12 @@ def _load_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--zero-tol", type=float, default=None, help=argparse.SUPPRESS)  # older name of --tolerance
 
 
+def _theory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theory", action="append", default=[], metavar="THEORY",
+                   help="also judge this theory (FILE.py, FILE.py:NAME, package.module:NAME or a registered "
+                        "name; repeatable): one verdict row per quantity it predicts, naming it")
+
+
 def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     fit = sub.add_parser("fit", help="fit nu, t_G law and feature quantities of a run set or training logs",
                          description="Fit a run set directory, a sweep directory, or training logs "
@@ -92,6 +104,7 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
     fit.add_argument("--overwrite", action="store_true",
                      help="let --json FILE and --figures DIR replace files that grokcheck did not write")
+    _theory_option(fit)
     _load_options(fit)
 
     rep = sub.add_parser("report", help="write report.md, report.html and figures",
@@ -102,6 +115,7 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--out", required=True, help="output directory")
     rep.add_argument("--title", default="grokcheck report")
     rep.add_argument("--seed", type=int, default=0)
+    _theory_option(rep)
     rep.add_argument("--paper", action="store_true",
                      help="add the paper-figure sections (simulation beside theory; takes minutes, cached)")
     rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")

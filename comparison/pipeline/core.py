@@ -30,6 +30,7 @@ from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
+from .theories import resolve_theories, theory_fingerprints
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
            "fit_sweep", "paper_data_cached", "write_full_report"]
@@ -70,10 +71,12 @@ def default_fits_path(path: Paths) -> Path:
 
 
 def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float | None,
-                 load: dict[str, Any] | None = None) -> dict[str, Any]:
+                 load: dict[str, Any] | None = None, theories: Sequence[str] = ()) -> dict[str, Any]:
     out = {"nu_kwargs": dict(sorted((nu_kwargs or {}).items())), "seed": seed, "zero_tol": zero_tol}
     if load:
         out["load"] = dict(sorted(load.items()))
+    if theories:  # a fits file made with another theory (or another version of its file) is stale
+        out["theories"] = theory_fingerprints(theories)
     return to_jsonable(out)
 
 
@@ -108,16 +111,19 @@ def _check_fits_target(target: Path, input_path: str) -> None:
 
 def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
                nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float | None = None,
-               write: bool = True, load: dict[str, Any] | None = None) -> tuple[Analysis, Path | None]:
+               write: bool = True, load: dict[str, Any] | None = None,
+               theories: Sequence[str] = ()) -> tuple[Analysis, Path | None]:
     """Analyse the run set, table or logs at ``path`` (one path or several log files fitted
     together); write ``fits.json`` (see :func:`default_fits_path`). ``load`` holds the
     :func:`~comparison.runset.load_table` options for logs (columns, scale, transition,
-    tolerance, time_unit); the load notes lead the analysis' notes."""
+    tolerance, time_unit); the load notes lead the analysis' notes. ``theories``: user
+    theories to judge beside the registered ones (see :func:`resolve_theories`)."""
+    specs = resolve_theories(theories)  # a malformed theory is refused before any fitting
     rs = load_any(path, **_load_kwargs(zero_tol, load))
-    a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed)
+    a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
     a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
-           "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load),
+           "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load, theories),
            "source": {**_source_of(rs), "path": _input_name(path)}}
     target = None
     if write:
@@ -156,8 +162,8 @@ def _fresh_fits(path: Paths, rs: Any, options: dict[str, Any]) -> Analysis | Non
 
 
 def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str, Any] | None = None,
-                 seed: int = 0, progress: bool = False,
-                 load: dict[str, Any] | None = None) -> tuple[list[Analysis], list[Any]]:
+                 seed: int = 0, progress: bool = False, load: dict[str, Any] | None = None,
+                 theories: Sequence[str] = ()) -> tuple[list[Analysis], list[Any]]:
     """Analyses of run sets / tables, read from up-to-date fits where they exist.
 
     Directories (run sets, sweeps) are one analysis each; the log files among
@@ -172,7 +178,8 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
 
     analyses: list[Analysis] = []
     hooks: list[Any] = []
-    options = _fit_options(nu_kwargs, seed, None, load)
+    options = _fit_options(nu_kwargs, seed, None, load, theories)
+    specs = resolve_theories(theories)
     files = [p for p in paths if not Path(p).is_dir()]
     items: list[Any] = [p for p in paths if Path(p).is_dir()] + ([files if len(files) > 1 else files[0]] if files else [])
     for p in tqdm(items, desc="analysing run sets", disable=not progress):
@@ -184,15 +191,15 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
             spec = get_spec(loaded.config.simulator)
             if spec is not None and spec.extra.get("phase_axis"):
                 hooks.append(phase_section(len(analyses), len(loaded.runsets), spec.extra["phase_axis"]))
-            analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed)[2])
+            analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed, theories=specs)[2])
             continue
         rs = load_any(p, **_load_kwargs(None, load))
         a = _fresh_fits(p, rs, options)
         if a is None:
             try:
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load, theories=theories)
             except OSError:  # read-only input: fit in memory, do not cache
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False, load=load)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False, load=load, theories=theories)
         analyses.append(a)
     names = [a.name for a in analyses]
     if len(set(names)) != len(names):
@@ -200,12 +207,13 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
     return analyses, hooks
 
 
-def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None,
-              seed: int = 0) -> tuple[dict[str, Any], Any, list[Analysis]]:
+def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 0,
+              theories: Sequence[Any] = ()) -> tuple[dict[str, Any], Any, list[Analysis]]:
     """Analyse every setting of a loaded sweep; returns (JSON digest, summary table, analyses)."""
     from ..sweep.summary import pair_settings, sweep_summary
 
-    analyses = [Analysis.from_dict(_canonical(analyse(rs, nu_kwargs=nu_kwargs, seed=seed).to_dict()))
+    analyses = [Analysis.from_dict(_canonical(analyse(rs, nu_kwargs=nu_kwargs, seed=seed,
+                                                      theories=theories).to_dict()))
                 for rs in loaded.runsets]
     table = sweep_summary(loaded, analyses)
     digest = {"schema": FITS_SCHEMA + ".sweep", "sweep": str(loaded.path), "source": {"path": str(loaded.path)},

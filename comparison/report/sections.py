@@ -126,7 +126,7 @@ def _config_line(cfg: dict[str, Any]) -> str:
 
 def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = None) -> None:
     rep.h(1, f"Run set `{a.name}`", anchor=anchor_of(a.name, ""))
-    items = [f"generator: `{a.generator}` (model: {a.model})", f"config: {_config_line(a.config)}"]
+    items = [f"generator: `{a.generator}` (theories: {a.model})", f"config: {_config_line(a.config)}"]
     if manifest:
         items.append(f"created: {manifest.get('created', '?')}; seeds: {manifest.get('seeds', [])}")
     c = a.counts

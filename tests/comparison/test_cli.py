@@ -56,10 +56,10 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys):
 
 def test_theory_json_matches_eq23(capsys):
     rc, out, _ = run(["theory", "ball", "--D", "7", "--N", "20", "--eps", "1.5", "--lam2", "0.05", "--json"], capsys)
-    data = json.loads(out)
-    assert rc == 0 and data["nu"] == 4.0 and 0 <= data["P_grok"] <= 1
+    pred = json.loads(out)["predictions"]
+    assert rc == 0 and pred["nu"]["value"] == 4.0 and 0 <= pred["P_grok"]["value"] <= 1
     rc, out, _ = run(["theory", "eq50", "--d-eff", "3.0", "--xi", "0.25", "--json"], capsys)
-    assert json.loads(out)["nu"] == 1.75
+    assert json.loads(out)["predictions"]["nu"]["value"] == 1.75
 
 
 def test_simulate_fit_and_refuse_overwrite(tmp_path, capsys):

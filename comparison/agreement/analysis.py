@@ -11,13 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .estimate import BimodalityResult, LawDistance, NuFit, SpectrumSplit
-from .theory import theory_law
+from ..estimate import BimodalityResult, LawDistance, NuFit, SpectrumSplit
+from .verdict import VERDICT_COLUMNS
 
-__all__ = ["Analysis", "VERDICT_COLUMNS"]
-
-VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
-                   "theory", "note", "kind"]
+__all__ = ["Analysis"]
 
 
 @dataclass
@@ -52,12 +49,23 @@ class Analysis:
 
     @property
     def law(self) -> Any:
-        """The theory's t_G law object for this run set's config (rebuilt, never stored)."""
-        return theory_law(self.config) if self.model in ("ball", "exponential") else None
+        """The registered theory's t_G law object for this run set's config (rebuilt, never stored)."""
+        from ..registry import theory_law
+
+        return theory_law(self.config)
+
+    def predicted(self, quantity: str) -> float:
+        """The first testable prediction of ``quantity`` among the theories, in table order, else NaN
+        (``predictions`` maps each theory's name to its predictions)."""
+        for preds in self.predictions.values():
+            for p in preds:
+                if p.get("quantity") == quantity and not p.get("not_testable"):
+                    return float(p["value"])
+        return float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable digest; :meth:`from_dict` inverts it."""
-        from ._io import to_jsonable
+        from .._io import to_jsonable
 
         out: dict[str, Any] = {"name": self.name, "generator": self.generator, "model": self.model,
                                "config": self.config, "counts": self.counts, "notes": self.notes,
