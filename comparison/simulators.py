@@ -6,8 +6,8 @@ sweeps (run-count key, parameter checks), the theory dispatch, the demo — read
 (see docs/comparison.md, "Adding a simulator")::
 
     >>> from comparison.simulators import SIMULATORS, spec_for_generator
-    >>> SIMULATORS["perceptron-ball"].size_key, SIMULATORS["perceptron-ball"].theory_model
-    ('n_replicas', 'ball')
+    >>> SIMULATORS["perceptron-ball"].size_key
+    'n_replicas'
     >>> spec_for_generator("perceptron_theory.simulate_exponential").name
     'perceptron-1d'
 
@@ -97,9 +97,8 @@ class SimulatorSpec(NamedTuple):
 
     ``target`` is ``"module:function"`` (imported lazily); ``size_key`` the
     run-count parameter; ``params`` the declared parameters (the ones with a
-    ``flag`` become ``grokcheck simulate`` options); ``theory_model`` which
-    prediction applies (``"ball"``, ``"exponential"``, ``"eq50"`` for feature-based
-    run sets, or None: measured quantities only).
+    ``flag`` become ``grokcheck simulate`` options). Which theories apply is
+    said by the theories (``TheorySpec.applies_to``, :mod:`comparison.registry`), not here.
     """
 
     name: str
@@ -107,7 +106,6 @@ class SimulatorSpec(NamedTuple):
     description: str
     size_key: str
     params: tuple[Param, ...] = ()
-    theory_model: str | None = None
     seed_keys: tuple[str, ...] = ()
     extra: dict[str, Any] = {}  # read-only by convention (a NamedTuple default is shared)
     cost: Callable[[dict[str, Any]], float] | None = None   # estimated peak memory (bytes) of one call
@@ -213,7 +211,7 @@ register(SimulatorSpec(
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
                    _COMMON_SEED, *_CURVE_OPTS),
-    theory_model="exponential", cost=_cost_1d))
+    cost=_cost_1d))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
@@ -226,7 +224,7 @@ register(SimulatorSpec(
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
                       choices=("exact", "zeroth_order"))),
-    theory_model="ball", cost=_cost_ball))
+    cost=_cost_ball))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
@@ -235,7 +233,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -251,7 +249,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
@@ -263,7 +261,7 @@ register(SimulatorSpec(
                   choices=("block_circulant",)),
                _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path", validate=check_device),
                _COMMON_SEED),
-    theory_model=None, cost=_cost_rfm, seed_keys=("split_seeds",),
+    cost=_cost_rfm, seed_keys=("split_seeds",),
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",

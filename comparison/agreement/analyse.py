@@ -207,15 +207,15 @@ def measured_inputs(features: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 def _judge(a: Analysis, extra: tuple[TheorySpec, ...], median_seed: Any) -> None:
     """Every applicable theory's predictions (built-in, installed, then ``extra``) and their rows."""
-    from ..registry import run_key
+    from ..registry.catalog import run_keys
 
     m = Measured(a.config, a.counts, a.nu, a.nu_error, a.t_G, a.bimodality, median_seed)
     inputs, weak = measured_inputs(a.features)
-    key, rows, names = run_key(a.config), [], []
+    keys, rows, names = run_keys(a.config), [], []
     for t in theories_for(a.config, extra):
-        if not t.applies(key):
+        if not t.applies(*keys):
             a.notes.append(f"theory {t.name!r} ({t.origin}) applies to {', '.join(t.applies_to)}, not to this "
-                           f"run set ({key or 'an unregistered generator'}): no rows")
+                           f"run set ({', '.join(keys) or 'an unregistered generator'}): no rows")
             continue
         try:
             preds = run_theory(t, a.config, inputs, weak)

@@ -169,12 +169,14 @@ def _fit_rows(a: Any) -> list[tuple[str, str]]:
             rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
     if a.spectrum is not None:
         rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
+    users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
     for r in a.verdicts.itertuples(index=False):
         z = "" if r.z != r.z else f", z = {r.z:+.2f}"
+        who = next((f" [{n}]" for n in users if str(r.theory).startswith(f"{n}: ")), "")
         if r.verdict == "not testable":
-            rows.append((f"verdict: {r.quantity}", f"not testable: {r.note}"))
+            rows.append((f"verdict: {r.quantity}{who}", f"not testable: {r.note}"))
         else:
-            rows.append((f"verdict: {r.quantity}",
+            rows.append((f"verdict: {r.quantity}{who}",
                          f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"))
     return rows
 
@@ -245,6 +247,8 @@ def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
         "window_rule": f.window_rule, "r2": f.gof.get("r2"), "n_points": f.gof.get("n_points"),
         "n_runs_used": f.n_runs_used, "windows": f.windows, "no_plateau": f.no_plateau, "jumps": f.jumps,
         "window_spread": f.window_spread}
+    out["verdicts"] = a.verdicts.to_dict(orient="records")  # every theory's rows, each naming its theory
+    out["predictions"] = a.predictions
     return to_jsonable(out)
 
 
@@ -339,6 +343,10 @@ def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
         check_may_write([d / n for n in sorted(names)], overwrite=overwrite)
     except ValueError as e:
         raise ConfigError(f"--out: {e}") from None
+    try:  # an --out that cannot be created is refused before minutes of fitting and drawing
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {out!r} cannot be created: {e.strerror or e}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
-from .theories import resolve_theories, theory_fingerprints
+from .theories import preflight, resolve_theories, theory_fingerprints
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
            "fit_sweep", "paper_data_cached", "write_full_report"]
@@ -120,6 +120,7 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     theories to judge beside the registered ones (see :func:`resolve_theories`)."""
     specs = resolve_theories(theories)  # a malformed theory is refused before any fitting
     rs = load_any(path, **_load_kwargs(zero_tol, load))
+    preflight(specs, rs.config)
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
     a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..registry import TheorySpec, all_theories, get_theory, load_theory, run_theory
 
-__all__ = ["resolve_theories", "theory_fingerprints", "theory_predictions"]
+__all__ = ["resolve_theories", "theory_fingerprints", "theory_predictions", "preflight"]
 
 
 def resolve_theories(refs: Sequence[str]) -> list[TheorySpec]:
@@ -29,6 +29,17 @@ def resolve_theories(refs: Sequence[str]) -> list[TheorySpec]:
     if dup:
         raise ConfigError(f"--theory: two theories are called {dup[0]!r}; give each a distinct 'name'")
     return specs
+
+
+def preflight(specs: Sequence[TheorySpec], config: Mapping[str, Any]) -> None:
+    """Run each user theory that needs no measured input on the run set's config once, before any
+    fitting: a malformed answer (NaN, a string, an unknown quantity) is refused at once."""
+    from ..registry import run_keys
+
+    keys = run_keys(config)
+    for spec in specs:
+        if not spec.builtin and not spec.inputs and spec.applies(*keys):
+            run_theory(spec, config, {})
 
 
 def theory_fingerprints(refs: Sequence[str]) -> list[dict[str, str]]:

@@ -12,10 +12,10 @@ package's entry point (group ``grokcheck.theories``) plugs in through
 """
 from __future__ import annotations
 
-from .catalog import all_theories, get_theory, run_key, theories_for, theory_law
+from .catalog import all_theories, get_theory, run_key, run_keys, theories_for, theory_law
 from .theories import MEASURED_INPUTS, PREDICTION_KINDS, QUANTITIES, Prediction, TheorySpec, register_theory, run_theory
 from .user import SIMULATOR_GROUP, THEORY_GROUP, TheoryError, discover_entry_points, load_theory, theory_from_object
 
 __all__ = ["Prediction", "TheorySpec", "QUANTITIES", "PREDICTION_KINDS", "MEASURED_INPUTS", "register_theory",
-           "get_theory", "all_theories", "theories_for", "run_theory", "run_key", "theory_law", "TheoryError", "load_theory",
+           "get_theory", "all_theories", "theories_for", "run_theory", "run_key", "run_keys", "theory_law", "TheoryError", "load_theory",
            "theory_from_object", "discover_entry_points", "THEORY_GROUP", "SIMULATOR_GROUP"]

@@ -3,8 +3,8 @@ use), the ones that apply to a run set, and the t_G law of a config.
 
 >>> [t.name for t in theories_for({"generator": "perceptron_theory.simulate_ball"})]
 ['ball']
->>> run_key({"model": "1d"})
-'exponential'
+>>> run_keys({"generator": "perceptron_theory.simulate_ball", "model": "ball"})
+('perceptron-ball', 'ball')
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from . import builtin  # noqa: F401  (registers the built-in theories on import)
 from .theories import TheorySpec, registered
 from .user import discover_entry_points
 
-__all__ = ["get_theory", "all_theories", "theories_for", "run_key", "theory_law"]
+__all__ = ["get_theory", "all_theories", "theories_for", "run_key", "run_keys", "theory_law"]
 
 
 def _ensure_loaded() -> None:
@@ -35,23 +35,31 @@ def all_theories() -> list[TheorySpec]:
 
 
 def run_key(config: Mapping[str, Any]) -> str | None:
-    """What a run set is, for ``applies_to``: the config's declared ``model`` kind (external
-    tables), else the name of the registered simulator that wrote it, else None."""
+    """What a run set is, in words: the name of the registered simulator that wrote it, else its
+    config's declared ``model`` kind (external tables), else None."""
+    keys = run_keys(config)
+    return keys[0] if keys else None
+
+
+def run_keys(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every name a theory's ``applies_to`` may use for this run set: the registered simulator
+    that wrote it and the config's declared ``model`` kind ("1d" is "exponential")."""
     from ..simulators import spec_for_generator
 
+    spec = spec_for_generator(str(config.get("generator", "")))
+    keys = [spec.name] if spec is not None else []
     declared = config.get("model")
     if declared not in (None, "", "other"):
-        return {"1d": "exponential"}.get(str(declared).lower(), str(declared).lower())
-    spec = spec_for_generator(str(config.get("generator", "")))
-    return spec.name if spec is not None else None
+        keys.append({"1d": "exponential"}.get(str(declared).lower(), str(declared).lower()))
+    return tuple(dict.fromkeys(keys))
 
 
 def theories_for(config: Mapping[str, Any], extra: Iterable[TheorySpec] = ()) -> list[TheorySpec]:
     """The registered theories (built-in, then installed) that apply to this config, then ``extra`` (user
     theories asked for by name or file: they must apply too — a theory never answers for a
     model it was not written for)."""
-    key = run_key(config)
-    chosen = [t for t in all_theories() if t.applies(key)]
+    keys = run_keys(config)
+    chosen = [t for t in all_theories() if t.applies(*keys)]
     return chosen + [t for t in extra if t not in chosen]
 
 

@@ -100,7 +100,9 @@ class Prediction:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready digest (a t_G law is summarised by its mean, median, atom and fast-branch weight)."""
-        out = {"quantity": self.row_name, "value": self.value, "se": self.se, "kind": self.kind,
+        value = self.value if math.isfinite(self.value) else None  # strict JSON: a law has no single value
+        out = {"quantity": self.row_name, "value": value, "se": self.se if value is not None else None,
+               "kind": self.kind,
                "source": self.source, "note": self.note, "not_testable": self.not_testable}
         if self.quantity == "t_G law" and self.law is not None:
             out["law"] = _law_summary(self.law)
@@ -144,8 +146,9 @@ class TheorySpec:
     def builtin(self) -> bool:
         return self.origin == "built-in"
 
-    def applies(self, key: str | None) -> bool:
-        return key is not None and key in self.applies_to
+    def applies(self, *keys: str | None) -> bool:
+        """True when any of ``keys`` (see :func:`~comparison.registry.catalog.run_keys`) is in ``applies_to``."""
+        return any(k is not None and k in self.applies_to for k in keys)
 
 
 _THEORIES: dict[str, TheorySpec] = {}
