@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-__all__ = ["GrokcheckError", "ConfigError", "RunSetError", "SweepError"]
+__all__ = ["GrokcheckError", "ConfigError", "RunSetError", "SweepError", "FitError"]
 
 
 class GrokcheckError(ValueError):
@@ -22,6 +22,12 @@ class GrokcheckError(ValueError):
 
 class ConfigError(GrokcheckError):
     """A simulator name, parameter, option or config file is not acceptable."""
+
+
+class FitError(GrokcheckError):
+    """The data do not allow this fit (too few points, no approach before t_eps, a degenerate
+    window): :func:`~comparison.agreement.analyse` reports it as "not fitted" — and only it; any
+    other error is a bug and surfaces."""
 
 
 class SweepError(GrokcheckError):

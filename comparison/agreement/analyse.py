@@ -34,10 +34,12 @@ import numpy as np
 import pandas as pd
 
 from ..estimate import NuFit, NuFitter, aligned_matrix, bimodality_test, split_spectrum
+from ..errors import FitError
 from ..estimate.feature_set import measure_features
 from ..registry import TheorySpec, run_theory, theories_for
 from ..registry.user import TheoryError
 from ..runset import RunSet
+from ..seeds import child_seed
 from .analysis import Analysis
 from .rows import Measured, verdict_rows
 from .verdict import VERDICT_COLUMNS, binomial_se
@@ -70,7 +72,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     try:
         a.nu = NuFitter(random_state=seed, **{"fixed_windows": _fixed_windows(rs), **(nu_kwargs or {})}
                         ).fit(rs.curves, rs.summary).result_
-    except ValueError as exc:
+    except FitError as exc:  # the data do not allow a fit; any other error is a bug and surfaces
         a.nu_error = str(exc)
         a.notes.append(f"nu not fitted: {exc}")
     _measure_t_G(a, rs.summary, groks)
@@ -85,7 +87,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
         a.d_eff_aligned = _d_eff_aligned(rs.curves, a.nu)
     _progress(a, rs)
     a.curves_preview = curves_preview(rs.curves, rs.summary)
-    _judge(a, tuple(theories), 12345)
+    _judge(a, tuple(theories), child_seed(seed, 1))  # the median's bootstrap: its own stream
     return a
 
 

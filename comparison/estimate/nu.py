@@ -54,6 +54,7 @@ from .nu_quality import FIXED_WINDOWS, bootstrap_runs_ci
 from .nu_result import NuFit
 from .powerlaw import fit_power_law, sensitivity_windows, slopes_batch
 from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
+from ..errors import FitError
 
 __all__ = ["NuFitter", "NuFit", "fit_power_law"]
 
@@ -182,7 +183,7 @@ class NuFitter(ParamsMixin):
         self.window_rule_ = rule
         in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
         if in_win.sum() < self.min_points:
-            raise ValueError(f"only {int(in_win.sum())} usable tau points in the window "
+            raise FitError(f"only {int(in_win.sum())} usable tau points in the window "
                              f"[{lo:.3g}, {hi:.3g}] (need min_points={self.min_points}); "
                              "the curves are too coarse or too short near t_eps")
         self._fit_line(tau[in_win], mean[in_win])
@@ -215,7 +216,7 @@ class NuFitter(ParamsMixin):
         self.excluded_["no_approach"] = int((~approach).sum())  # t_eps at the first sample
         good = good[approach]
         if good.size < 1:
-            raise ValueError("need at least 1 run with a finite t_eps (and samples before it) to fit nu, got 0 "
+            raise FitError("need at least 1 run with a finite t_eps (and samples before it) to fit nu, got 0 "
                              f"(excluded: {self.excluded_})")
         self.t_eps_refined_frac_ = 0.0
         refine = self.refine_t_eps
@@ -246,11 +247,11 @@ class NuFitter(ParamsMixin):
             hi_grid = max(float(self.window[1]), tau_max_avail)
         else:
             if not np.isfinite(dt) or dt <= 0:
-                raise ValueError("cannot determine the curves' time step at the transition")
+                raise FitError("cannot determine the curves' time step at the transition")
             lo_grid = self.floor_factor * dt / 4.0  # the grid reaches below the floor for sensitivity
             hi_grid = tau_max_avail
         if not (np.isfinite(hi_grid) and hi_grid > lo_grid):
-            raise ValueError("the curves do not reach back far enough before t_eps for a fit "
+            raise FitError("the curves do not reach back far enough before t_eps for a fit "
                              f"(available tau up to {tau_max_avail:.3g}, floor {lo_grid:.3g})")
         n_grid = max(int(np.ceil(np.log10(hi_grid / lo_grid) * self.points_per_decade)) + 1, 3)
         tau = np.geomspace(lo_grid, hi_grid, n_grid)
@@ -321,7 +322,7 @@ class NuFitter(ParamsMixin):
         cap_width = lo * 10 ** self.width_decades
         ok = usable & np.isfinite(mean) & (tau >= lo)
         if not ok.any():
-            raise ValueError("no usable aligned points above the resolution floor "
+            raise FitError("no usable aligned points above the resolution floor "
                              f"tau >= {lo:.3g}; the curves are too short before t_eps")
         peak = float(np.nanmax(mean[ok]))
         above = np.nonzero(ok & (mean >= 0.5 * peak))[0]

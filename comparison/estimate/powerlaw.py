@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..errors import FitError
+
 __all__ = ["fit_power_law", "slopes_batch", "PowerLawLine", "sensitivity_windows"]
 
 
@@ -27,11 +29,11 @@ def fit_power_law(x: ArrayLike, y: ArrayLike) -> "PowerLawLine":
     lx, ly = np.log(x[ok]), np.log(y[ok])
     n = lx.size
     if n < 3:
-        raise ValueError(f"need at least 3 positive points for a power-law fit, got {n}")
+        raise FitError(f"need at least 3 positive points for a power-law fit, got {n}")
     xm, ym = lx.mean(), ly.mean()
     sxx = np.sum((lx - xm) ** 2)
     if sxx <= 0:
-        raise ValueError("all fit points have the same tau; the window is degenerate")
+        raise FitError("all fit points have the same tau; the window is degenerate")
     slope = float(np.sum((lx - xm) * (ly - ym)) / sxx)
     intercept = float(ym - slope * xm)
     resid = ly - (intercept + slope * lx)

@@ -29,6 +29,7 @@ from .._io import to_jsonable, write_json_atomic
 from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
+from ..seeds import child_seeds
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
 from .theories import preflight, resolve_theories, theory_fingerprints
 
@@ -232,11 +233,12 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
     from ..paper_data import PAPER_DATA
 
     tgr = tg_replicas if tg_replicas is not None else 50 * n_replicas
-    params = {"1d-probability": {"n_replicas": n_replicas, "seed": seed},
-              "1d-tg": {"n_replicas": tgr, "seed": seed + 100},
-              "ball-probability": {"n_replicas": n_replicas, "seed": seed + 200},
-              "ball-tg": {"n_replicas": max(n_replicas, 200), "N": 100, "seed": seed + 300},
-              "scenario-b": {"n_init": n_init, "seed": seed + 400}}
+    kids = child_seeds(seed, 5)  # one independent stream per paper section
+    params = {"1d-probability": {"n_replicas": n_replicas, "seed": kids[0]},
+              "1d-tg": {"n_replicas": tgr, "seed": kids[1]},
+              "ball-probability": {"n_replicas": n_replicas, "seed": kids[2]},
+              "ball-tg": {"n_replicas": max(n_replicas, 200), "N": 100, "seed": kids[3]},
+              "scenario-b": {"n_init": n_init, "seed": kids[4]}}
     out: dict[str, dict[str, Any]] = {}
     cache = Path(out_dir) / "paper-data"
     for name, kw in params.items():
