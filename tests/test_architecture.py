@@ -115,7 +115,7 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.agreement",),
     ("comparison.analysis",),
     ("comparison.theory", "comparison.estimate", "comparison.runset"),
-    ("comparison.simulators", "comparison.errors", "comparison._io"),
+    ("comparison.simulators", "comparison.errors", "comparison._io", "comparison.safe_text"),
 ]
 
 

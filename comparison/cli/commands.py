@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-from .outputs import check_figure_targets, check_json_target, write_json_output
+from .outputs import check_figure_targets, check_json_target, say, write_json_output
 from .paper_commands import cmd_paper
 
 __all__ = ["COMMANDS"]
@@ -46,7 +46,7 @@ def _read_toml(path: str) -> dict[str, Any]:
 def _print_table(rows: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in rows) if rows else 0
     for k, v in rows:
-        print(f"  {k:<{width}}  {v}")
+        say(f"  {k:<{width}}  {v}")
 
 
 def _flat_rows(out: dict[str, Any]) -> list[tuple[str, str]]:
@@ -114,7 +114,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                    extra_manifest={"cli": {"command": "simulate", "simulator": args.simulator,
                                                            "parameters": params}})
     n = int(result.summary["run"].nunique())
-    print(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
+    say(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -255,8 +255,8 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(digest, indent=2, sort_keys=True, allow_nan=False))
     else:
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-        print(f"wrote {out}")
+        say(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(f"wrote {out}")
     return 0
 
 
@@ -307,7 +307,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
         _print_table(_fit_rows(a))
-        print(f"wrote {target}")
+        say(f"wrote {target}")
     return 0
 
 
@@ -348,7 +348,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
                 for a in analyses if len(a.verdicts))
     files = " and ".join(str(out / f"report.{f}") for f in formats)
-    print(f"wrote {files} ({n_dis} disagreement(s) with theory)")
+    say(f"wrote {files} ({n_dis} disagreement(s) with theory)")
     return 0
 
 
@@ -357,13 +357,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     res = run_sweep(args.config, args.out, scheduler=args.scheduler, n_workers=args.workers,
                     retries=args.retries, progress=not args.no_progress)
-    print(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
+    say(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
           f"{res.n_run} run now) in {res.wall_s:.1f} s on {res.executor}")
     for r in res.failed:
-        print(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
+        say(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
               f"attempt(s): {r['error']}", file=sys.stderr)
     if res.n_failed:
-        print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
+        say(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
               "re-run the same command to retry them", file=sys.stderr)
         return 3
     return 0

@@ -5,12 +5,21 @@ Both go through :mod:`comparison._written`: a file that grokcheck did not write
 run set's own file or a path through a linked directory never."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..errors import ConfigError
 
-__all__ = ["check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+__all__ = ["say", "check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+
+
+def say(text: object, *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print ``text`` (one or more lines) with every control character but newline and tab
+    escaped (:func:`~comparison.safe_text.terminal_safe`)."""
+    from ..safe_text import terminal_safe
+
+    print(terminal_safe(text), file=sys.stdout if file is None else file, flush=flush)
 
 
 def check_json_target(target: str | None, *, overwrite: bool) -> None:
