@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-from .outputs import check_figure_targets, check_json_target, say, write_json_output
+from .outputs import check_figure_targets, check_json_target, say, write_figure_output, write_json_output
 from .paper_commands import cmd_paper
 
 __all__ = ["COMMANDS"]
@@ -318,8 +318,9 @@ def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
     from .._written import check_may_write
 
     d = Path(out)
-    if d.is_symlink() or (d.exists() and not d.is_dir()):
-        raise ConfigError(f"--out {out!r} exists and is not a directory (or is a symbolic link)")
+    for sub in (d, d / "figures", d / "paper-data"):
+        if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
+            raise ConfigError(f"--out: {str(sub)!r} exists and is not a directory (or is a symbolic link)")
     names = {"report.md"} if "md" in formats else set()
     names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
     names |= {"report.pdf"} if "pdf" in formats else set()

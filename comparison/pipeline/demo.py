@@ -61,10 +61,14 @@ def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path],
 
 def _check_demo_out(root: Path) -> None:
     """Refuse, before any work, a demo ``out`` that would write through a link or over a user's file."""
-    for d in (root, root / "runs", root / "report", root / "report" / "figures"):
+    from ..runset import check_replaceable
+
+    for d in (root, root / "runs", root / "report", root / "report" / "figures", root / "report" / "paper-data"):
         if d.is_symlink() or (d.exists() and not d.is_dir()):
             raise ConfigError(f"demo output {str(d)!r} is a symbolic link or not a directory; choose another --out")
     try:
+        for name in DEMO_RUNSETS:      # replaced by the demo: only ever a run set, never through a link
+            check_replaceable(root / "runs" / name)
         check_may_write([root / "verification.csv", root / "demo.json", root / "report" / "report.md",
                          root / "report" / "report.html"], overwrite=False)
     except ValueError as e:

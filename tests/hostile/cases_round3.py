@@ -81,5 +81,55 @@ def _text_cases() -> list[Case]:
     ]
 
 
+def _outside(tmp: Path) -> Path:
+    d = tmp / "outside"
+    if not d.exists():
+        d.mkdir()
+        (d / "precious.txt").write_text("precious")
+    return d
+
+
+def _link_cases() -> list[Case]:
+    from .harness import digest
+
+    def guard(tmp: Path) -> Any:
+        return digest(_outside(tmp))
+
+    def fig_link(tmp: Path) -> Any:
+        figs = tmp / "figs"
+        figs.mkdir()
+        (figs / "nu-fit.png").symlink_to(_outside(tmp) / "precious.txt")
+        return cli("fit", base_1d(tmp), "--figures", figs, "--overwrite")
+
+    def fig_dir_link(tmp: Path) -> Any:
+        (tmp / "figs").symlink_to(_outside(tmp))
+        return cli("fit", base_1d(tmp), "--figures", tmp / "figs", "--overwrite")
+
+    def paper_cache(tmp: Path) -> Any:
+        (tmp / "rep").mkdir()
+        (tmp / "rep" / "paper-data").symlink_to(_outside(tmp))
+        return cli("report", base_1d(tmp), "--out", tmp / "rep", "--paper", "--no-progress")
+
+    def demo_cache(tmp: Path) -> Any:
+        (tmp / "demo" / "report").mkdir(parents=True)
+        (tmp / "demo" / "report" / "paper-data").symlink_to(_outside(tmp))
+        return cli("demo", "--out", tmp / "demo", "--quick", "--no-progress")
+
+    def linked_record(tmp: Path) -> Any:
+        figs = tmp / "figs"
+        figs.mkdir()
+        (figs / ".grokcheck-written.json").symlink_to(_outside(tmp) / "precious.txt")
+        return cli("fit", base_1d(tmp), "--figures", figs)
+
+    return [Case("link: fit --figures over a link to a file outside (--overwrite)", "cli", "accept", fig_link,
+                 guard=guard),
+            Case("link: fit --figures DIR is a link", "cli", "refuse", fig_dir_link, ("symbolic link",), guard=guard),
+            Case("link: report --paper with paper-data/ a link", "cli", "refuse", paper_cache, ("paper-data",),
+                 guard=guard, absent=("rep/report.md",)),
+            Case("link: demo with report/paper-data a link", "cli", "refuse", demo_cache, ("paper-data",),
+                 guard=guard, absent=("demo/runs/perceptron-1d",)),
+            Case("link: fit --figures with its record a link", "cli", "accept", linked_record, guard=guard)]
+
+
 def cases() -> list[Case]:
-    return _text_cases()
+    return _text_cases() + _link_cases()
