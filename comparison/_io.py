@@ -88,9 +88,13 @@ def _clean_stale_files(target: Path) -> None:
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a fsync'd temporary file and a rename."""
+    """Write ``data`` to ``path`` through a fsync'd temporary file and a rename.
+
+    A symbolic link at ``path`` is replaced by the new file, never followed (the rename
+    replaces the link itself), so nothing outside ``path``'s directory is ever written.
+    """
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise ValueError(f"output path {str(target)!r} is a directory; give a file name")
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale_files(target)

@@ -114,7 +114,7 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.sweep", "comparison.paper_data", "comparison.paper_table1"),
     ("comparison.agreement",),
     ("comparison.registry", "comparison.estimate", "comparison.runset"),
-    ("comparison.simulators", "comparison.errors", "comparison._io", "comparison.seeds"),
+    ("comparison.simulators", "comparison.errors", "comparison._io", "comparison.seeds", "comparison.safe_text"),
 ]
 
 

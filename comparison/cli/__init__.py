@@ -31,10 +31,13 @@ __all__ = ["main", "build_parser"]
 
 
 def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` as one terminal-safe line (names from data are escaped)."""
+    from ..safe_text import terminal_safe
+
     msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
         msg = f"{msg}: {exc.filename}"
-    return msg
+    return terminal_safe(msg, keep="")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

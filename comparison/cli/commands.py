@@ -15,17 +15,12 @@ from typing import Any
 
 from ..errors import ConfigError
 
-from .outputs import check_figure_targets, check_json_target, write_json_output
+from .outputs import (check_figure_targets, check_json_target, parse_value, print_table, say, write_figure_output,
+                      write_json_output)
 from .paper_commands import cmd_paper
+from .theory_command import cmd_theory
 
 __all__ = ["COMMANDS"]
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -43,57 +38,6 @@ def _read_toml(path: str) -> dict[str, Any]:
     return dict(data)
 
 
-def _print_table(rows: list[tuple[str, str]]) -> None:
-    width = max(len(k) for k, _ in rows) if rows else 0
-    for k, v in rows:
-        print(f"  {k:<{width}}  {v}")
-
-
-_DEFAULTS = {"ball": {"eps": 1.01, "lam2": 0.1}, "1d": {"eps": 0.4, "lam2": 0.0}}
-
-
-def _theory_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    config = {"D": args.D, "N": args.N, "lam1": args.lam1, **_DEFAULTS.get(args.model, {})}
-    if args.model == "1d":
-        config.pop("D")
-    config.update({k: v for k, v in (("eps", args.eps), ("lam2", args.lam2)) if v is not None})
-    for item in args.set:
-        if "=" not in item:
-            raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        config[k.strip()] = _parse_value(v.strip())
-    measured = {k: v for k, v in (("d_eff", args.d_eff), ("xi", args.xi), ("d_eff_se", args.d_eff_se),
-                                  ("xi_se", args.xi_se)) if v is not None}
-    return config, measured
-
-
-def cmd_theory(args: argparse.Namespace) -> int:
-    from .._io import to_jsonable
-    from ..pipeline import theory_predictions
-
-    config, measured = _theory_inputs(args)
-    name, preds = theory_predictions(args.model, config, measured)
-    out = to_jsonable({"theory": name, "config": config, "measured": measured,
-                       "predictions": {p["quantity"]: {k: v for k, v in p.items() if k != "quantity"}
-                                       for p in preds}})
-    if args.json:
-        print(json.dumps(out, indent=2, sort_keys=True))
-        return 0
-    print(f"theory {name}")
-    _print_table([(p["quantity"], _prediction_text(p)) for p in preds])
-    return 0
-
-
-def _prediction_text(p: dict[str, Any]) -> str:
-    if p.get("not_testable"):
-        return f"not testable: {p['not_testable']}"
-    val = f"{p['value']:.6g}" + (f" ± {p['se']:.2g}" if p.get("se") else "")
-    if p.get("law"):
-        val = "law: " + ", ".join(f"{k} {v:.4g}" for k, v in p["law"].items())
-    kind = "" if p.get("kind") == "estimate" else f" ({p['kind']})"
-    return f"{val}{kind}  [{p.get('source', '')}]" + (f"  note: {p['note']}" if p.get("note") else "")
-
-
 def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
     from ..simulators import SIMULATORS
 
@@ -108,7 +52,7 @@ def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
         if "=" not in item:
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        params[k.strip()] = _parse_value(v.strip())
+        params[k.strip()] = parse_value(v.strip())
     return params
 
 
@@ -126,7 +70,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                    extra_manifest={"cli": {"command": "simulate", "simulator": args.simulator,
                                                            "parameters": params}})
     n = int(result.summary["run"].nunique())
-    print(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
+    say(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -271,8 +215,8 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(digest, indent=2, sort_keys=True, allow_nan=False))
     else:
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-        print(f"wrote {out}")
+        say(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(f"wrote {out}")
     return 0
 
 
@@ -322,8 +266,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
-        _print_table(_fit_rows(a))
-        print(f"wrote {target}")
+        print_table(_fit_rows(a))
+        say(f"wrote {target}")
     return 0
 
 
@@ -334,8 +278,9 @@ def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
     from .._written import check_may_write
 
     d = Path(out)
-    if d.is_symlink() or (d.exists() and not d.is_dir()):
-        raise ConfigError(f"--out {out!r} exists and is not a directory (or is a symbolic link)")
+    for sub in (d, d / "figures", d / "paper-data"):
+        if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
+            raise ConfigError(f"--out: {str(sub)!r} exists and is not a directory (or is a symbolic link)")
     names = {"report.md"} if "md" in formats else set()
     names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
     names |= {"report.pdf"} if "pdf" in formats else set()
@@ -368,7 +313,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
                 for a in analyses if len(a.verdicts))
     files = " and ".join(str(out / f"report.{f}") for f in formats)
-    print(f"wrote {files} ({n_dis} disagreement(s) with theory)")
+    say(f"wrote {files} ({n_dis} disagreement(s) with theory)")
     return 0
 
 
@@ -377,13 +322,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     res = run_sweep(args.config, args.out, scheduler=args.scheduler, n_workers=args.workers,
                     retries=args.retries, progress=not args.no_progress)
-    print(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
+    say(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
           f"{res.n_run} run now) in {res.wall_s:.1f} s on {res.executor}")
     for r in res.failed:
-        print(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
+        say(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
               f"attempt(s): {r['error']}", file=sys.stderr)
     if res.n_failed:
-        print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
+        say(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
               "re-run the same command to retry them", file=sys.stderr)
         return 3
     return 0

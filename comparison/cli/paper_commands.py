@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..errors import ConfigError
-from .outputs import check_json_target, write_json_output
+from .outputs import check_json_target, say, write_json_output
 
 __all__ = ["cmd_paper"]
 
@@ -45,7 +45,7 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
                       "jump runs": r.get("jump_runs"), "t_G mean": r.get("t_G_mean"), "t_G median": r.get("t_G_median"),
                       "spikes/run (data)": r.get("spikes_per_run_data"), "flips/run": r.get("sign_flips_per_run"),
                       "min D_eff grok": r.get("min_d_eff_grok_tau"), "test_parity": r.get("test_parity")})
-    print(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     return 0
 
 
@@ -62,10 +62,10 @@ def cmd_paper(args: argparse.Namespace) -> int:
                         progress=not args.no_progress)
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
-    print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     if args.out:
         from ..pipeline.paper import write_table1_report
 
         out = write_table1_report(rows, args.out)
-        print(f"wrote {out / 'report.html'}")
+        say(f"wrote {out / 'report.html'}")
     return 0

@@ -241,6 +241,8 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
               "scenario-b": {"n_init": n_init, "seed": kids[4]}}
     out: dict[str, dict[str, Any]] = {}
     cache = Path(out_dir) / "paper-data"
+    if cache.is_symlink() or (cache.exists() and not cache.is_dir()):   # never write through a link
+        raise ConfigError(f"{str(cache)!r} is a symbolic link or not a directory; choose another --out")
     for name, kw in params.items():
         f = cache / f"{name}.json"
         if f.is_file():

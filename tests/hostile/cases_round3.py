@@ -1,0 +1,135 @@
+"""Hostile inputs of the third review (issue 26): untrusted strings, links under the output,
+messages, sizes and sweeps. Classified like the rest of the corpus (see :mod:`.harness`)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .fixtures import base_1d
+from .harness import Case, Cli, cli
+
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+ESC = "\x1b]0;pwned\x07\x1b[2J\u202e"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+def _no_raw(value: Any, tmp: Path) -> str | None:
+    if isinstance(value, Cli):
+        for stream in (value.out, value.err):
+            m = RAW.search(stream)
+            if m:
+                return f"raw control {m[0]!r} printed"
+    return None
+
+
+def _hostile_rs(tmp: Path) -> Path:
+    rs = base_1d(tmp, name=f"rs{ESC}{IMG}")
+    m = json.loads((rs / "manifest.json").read_text())
+    m["created"] = f"2024\n## Verdict\nall agree {IMG}{ESC}"
+    (rs / "manifest.json").write_text(json.dumps(m))
+    return rs
+
+
+def _table(tmp: Path, name: str = "t.csv", label: str = f"r{ESC}{IMG}") -> Path:
+    rows = ["run,t,test_error"] + [f"{label}{r},{t},{max(0.0, 0.5 - 0.15 * t * (1 + r % 2)):.3f}"
+                                   for r in range(6) for t in range(5)]
+    p = tmp / name
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+def _report_safe(value: Any, tmp: Path) -> str | None:
+    bad = _no_raw(value, tmp)
+    if bad:
+        return bad
+    md = (tmp / "rep" / "report.md").read_text()
+    if RAW.search(md):
+        return "raw control character in report.md"
+    if re.search(r"<img|<script", md, re.I):
+        return "raw HTML in report.md"
+    heads = [ln for ln in md.splitlines() if re.match(r"^ {0,3}#{1,6}\s", ln)]
+    if sum(h.startswith("## Verdict") for h in heads) != 1:
+        return f"forged heading: {heads}"
+    return None
+
+
+def _text_cases() -> list[Case]:
+    def cols(tmp: Path) -> Any:
+        p = tmp / "c.csv"
+        p.write_text(f"run,t,err{ESC}\n0,0,0.5\n0,1,0\n")
+        return cli("fit", p)
+
+    def refused_clean(value: Any, tmp: Path) -> str | None:
+        return _no_raw(value, tmp)
+
+    return [
+        Case("text: fit of a run set with escapes in its name and manifest", "cli", "accept",
+             lambda tmp: cli("fit", _hostile_rs(tmp)), check=_no_raw),
+        Case("text: fit of a table with escapes in its run labels", "cli", "accept",
+             lambda tmp: cli("fit", _table(tmp)), check=_no_raw),
+        Case("text: escapes in a column name (error message)", "cli", "refuse", cols, ("test_error", "\\x1b")),
+        Case("text: escapes in a missing path (error message)", "cli", "refuse",
+             lambda tmp: cli("fit", tmp / f"gone{ESC}.csv"), ("gone\\x1b]0;pwned\\x07",)),
+        Case("text: escapes in --error-col (error message)", "cli", "refuse",
+             lambda tmp: cli("fit", _table(tmp), "--error-col", f"x{ESC}"), ("x\\x1b",)),
+        Case("text: report with HTML and a forged heading in names and values", "cli", "accept",
+             lambda tmp: cli("report", _hostile_rs(tmp), _table(tmp, f"a\n## Verdict\n{IMG}.csv"),
+                             "--out", tmp / "rep", "--no-progress", "--time-unit", f"s\n## Verdict {IMG}"),
+             check=_report_safe),
+    ]
+
+
+def _outside(tmp: Path) -> Path:
+    d = tmp / "outside"
+    if not d.exists():
+        d.mkdir()
+        (d / "precious.txt").write_text("precious")
+    return d
+
+
+def _link_cases() -> list[Case]:
+    from .harness import digest
+
+    def guard(tmp: Path) -> Any:
+        return digest(_outside(tmp))
+
+    def fig_link(tmp: Path) -> Any:
+        figs = tmp / "figs"
+        figs.mkdir()
+        (figs / "nu-fit.png").symlink_to(_outside(tmp) / "precious.txt")
+        return cli("fit", base_1d(tmp), "--figures", figs, "--overwrite")
+
+    def fig_dir_link(tmp: Path) -> Any:
+        (tmp / "figs").symlink_to(_outside(tmp))
+        return cli("fit", base_1d(tmp), "--figures", tmp / "figs", "--overwrite")
+
+    def paper_cache(tmp: Path) -> Any:
+        (tmp / "rep").mkdir()
+        (tmp / "rep" / "paper-data").symlink_to(_outside(tmp))
+        return cli("report", base_1d(tmp), "--out", tmp / "rep", "--paper", "--no-progress")
+
+    def demo_cache(tmp: Path) -> Any:
+        (tmp / "demo" / "report").mkdir(parents=True)
+        (tmp / "demo" / "report" / "paper-data").symlink_to(_outside(tmp))
+        return cli("demo", "--out", tmp / "demo", "--quick", "--no-progress")
+
+    def linked_record(tmp: Path) -> Any:
+        figs = tmp / "figs"
+        figs.mkdir()
+        (figs / ".grokcheck-written.json").symlink_to(_outside(tmp) / "precious.txt")
+        return cli("fit", base_1d(tmp), "--figures", figs)
+
+    return [Case("link: fit --figures over a link to a file outside (--overwrite)", "cli", "accept", fig_link,
+                 guard=guard),
+            Case("link: fit --figures DIR is a link", "cli", "refuse", fig_dir_link, ("symbolic link",), guard=guard),
+            Case("link: report --paper with paper-data/ a link", "cli", "refuse", paper_cache, ("paper-data",),
+                 guard=guard, absent=("rep/report.md",)),
+            Case("link: demo with report/paper-data a link", "cli", "refuse", demo_cache, ("paper-data",),
+                 guard=guard, absent=("demo/runs/perceptron-1d",)),
+            Case("link: fit --figures with its record a link", "cli", "accept", linked_record, guard=guard)]
+
+
+def cases() -> list[Case]:
+    return _text_cases() + _link_cases()
