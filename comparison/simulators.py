@@ -233,7 +233,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": "paper"}))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -249,7 +249,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": "paper"}))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
