@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from linear_grokking.estimator import (accuracy_eq10, dt_grok_eq12, equivalent_eps, floors_eq16, grokking_times,
-                                       loss_curves, loss_limits, plateau_gen, simulate_estimator)
+from linear_grokking.estimator import (accuracy_eq10, dt_grok_eq12, dt_grok_eq16, equivalent_eps, floors_eq16,
+                                       grokking_times, loss_curves, loss_limits, plateau_gen, simulate_estimator)
 
 D_IN, ETA, EPS = 1000, 0.01, 1e-3
 PAPER = {0.1: 4, 0.5: 8, 0.9: 12}  # lam -> number of runs at d_in = 1000
@@ -107,8 +107,8 @@ def test_plateau_above_lambda_one(lam):
 
 
 def test_weight_decay_losses_follow_eq15():
-    """Eq. 15 (gamma = 1e-2, lam = 0.5): the curves and their t -> inf floors; Eq. 16 as printed (twice the
-    floors) is rejected."""
+    """Eq. 15 (gamma = 1e-2, lam = 0.5): the curves, their t -> inf floors and Delta t; Eq. 16 as printed (twice
+    the floors, and its Delta t) is rejected."""
     gamma = 1e-2
     res = simulate_estimator(400, 800, gamma=gamma, n_seeds=40, seed=21, t_max=1e5, n_points=10, n_test=2)
     lam = _lam(res)
@@ -119,6 +119,9 @@ def test_weight_decay_losses_follow_eq15():
     floors = res.summary[["L_tr_inf", "L_gen_inf"]].to_numpy()
     assert np.all(np.abs(_z(floors, np.array(loss_limits(lam, gamma=gamma)))) < 4)
     assert np.all(np.abs(_z(floors, np.array(floors_eq16(lam, gamma)))) > 4)
+    dt = res.summary[["dt_grok"]].to_numpy()  # weight decay lengthens Delta t here (431 -> 596); Eq. 16 says 312
+    assert abs(_z(dt, np.array([grokking_times(lam, eta0=ETA, gamma=gamma).dt]))[0]) < 4
+    assert abs(_z(dt, np.array([dt_grok_eq16(lam, eta0=ETA)]))[0]) > 4
 
 
 def test_initial_scale_is_a_threshold_change():
@@ -150,3 +153,27 @@ def test_eq13_fails_when_d_out_is_comparable_to_d_in_and_effective_dof_repairs_i
     assert _binomial_z(A, accuracy(L, EPS, d_out=d_out), n) > 4
     nu = effective_dof(t, _lam(res), d_in=d_in, d_out=d_out, eta0=ETA)
     assert abs(_binomial_z(A, accuracy_effective(L, EPS, nu), n)) < 4
+
+
+@pytest.mark.parametrize("lam", [0.5, 2.0])
+def test_spectrum_follows_the_marchenko_pastur_law(lam):
+    """Eq. 6: Kolmogorov distance of the pooled simulated eigenvalues to the MP CDF (atom included) below the
+    iid critical value (conservative: eigenvalues are more rigid than iid); a 20 % wrong lam is rejected."""
+    from scipy.integrate import cumulative_trapezoid
+
+    from linear_grokking.estimator import mp_atom, mp_density, mp_edges
+
+    res = simulate_estimator(300, round(300 / lam), n_seeds=8, seed=41, t_max=10.0, n_points=2, n_test=2,
+                             keep_spectrum=True)
+    nu = np.sort(res.features["eigenvalues"].ravel())
+    crit = 1.63 / math.sqrt(nu.size)  # 1 % level of the iid Kolmogorov-Smirnov statistic
+
+    def ks(lv):
+        lo, hi = mp_edges(lv)
+        x = np.linspace(lo, hi, 20001)  # the density has square-root edges: trapezoid error ~1e-5 << crit
+        cdf = mp_atom(lv) + cumulative_trapezoid(mp_density(x, lv), x, initial=0.0)
+        emp = np.searchsorted(nu, x, side="right") / nu.size
+        return np.max(np.abs(emp - cdf))
+
+    assert ks(_lam(res)) < crit
+    assert ks(1.2 * _lam(res)) > crit
