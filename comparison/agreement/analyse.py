@@ -40,7 +40,7 @@ from ..registry import TheorySpec, run_theory, theories_for
 from ..registry.user import TheoryError
 from ..runset import RunSet
 from ..seeds import child_seed
-from .analysis import Analysis
+from .analysis import Analysis, AnalysisDraft
 from .rows import Measured, verdict_rows
 from .verdict import VERDICT_COLUMNS, binomial_se
 
@@ -65,7 +65,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     """
     rng = np.random.default_rng(seed)
     counts, groks = _counts(rs.summary)
-    a = Analysis(name=rs.name, generator=rs.generator, model="", config=dict(rs.config),
+    a = AnalysisDraft(name=rs.name, generator=rs.generator, model="", config=dict(rs.config),
                  counts=counts, manifest=dict(getattr(rs, "manifest", {}) or {}))
     if counts["n_diverged"]:
         a.notes.append(f"{counts['n_diverged']} diverged runs excluded from every average")
@@ -88,10 +88,10 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     _progress(a, rs)
     a.curves_preview = curves_preview(rs.curves, rs.summary)
     _judge(a, tuple(theories), child_seed(seed, 1))  # the median's bootstrap: its own stream
-    return a
+    return a.freeze()
 
 
-def _progress(a: Analysis, rs: RunSet) -> None:
+def _progress(a: AnalysisDraft, rs: RunSet) -> None:
     """Per-iteration progress measures (mean and s.d. over runs) and their onsets, for simulators
     that declare them (``SimulatorSpec.extra``; e.g. RFM, which has no theory prediction)."""
     import importlib
@@ -151,7 +151,7 @@ def _fixed_windows(rs: RunSet) -> Any:
     return spec.extra.get("nu_fixed_windows") if spec is not None else None
 
 
-def _measure_t_G(a: Analysis, s: pd.DataFrame, groks: np.ndarray) -> None:
+def _measure_t_G(a: AnalysisDraft, s: pd.DataFrame, groks: np.ndarray) -> None:
     """Grokking times of the law comparison: replicas already generalised at t = 0 (a mass the
     laws do not have) are counted and left out, as are other t_G <= 0."""
     keep = groks.copy()
@@ -207,7 +207,7 @@ def measured_inputs(features: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     return measured, weak
 
 
-def _judge(a: Analysis, extra: tuple[TheorySpec, ...], median_seed: Any) -> None:
+def _judge(a: AnalysisDraft, extra: tuple[TheorySpec, ...], median_seed: Any) -> None:
     """Every applicable theory's predictions (built-in, installed, then ``extra``) and their rows."""
     from ..registry.catalog import run_keys
 

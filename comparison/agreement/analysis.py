@@ -5,7 +5,7 @@ drawn from ``Analysis.from_dict`` of that file alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 import numpy as np
@@ -14,12 +14,14 @@ import pandas as pd
 from ..estimate import BimodalityResult, LawDistance, NuFit, SpectrumSplit
 from .verdict import VERDICT_COLUMNS
 
-__all__ = ["Analysis"]
+__all__ = ["Analysis", "AnalysisDraft"]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Analysis:
-    """Everything measured on one run set, the predictions and the verdict table.
+    """Everything measured on one run set, the predictions and the verdict table (frozen: built
+    once, at the end of :func:`~comparison.agreement.analyse` or by :meth:`from_dict`, from an
+    :class:`AnalysisDraft`; derive a variant with :func:`dataclasses.replace`).
 
     :meth:`to_dict` is what ``grokcheck fit`` writes (``fits.json``);
     :meth:`from_dict` reads it back, and the report is drawn from that alone.
@@ -102,7 +104,7 @@ class Analysis:
     def from_dict(cls, d: dict[str, Any]) -> "Analysis":
         """Rebuild an analysis from :meth:`to_dict` output (e.g. a ``fits.json``)."""
         nu = NuFit.from_dict(d["nu"]) if "nu" in d and "error" not in d["nu"] else None
-        a = cls(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
+        a = AnalysisDraft(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
                 counts=_floats(d["counts"]), nu=nu, nu_error=None if nu else d.get("nu", {}).get("error"),
                 t_G=np.asarray(d.get("t_G", {}).get("values", []), dtype=float), features=_floats(d["features"]),
                 predictions=_floats(d["predictions"]), notes=list(d.get("notes", [])),
@@ -131,7 +133,19 @@ class Analysis:
         for key in ("progress", "onsets", "curves_preview"):
             if d.get(key):
                 setattr(a, key, pd.DataFrame(_floats(d[key])))
-        return a
+        return a.freeze()
+
+
+def _freeze(draft: Any) -> Analysis:
+    return Analysis(**{f.name: getattr(draft, f.name) for f in fields(Analysis)})
+
+
+AnalysisDraft = make_dataclass(
+    "AnalysisDraft",
+    [(f.name, f.type, field(default=f.default, default_factory=f.default_factory)) for f in fields(Analysis)],
+    namespace={"freeze": _freeze, "__doc__": "The mutable analysis under construction; ``freeze()`` gives the "
+                                             ":class:`Analysis` (same fields)."},
+    eq=False)
 
 
 def _floats(d: Any) -> Any:

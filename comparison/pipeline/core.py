@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     rs = load_any(path, **_load_kwargs(zero_tol, load))
     preflight(specs, rs.config)
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
-    a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
+    a = replace(a, notes=[f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])] + a.notes)
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
            "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load, theories),
            "source": {**_source_of(rs), "path": _input_name(path)}}

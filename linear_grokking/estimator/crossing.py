@@ -30,7 +30,7 @@ def _bracket(f: Callable[[np.ndarray], np.ndarray], target: float, grid: np.ndar
 
 
 def first_crossing(f: Callable[[np.ndarray], np.ndarray], target: float, *, n_runs: int, t_lo: float, t_hi: float,
-                   n_dense: int = 512, integer: bool = False, extend: float = 1e12,
+                   n_dense: int = 256, integer: bool = False, extend: float = 1e12,
                    n_iter: int = 64) -> np.ndarray:
     """Per run, the first ``t >= 0`` with ``f(t) <= target`` (``inf`` if none up to ``t_hi * extend``).
 

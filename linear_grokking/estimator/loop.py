@@ -28,7 +28,7 @@ __all__ = ["loop_gd", "sample_metrics"]
 
 
 def sample_metrics(bk: Backend, Z: Any, Z_test: Any, D: Any, eps: float) -> dict[str, np.ndarray]:
-    """Per-run sampled quantities for inputs ``Z`` (train) and ``Z_test`` in the basis of ``D``.
+    """Per-run sampled quantities for training inputs ``Z`` ``(r, N, d)`` and test inputs ``Z_test``.
 
     A sample's error is :math:`\\|D^T z\\|^2 / d_{out}`; returns ``train_acc`` (fraction of training
     errors < eps), ``test_loss`` (mean test error) and ``test_acc``.

@@ -31,12 +31,12 @@ True
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .accuracy import ACC_95
 from .backend import get_backend
 from .checks import check_choice, check_int, check_memory, check_real
 from .crossing import first_crossing
@@ -48,7 +48,6 @@ from .spectral import dbar_at, limit_losses, losses_at, spectral_state
 __all__ = ["simulate_estimator", "memory_bytes", "loss_target", "DYNAMICS", "ACC_95"]
 
 DYNAMICS = ("flow", "gd", "gd_loop")
-ACC_95 = math.erf(math.sqrt(2.0))  # the paper's "95 %": L = eps/4 at d_out = 1 (Eq. 10)
 
 
 def loss_target(eps: float, d_out: int = 1, acc: float = ACC_95) -> float:
@@ -57,9 +56,9 @@ def loss_target(eps: float, d_out: int = 1, acc: float = ACC_95) -> float:
     >>> round(loss_target(1e-3) * 4e3, 12)
     1.0
     """
-    from scipy.stats import chi2
+    from scipy.special import chdtri  # the chi-square quantile (inverse survival function)
 
-    return d_out * eps / float(chi2.ppf(acc, d_out))
+    return d_out * eps / float(chdtri(d_out, 1.0 - acc))
 
 
 def memory_bytes(d_in: int, n_train: int, *, d_out: int = 1, n_test: int = 1000, n_seeds: int = 1,
@@ -112,10 +111,10 @@ def _spectral_chunk(bk: Any, dr: dict[str, np.ndarray], grid: np.ndarray, p: dic
                     target: float) -> dict[str, np.ndarray]:
     integer = p["dynamics"] == "gd"
     st = spectral_state(bk, dr["X"], dr["T"], dr["S0"], eta=p["eta"], gamma=p["gamma"], dynamics=p["dynamics"])
-    Z, Zte = bk.asarray(dr["X"]) @ st["P"], bk.asarray(dr["X_test"]) @ st["P"]
+    X, Xte = bk.asarray(dr["X"]), bk.asarray(dr["X_test"])
     r = dr["X"].shape[0]
     L_tr, L_gen = losses_at(st, np.broadcast_to(grid, (r, grid.size)))
-    samp = [sample_metrics(bk, Z, Zte, dbar_at(st, t), p["eps"]) for t in grid]
+    samp = [sample_metrics(bk, X, Xte, st["P"] @ dbar_at(st, t), p["eps"]) for t in grid]
     out = {"train_loss": L_tr, "gen_loss": L_gen, **{k: np.stack([s[k] for s in samp], 1) for k in samp[0]}}
     kw = {"n_runs": r, "t_lo": p["t_min"], "t_hi": p["t_max"], "integer": integer}
     out["t_star_tr"] = first_crossing(lambda t: losses_at(st, t)[0], target, **kw)

@@ -17,6 +17,8 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -34,13 +36,12 @@ def analyses():
     out = []
     for name, res in (("one-d", pt.simulate_exponential(5, 0.4, n_replicas=150, seed=1, progress=False)),
                       ("ball-d3", pt.simulate_ball(3, 50, 1.5, n_replicas=150, seed=2, progress=False))):
-        a = analyse(RunSet(res.config, res.curves, res.summary, res.features))
-        a.name = name
-        out.append(a)
+        out.append(dataclasses.replace(analyse(RunSet(res.config, res.curves, res.summary, res.features)), name=name))
     # a planted bound row (as the verification table has for Eq. 33), far on the safe side
     bound = Verdict.bound("P_grok (lower bound)", 1.0, 0.004, 0.0395, side="lower",
                           theory="Eq. 33 lower bound, D = 5, N = 10")
-    out[1].verdicts = pd.concat([out[1].verdicts, pd.DataFrame([bound.row()])], ignore_index=True)
+    out[1] = dataclasses.replace(out[1], verdicts=pd.concat([out[1].verdicts, pd.DataFrame([bound.row()])],
+                                                            ignore_index=True))
     return out
 
 
