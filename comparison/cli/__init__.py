@@ -34,10 +34,26 @@ def _one_line(exc: BaseException) -> str:
     """The message of ``exc`` as one terminal-safe line (names from data are escaped)."""
     from ..safe_text import terminal_safe
 
-    msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
-        msg = f"{msg}: {exc.filename}"
+    if isinstance(exc, OSError) and exc.strerror:
+        msg = _os_message(exc)
+    else:
+        msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
+    if len(msg) > _MAX_MESSAGE:   # a message listing 200 000 entries is not one line to read
+        msg = f"{msg[:_MAX_MESSAGE]}… ({len(msg) - _MAX_MESSAGE:,} more characters)".replace(",", " ")
     return terminal_safe(msg, keep="")
+
+
+_MAX_MESSAGE = 2000
+
+
+def _os_message(exc: OSError) -> str:
+    """An operating-system error as "PATH: cause (ENAME)", never a raw ``[Errno N]``."""
+    import errno
+
+    paths = [os.fsdecode(p) for p in (exc.filename, exc.filename2) if p is not None]
+    name = errno.errorcode.get(exc.errno or -1)
+    cause = f"{exc.strerror}" + (f" ({name})" if name else "")
+    return f"{' -> '.join(repr(p) for p in paths)}: {cause}" if paths else f"{cause} (the system named no path)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

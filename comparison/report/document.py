@@ -67,10 +67,10 @@ class Report:
         :attr:`variants`, the other width is saved too)."""
         from .style import figure_bytes
 
-        base = slug(name)
+        base = _file_stem(name)
         k = 2
         while f"{base}.png" in self.figures:
-            base = f"{slug(name)}-{k}"
+            base = f"{_file_stem(name)}-{k}"
             k += 1
         made = fig(width) if callable(fig) else fig
         if made is None:
@@ -82,6 +82,18 @@ class Report:
             for ext, data in figure_bytes(fig(other)).items():
                 self.figures[f"{base}-{other}.{ext}"] = data
         self.blocks.append(("fig", (f"{base}.png", caption, width)))
+
+
+def _file_stem(name: str) -> str:
+    """``slug(name)``, shortened with a digest when too long for a file name (a run set's name
+    may have 255 bytes; its figures add ``-nu-sensitivity-double.png``)."""
+    import hashlib
+
+    s = slug(name)
+    if len(s.encode()) <= 120:
+        return s
+    head = s.encode()[:100].decode("utf-8", "ignore")
+    return f"{head}-{hashlib.sha256(s.encode()).hexdigest()[:12]}"
 
 
 def slug(s: str) -> str:
@@ -283,7 +295,9 @@ def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence
     moment never leaves a document pointing at a deleted figure. ``pdf`` prints
     the HTML with headless Chromium (see :func:`~comparison.report.pdf.html_to_pdf`).
     """
-    from .._written import check_may_write, read_record, remove_owned, write_owned
+    import shutil
+
+    from .._written import RECORD_NAME, check_may_write, read_record, remove_owned, write_owned
 
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -298,9 +312,15 @@ def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence
     doc_names = sorted({n for f in formats for n in docs[f]})
     check_may_write([figs / n for n in rep.figures] + [out / n for n in doc_names], overwrite=overwrite)
     before = set(read_record(figs)) if figs.is_dir() else set()
+    new_dir = not figs.exists()
     figs.mkdir(parents=True, exist_ok=True)
-    for name, data in rep.figures.items():
-        write_owned(figs / name, data)
+    try:
+        for name, data in rep.figures.items():
+            write_owned(figs / name, data)
+    except OSError:                      # e.g. disk full: leave no empty figures/ behind
+        if new_dir and not any(p.name != RECORD_NAME for p in figs.iterdir()):
+            shutil.rmtree(figs, ignore_errors=True)
+        raise
     if "md" in formats:
         write_owned(out / "report.md", _render_md(rep).encode())
     if "html" in formats or "pdf" in formats:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import RunSetError
+from ..errors import RunSetError, join_problems
 from .logs import ColumnMap, decide_scale, mapped_frame, read_log, run_labels
 from .schema import CURVES_REQUIRED, RunSet, check_frame, content_problems, normalise
 from .store import load_runset
@@ -42,7 +42,7 @@ def runset_from_curves(curves: pd.DataFrame, *, config: Mapping[str, Any] | None
     if not problems:
         problems = content_problems(curves, None)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(join_problems(problems))
     labels = None
     if not pd.api.types.is_integer_dtype(curves["run"]):
         codes, uniques = pd.factorize(curves["run"].astype(str), sort=True)

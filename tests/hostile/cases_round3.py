@@ -131,5 +131,46 @@ def _link_cases() -> list[Case]:
             Case("link: fit --figures with its record a link", "cli", "accept", linked_record, guard=guard)]
 
 
+SIM = ["simulate", "perceptron-1d", "--N", "5", "--eps", "0.5", "--replicas", "20", "--no-progress"]
+
+
+def _message_cases() -> list[Case]:
+    def many_files(tmp: Path) -> Any:
+        rs = base_1d(tmp)
+        m = json.loads((rs / "manifest.json").read_text())
+        m["files"].update({f"bogus-{i}.parquet": {"sha256": "0" * 64, "bytes": 1} for i in range(200_000)})
+        (rs / "manifest.json").write_text(json.dumps(m))
+        return cli("fit", rs)
+
+    def short(value: Any, tmp: Path) -> str | None:
+        return None if len(value.err) < 3000 else f"error line of {len(value.err)} characters"
+
+    def read_only(tmp: Path) -> Any:
+        import errno
+        from unittest import mock
+
+        import comparison._io as cio
+
+        err = OSError(errno.EROFS, "Read-only file system", "/x/.tmp")
+        with mock.patch.object(cio.tempfile, "mkdtemp", side_effect=err):
+            res = cli(*SIM, "--out", tmp / "rs")
+        return res if "[Errno" not in res.err else Cli(1, res.out, res.err)
+
+    def long_json(tmp: Path) -> Any:
+        rs = base_1d(tmp)
+        return cli("fit", rs, "--json", tmp / ("j" * 250 + ".json"))
+
+    def long_report(tmp: Path) -> Any:
+        return cli("report", base_1d(tmp, "r" * 255), "--out", tmp / ("o" * 255), "--no-progress")
+
+    return [Case("message: 200 000 bogus manifest entries", "file", "refuse", many_files, ("199 99", "more"),
+                 check=short),
+            Case("message: read-only file system", "cli", "refuse", read_only, ("Read-only file system", "rs")),
+            Case("message: simulate --out with a 255-byte name", "cli", "accept",
+                 lambda tmp: cli(*SIM, "--out", tmp / ("n" * 255))),
+            Case("message: fit --json with a 255-byte name", "cli", "accept", long_json),
+            Case("message: report of a 255-byte run set into a 255-byte --out", "cli", "accept", long_report)]
+
+
 def cases() -> list[Case]:
-    return _text_cases() + _link_cases()
+    return _text_cases() + _link_cases() + _message_cases()
