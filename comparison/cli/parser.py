@@ -20,11 +20,11 @@ def _theory(sub: argparse._SubParsersAction) -> None:
                                     "file (FILE.py, FILE.py:NAME, package.module:NAME).")
     th.add_argument("model", metavar="THEORY",
                     help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi; or FILE.py")
-    th.add_argument("--D", type=int, default=10, help="ball dimension (default 10)")
-    th.add_argument("--N", type=int, default=10, help="samples per class (default 10)")
-    th.add_argument("--eps", type=float, default=None, help="separation (default 1.01 ball, 0.4 1d)")
-    th.add_argument("--lam1", type=float, default=0.0, help="L1 strength")
-    th.add_argument("--lam2", type=float, default=None, help="L2 strength (default 0.1 ball, 0 1d)")
+    th.add_argument("--D", type=int, default=None, help="ball dimension (ball's example: 10)")
+    th.add_argument("--N", type=int, default=None, help="samples per class (example: 10)")
+    th.add_argument("--eps", type=float, default=None, help="separation (example: 1.01 ball, 0.4 1d)")
+    th.add_argument("--lam1", type=float, default=None, help="L1 strength (example: 0)")
+    th.add_argument("--lam2", type=float, default=None, help="L2 strength (example: 0.1 ball, 0 1d)")
     th.add_argument("--d-eff", type=float, default=None, help="measured effective dimension (eq50, required)")
     th.add_argument("--d-eff-se", type=float, default=None, help="its standard error")
     th.add_argument("--xi", type=float, default=None, help="measured boundary-density exponent (eq50, required: "

@@ -16,14 +16,9 @@ from .outputs import parse_value, print_table, say
 
 __all__ = ["cmd_theory"]
 
-_DEFAULTS = {"ball": {"eps": 1.01, "lam2": 0.1}, "1d": {"eps": 0.4, "lam2": 0.0}}
-
-
 def _theory_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    config = {"D": args.D, "N": args.N, "lam1": args.lam1, **_DEFAULTS.get(args.model, {})}
-    if args.model == "1d":
-        config.pop("D")
-    config.update({k: v for k, v in (("eps", args.eps), ("lam2", args.lam2)) if v is not None})
+    """The flags given (the theory's own example setting fills the rest) and the measured inputs."""
+    config = {k: getattr(args, k) for k in ("D", "N", "eps", "lam1", "lam2") if getattr(args, k) is not None}
     for item in args.set:
         if "=" not in item:
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
@@ -39,7 +34,7 @@ def cmd_theory(args: argparse.Namespace) -> int:
     from ..pipeline import theory_predictions
 
     config, measured = _theory_inputs(args)
-    name, preds = theory_predictions(args.model, config, measured)
+    name, config, preds = theory_predictions(args.model, config, measured)
     out = to_jsonable({"theory": name, "config": config, "measured": measured,
                        "predictions": {p["quantity"]: {k: v for k, v in p.items() if k != "quantity"}
                                        for p in preds}})
@@ -54,8 +49,9 @@ def cmd_theory(args: argparse.Namespace) -> int:
 def _prediction_text(p: dict[str, Any]) -> str:
     if p.get("not_testable"):
         return f"not testable: {p['not_testable']}"
-    val = f"{p['value']:.6g}" + (f" ± {p['se']:.2g}" if p.get("se") else "")
     if p.get("law"):
         val = "law: " + ", ".join(f"{k} {v:.4g}" for k, v in p["law"].items())
+    else:
+        val = f"{p['value']:.6g}" + (f" ± {p['se']:.2g}" if p.get("se") else "")
     kind = "" if p.get("kind") == "estimate" else f" ({p['kind']})"
     return f"{val}{kind}  [{p.get('source', '')}]" + (f"  note: {p['note']}" if p.get("note") else "")

@@ -5,7 +5,7 @@
 fingerprint of a file (its sha256) goes into ``fit_options``, so that a fits file made
 with another version of the theory is stale.
 
->>> theory_predictions("eq50", {}, {"d_eff": 3.0, "xi": 0.25})[1][0]["value"]
+>>> theory_predictions("eq50", {}, {"d_eff": 3.0, "xi": 0.25})[2][0]["value"]
 1.75
 """
 from __future__ import annotations
@@ -55,8 +55,10 @@ def theory_fingerprints(refs: Sequence[str]) -> list[dict[str, str]]:
 
 
 def theory_predictions(ref: str, config: Mapping[str, Any],
-                       measured: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """``grokcheck theory``: the predictions of one theory at a setting, refusing a missing input."""
+                       measured: Mapping[str, Any]) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """``grokcheck theory``: the predictions of one theory at a setting (the theory's
+    ``example_config`` completed by ``config``), refusing a missing measured input; returns
+    (name, the config used, predictions)."""
     spec = get_theory(ref)
     if spec is None and not (ref.endswith(".py") or ":" in ref):
         names = ", ".join(t.name for t in all_theories())
@@ -67,4 +69,5 @@ def theory_predictions(ref: str, config: Mapping[str, Any],
         flags = ", ".join("--" + i.replace("_", "-") for i in missing)
         raise ConfigError(f"theory {spec.name} needs the measured input(s) {', '.join(missing)} ({flags}): a "
                           "prediction is never made with a missing input")
-    return spec.name, [p.as_dict() for p in run_theory(spec, config, measured)]
+    used = {**spec.example_config, **config}
+    return spec.name, used, [p.as_dict() for p in run_theory(spec, used, measured)]

@@ -131,10 +131,12 @@ def _predict_margin(cfg: Mapping[str, Any], m: Mapping[str, Any]) -> list[Predic
 _FEATURE_RUNS = ("scenario-a", "scenario-b", "eq50")
 register_theory(TheorySpec("1d", ("perceptron-1d", "exponential"), _predict_1d, ("nu", "P_grok", "t_G law",
                                                                                  "median t_G"),
-                           description="1D exponential perceptron (sec. 3.2: Eqs. 9-10, 14, 16)"))
+                           description="1D exponential perceptron (sec. 3.2: Eqs. 9-10, 14, 16)",
+                           example_config={"N": 10, "eps": 0.4, "lam1": 0.0, "lam2": 0.0}))
 register_theory(TheorySpec("ball", ("perceptron-ball", "ball"), _predict_ball, ("nu", "P_grok", "t_G law",
                                                                               "median t_G"),
-                           description="D-ball perceptron (sec. 3.3: Eqs. 23, 40-47, 86)"))
+                           description="D-ball perceptron (sec. 3.3: Eqs. 23, 40-47, 86)",
+                           example_config={"D": 10, "N": 10, "eps": 1.01, "lam1": 0.0, "lam2": 0.1}))
 register_theory(TheorySpec("eq50", _FEATURE_RUNS, _predict_eq50, ("nu",), inputs=("d_eff", "xi"),
                            description="Eq. 50 with D -> D_eff: nu = (D_eff+1)/2 - xi"))
 register_theory(TheorySpec("margin", _FEATURE_RUNS, _predict_margin, ("nu",), inputs=("nu_margin",),

@@ -141,6 +141,7 @@ class TheorySpec:
     description: str = ""
     origin: str = "built-in"
     labels: Mapping[str, str] = field(default_factory=dict)  # quantity -> row name, where they differ
+    example_config: Mapping[str, Any] = field(default_factory=dict)  # `grokcheck theory NAME` without flags
 
     @property
     def builtin(self) -> bool:
