@@ -19,7 +19,8 @@ def _theory(sub: argparse._SubParsersAction) -> None:
                                     "(ball, 1d, eq50, margin, or an installed plug-in) or a user's theory "
                                     "file (FILE.py, FILE.py:NAME, package.module:NAME).")
     th.add_argument("model", metavar="THEORY",
-                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi; or FILE.py")
+                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi; or FILE.py; "
+                         "'list': every registered theory")
     th.add_argument("--D", type=int, default=None, help="ball dimension (ball's example: 10)")
     th.add_argument("--N", type=int, default=None, help="samples per class (example: 10)")
     th.add_argument("--eps", type=float, default=None, help="separation (example: 1.01 ball, 0.4 1d)")

@@ -29,10 +29,27 @@ def _theory_inputs(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     return config, measured
 
 
+def _list_theories(as_json: bool) -> int:
+    from ..registry import all_theories
+
+    rows = [{"name": t.name, "applies_to": list(t.applies_to), "predicts": list(t.quantities),
+             "needs": list(t.inputs), "origin": t.origin, "description": t.description} for t in all_theories()]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print_table([(r["name"], f"{r['description']}; applies to {', '.join(r['applies_to'])}; predicts "
+                             f"{', '.join(r['predicts'])}" + (f"; needs measured {', '.join(r['needs'])}"
+                                                             if r["needs"] else "") + f" ({r['origin']})")
+                 for r in rows])
+    return 0
+
+
 def cmd_theory(args: argparse.Namespace) -> int:
     from .._io import to_jsonable
     from ..pipeline import theory_predictions
 
+    if args.model == "list":
+        return _list_theories(args.json)
     config, measured = _theory_inputs(args)
     name, config, preds = theory_predictions(args.model, config, measured)
     out = to_jsonable({"theory": name, "config": config, "measured": measured,

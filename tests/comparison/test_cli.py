@@ -148,3 +148,10 @@ def test_theory_text_output_for_every_builtin(name, capsys):
         assert rc == 2 and "nu_margin" in err
     else:
         assert rc == 0 and out.startswith(f"theory {name}") and "nu" in out and err == ""
+
+
+def test_theory_list_shows_every_registered_theory(capsys):
+    from comparison.registry import all_theories
+
+    rc, out, _ = run(["theory", "list", "--json"], capsys)
+    assert rc == 0 and [r["name"] for r in json.loads(out)] == [t.name for t in all_theories()]
