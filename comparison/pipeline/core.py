@@ -115,6 +115,9 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     tolerance, time_unit); the load notes lead the analysis' notes."""
     rs = load_any(path, **_load_kwargs(zero_tol, load))
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed)
+    if rs.config.get("load", {}).get("loss_only"):
+        a.nu_error = "loss-only log: no error or accuracy column to align (a loss is never read as an error rate)"
+        a.notes = [n for n in a.notes if not n.startswith("nu not fitted")]
     a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
            "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load),
