@@ -83,6 +83,8 @@ def _never_text(r: dict[str, Any], load: dict[str, Any]) -> str:
     if "floor" not in r or r["floor"] != r["floor"]:
         return "never"
     ex = f" = {r['floor_examples']} wrong test examples" if "floor_examples" in r else ""
+    if r.get("levels_off") and r["floor"] > 0.05:
+        return f"never: levels off at {r['floor']:.4g}{ex}, far above zero (no generalisation)"
     if r.get("levels_off") and r["floor"] > 0:
         return (f"never: levels off at {r['floor']:.4g}{ex} (above the tolerance {load['tolerance']:.4g}; "
                 f"--tolerance {1.02 * r['floor']:.4g} counts it as zero)")

@@ -19,7 +19,9 @@ import pandas as pd
 
 from .schema import RunSet, normalise
 
-__all__ = ["loss_onsets", "loss_only_runset", "never_grok_hints", "error_floor", "curve_preview"]
+HINT_MAX_FLOOR = 0.05  # a floor above 5 % error is no near-miss of zero: no --tolerance hint
+
+__all__ = ["HINT_MAX_FLOOR", "loss_onsets", "loss_only_runset", "never_grok_hints", "error_floor", "curve_preview"]
 
 
 def curve_preview(raw: pd.DataFrame, column: str, *, max_runs: int = 12, max_points: int = 200) -> dict[str, Any]:
@@ -91,11 +93,14 @@ def loss_only_runset(raw: pd.DataFrame, transition: str, load: dict[str, Any]) -
 
 
 def error_floor(t: np.ndarray, e: np.ndarray) -> tuple[float, bool]:
-    """(lowest error, whether the curve levels off there): the last tenth of the samples stays
-    within 1.5 times the lowest error (at least one sample, times sorted).
+    """(lowest error, whether the curve levels off): over the last tenth of the samples (at least 4)
+    the median of its second half is below that of its first half by at most 5 % of the curve's
+    whole fall (max - lowest); a curve still falling at the end of the log does not level off.
 
     >>> error_floor(np.arange(10.), np.array([.5, .2, .1, .05, .04, .04, .04, .04, .04, .04]))
     (0.04, True)
+    >>> error_floor(np.arange(10.), np.linspace(.5, .3, 10))[1]
+    False
     """
     order = np.argsort(t, kind="mergesort")
     e = np.asarray(e, dtype=float)[order]
@@ -103,13 +108,15 @@ def error_floor(t: np.ndarray, e: np.ndarray) -> tuple[float, bool]:
     if e.size == 0:
         return float("nan"), False
     floor = float(e.min())
-    tail = e[-max(1, e.size // 10):]
-    return floor, bool(np.all(tail <= 1.5 * floor + 1e-12))
+    tail = e[-max(4, e.size // 10):]
+    h = tail.size // 2
+    drop = float(np.median(tail[:h]) - np.median(tail[h:])) if h else 0.0
+    return floor, bool(drop <= 0.05 * (float(e.max()) - floor))
 
 
 def never_grok_hints(rs: RunSet, load: dict[str, Any]) -> None:
     """Per-run floors of the runs that never reach the tolerance, and one note with the ``--tolerance``
-    that would count the highest levelled-off floor as zero."""
+    that would count the highest levelled-off floor as zero (floors up to ``HINT_MAX_FLOOR`` only)."""
     s = rs.summary
     never = s.loc[(s["flag"] == "no_test_zero").to_numpy(), ["run", "label"]]
     if not len(never):
@@ -126,7 +133,7 @@ def never_grok_hints(rs: RunSet, load: dict[str, Any]) -> None:
             rec["floor"], rec["levels_off"] = floor, flat
             if q:
                 rec["floor_examples"] = int(round(floor / q))
-        if flat and floor > 0:
+        if flat and 0 < floor <= HINT_MAX_FLOOR:
             floors.append(floor)
     if floors:
         top = max(floors)
