@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
+from .fit_rows import fit_digest, fit_rows
 from .outputs import (check_figure_targets, check_json_target, parse_value, print_table, say, write_figure_output,
                       write_json_output)
 from .paper_commands import cmd_paper
@@ -74,74 +75,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit_rows(a: Any) -> list[tuple[str, str]]:
-    import numpy as np
-
-    c = a.counts
-    rows = [("run set", a.name), ("generator", a.generator),
-            ("runs / grokking / diverged", f"{c['n_runs']} / {c['n_groks']} / {c['n_diverged']}"),
-            ("P_grok", f"{c['p_grok']:.4g} ± {c['p_grok_se']:.2g}")]
-    rows += _load_rows(a.config.get("load"))
-    if a.nu is not None:
-        f = a.nu
-        rows += [("nu", f.describe()), ("nu estimate", f.label or f.kind),
-                 ("nu window", f"[{f.window[0]:.4g}, {f.window[1]:.4g}]  ({f.window_rule})"),
-                 ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
-        for k, w in f.windows.items():
-            if k != "auto":
-                rows.append((f"nu in tau [{w['tau_lo']:.3g}, {w['tau_hi']:.3g}]",
-                             f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
-                             if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
-        if f.no_plateau:
-            rows.append(("nu plateau", "none: nu drifts across the windows by more than its CI"))
-        j = f.jumps
-        if j.get("n"):
-            with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
-            rows.append(("jump runs", f"{j['n']} of {j.get('n_runs', '?')} ({j.get('rule', '')}); "
-                                      f"headline: {j.get('headline', '')}{with_}"))
-    else:
-        rows.append(("nu", f"not fitted: {a.nu_error}"))
-    if a.t_G.size:
-        rows.append(("t_G mean / median", f"{np.mean(a.t_G):.4g} / {np.median(a.t_G):.4g} (n = {a.t_G.size})"))
-    if a.bimodality is not None:
-        b = a.bimodality
-        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} (Delta-BIC {b.delta_bic:.1f}, "
-                                    f"{b.n_modes} mode(s))"))
-    for k in ("d_eff", "xi", "eps", "nu_margin"):
-        if k in a.features:
-            se = a.features.get(f"{k}_se")
-            rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
-    if a.spectrum is not None:
-        rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
-    users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
-    for r in a.verdicts.itertuples(index=False):
-        z = "" if r.z != r.z else f", z = {r.z:+.2f}"
-        who = next((f" [{n}]" for n in users if str(r.theory).startswith(f"{n}: ")), "")
-        if r.verdict == "not testable":
-            rows.append((f"verdict: {r.quantity}{who}", f"not testable: {r.note}"))
-        else:
-            rows.append((f"verdict: {r.quantity}{who}",
-                         f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"))
-    return rows
-
-
-def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
-    if not load:
-        return []
-    unit = f" ({load['time_unit']})" if load.get("time_unit") else ""
-    re = load.get("reentry", {})
-    rows = [("transition", f"{load['transition']}; tolerance {load['tolerance']:.4g} ({load['tolerance_source']})"),
-            ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
-    for r in load.get("runs", []):
-        te = "never" if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
-        rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
-    rows += [("note", n) for n in load.get("notes", [])]
-    return rows
-
-
 def _load_options(args: argparse.Namespace) -> dict[str, Any]:
     cols = {"time": args.time_col, "error": args.error_col, "accuracy": args.accuracy_col,
-            "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col}
+            "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col,
+            "test_loss": args.test_loss_col, "train_loss": args.train_loss_col}
     tol: Any = args.tolerance
     if tol != "auto":
         try:
@@ -152,8 +89,11 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
         tol = args.zero_tol
     if tol != "auto" and not (math.isfinite(tol) and 0 <= tol < 1):
         raise ConfigError(f"--tolerance (zero_tol) must be 'auto' or a finite number in [0, 1), got {tol!r}")
+    if args.loss_threshold is not None and not math.isfinite(args.loss_threshold):
+        raise ConfigError(f"--loss-threshold must be a finite number, got {args.loss_threshold!r}")
     return {"columns": {k: v for k, v in cols.items() if v is not None} or None, "scale": args.scale,
-            "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit}
+            "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit,
+            "loss_threshold": args.loss_threshold}
 
 
 def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -166,34 +106,6 @@ def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kw["window"] = tuple(args.window)
     NuFitter(**kw)._check_params()  # refuse bad options before reading anything
     return kw
-
-
-def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
-    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window."""
-    from .._io import to_jsonable
-
-    load = a.config.get("load") or {}
-    out: dict[str, Any] = {"run_set": a.name, "generator": a.generator, "n_runs": a.counts["n_runs"],
-                           "n_grok": a.counts["n_groks"], "n_diverged": a.counts["n_diverged"],
-                           "n_reentry": load.get("reentry", {}).get("n"),
-                           "reentry_runs": load.get("reentry", {}).get("runs"),
-                           **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
-                                                      "time_unit", "files")},
-                           "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}
-    if load.get("runs") is not None:
-        out["runs"] = load["runs"]
-    elif a.nu is not None:
-        out["runs"] = [{"run": str(r), "t_eps": float(v)} for r, v in a.nu.t_eps_used.items()]
-    f = a.nu
-    out["nu"] = {"error": a.nu_error} if f is None else {
-        "value": f.nu, "ci": list(f.nu_ci), "ci_level": f.ci, "ci_method": f.ci_method, "se": f.nu_se,
-        "kind": f.kind, "label": f.label, "weak": f.weak, "flags": f.flags, "window": list(f.window),
-        "window_rule": f.window_rule, "r2": f.gof.get("r2"), "n_points": f.gof.get("n_points"),
-        "n_runs_used": f.n_runs_used, "windows": f.windows, "no_plateau": f.no_plateau, "jumps": f.jumps,
-        "window_spread": f.window_spread}
-    out["verdicts"] = a.verdicts.to_dict(orient="records")  # every theory's rows, each naming its theory
-    out["predictions"] = a.predictions
-    return to_jsonable(out)
 
 
 def _cmd_fit_sweep(args: argparse.Namespace) -> int:
@@ -266,8 +178,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
-        print_table(_fit_rows(a))
-        say(f"wrote {target}")
+        print_table(fit_rows(a))
+        print(f"wrote {target}")
     return 0
 
 

@@ -81,6 +81,11 @@ def _load_options(p: argparse.ArgumentParser) -> None:
                    help="an error <= TOL counts as zero; default auto: one test example when the test-set "
                         "quantum can be inferred from the values, else 0")
     g.add_argument("--zero-tol", type=float, default=None, help=argparse.SUPPRESS)  # older name of --tolerance
+    g.add_argument("--test-loss-col", metavar="COL", help="test (validation) loss column: loss-based onsets; a "
+                   "loss is never read as an error rate")
+    g.add_argument("--train-loss-col", metavar="COL", help="training loss column: loss-based onsets")
+    g.add_argument("--loss-threshold", type=float, default=None, metavar="LOSS",
+                   help="loss-based onset = first time the loss is <= LOSS (no default: a loss has no natural zero)")
 
 
 def _theory_option(p: argparse.ArgumentParser) -> None:

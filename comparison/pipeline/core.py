@@ -124,7 +124,12 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     rs = load_any(path, **_load_kwargs(zero_tol, load))
     preflight(specs, rs.config)
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
-    a = replace(a, notes=[f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])] + a.notes)
+    notes = a.notes
+    if rs.config.get("load", {}).get("loss_only"):
+        a = replace(a, nu_error="loss-only log: no error or accuracy column to align (a loss is never read as an "
+                                "error rate)")
+        notes = [n for n in notes if not n.startswith("nu not fitted")]
+    a = replace(a, notes=[f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])] + notes)
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
            "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load, theories),
            "source": {**_source_of(rs), "path": _input_name(path)}}

@@ -19,6 +19,7 @@ import pandas as pd
 from ..safe_text import markdown_code, markdown_safe
 from .document import Report, slug
 from .figures import fig_d_eff_aligned, fig_nu_fit, fig_runs, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
+from .onsets_section import add_onsets_section
 from .progress import add_progress_section
 from .style import setup_mpl
 
@@ -140,8 +141,11 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
     if manifest:
         items.append(f"created: {m(manifest.get('created', '?'))}; seeds: {m(manifest.get('seeds', []))}")
     c = a.counts
-    items.append(f"runs: {c['n_runs']}, grokking: {c['n_groks']} (P_grok = {c['p_grok']:.4g} ± "
-                 f"{c['p_grok_se']:.2g}), diverged (excluded): {c['n_diverged']}")
+    if (a.config.get("load") or {}).get("loss_only"):
+        items.append(f"runs: {c['n_runs']}; grokking not measured (loss-only log: no error or accuracy column)")
+    else:
+        items.append(f"runs: {c['n_runs']}, grokking: {c['n_groks']} (P_grok = {c['p_grok']:.4g} ± "
+                     f"{c['p_grok_se']:.2g}), diverged (excluded): {c['n_diverged']}")
     rep.items(items)
     if a.notes:
         rep.p("Notes: " + " ".join(m(n) for n in a.notes))
@@ -149,11 +153,13 @@ def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = No
     _t_G_section(rep, a)
     _features_section(rep, a)
     add_progress_section(rep, a)
+    add_onsets_section(rep, a)
 
 
 def _nu_section(rep: Report, a: Any) -> None:
     rep.h(2, "Critical exponent ν", anchor=anchor_of(a.name, "nu"))
-    if a.curves_preview is not None and (a.nu is None or a.generator == "external"):
+    if a.curves_preview is not None and (a.nu is None or a.generator == "external") \
+            and not (a.config.get("load") or {}).get("loss_only"):
         rep.figure(lambda w: fig_runs(a, width=w), f"{a.name}-runs",
                    f"{_nm(a)}: test error of the runs against time (up to 12 runs; those that never grok first).")
     if a.nu is None:

@@ -9,6 +9,13 @@ and JSON lines (``.jsonl``, ``.ndjson``). Columns are mapped with
 ``--run-col``); accuracies become errors (E = 1 − accuracy) after the scale
 (fraction or percent) is settled by :func:`decide_scale`.
 
+Losses are never read as error rates: a column given as an error or accuracy
+whose name marks it as a loss (:func:`loss_like_name`: ``loss``,
+``cross_entropy``, ``nll``, a ``ce`` word, ...) is refused, and so is one
+whose values lie outside [0, 1] and outside [0, 100] (not a fraction, not a
+percent). Losses are named with ``--test-loss-col`` / ``--train-loss-col``
+(keys ``test_loss`` / ``train_loss``) and give loss-based onsets instead.
+
 >>> m = ColumnMap.from_mapping({"time": "step", "accuracy": "val_acc"})
 >>> (m.time, m.test, m.test_is_accuracy)
 ('step', 'val_acc', True)
@@ -16,6 +23,7 @@ and JSON lines (``.jsonl``, ``.ndjson``). Columns are mapped with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +32,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels"]
+__all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels",
+           "loss_like_name", "LOSS_OPTIONS"]
 
-COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run")
+COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run", "test_loss", "train_loss")
+LOSS_OPTIONS = ("give a loss with --test-loss-col or --train-loss-col (Python: columns={'test_loss': ...}) "
+                "and --loss-threshold for a loss-based onset")
+_LOSS_WORDS = ("loss", "cross_entropy", "crossentropy", "nll", "xent", "perplexity")
+_LOSS_TOKENS = ("ce", "bce", "mse", "ppl")
 SCALES = ("fraction", "percent", "auto")
 _CSV = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 
@@ -43,6 +56,9 @@ class ColumnMap:
     train_explicit: bool = False
     run: str | None = "run"
     run_explicit: bool = False
+    test_explicit: bool = False
+    test_loss: str | None = None
+    train_loss: str | None = None
 
     @classmethod
     def from_mapping(cls, columns: Mapping[str, str | None] | None) -> "ColumnMap":
@@ -64,11 +80,39 @@ class ColumnMap:
                    train=cols.get("train_accuracy", cols.get("train_error", "train_error")),
                    train_is_accuracy="train_accuracy" in cols,
                    train_explicit=("train_error" in cols or "train_accuracy" in cols),
-                   run=cols.get("run", "run"), run_explicit="run" in cols)
+                   run=cols.get("run", "run"), run_explicit="run" in cols,
+                   test_explicit=("error" in cols or "accuracy" in cols),
+                   test_loss=cols.get("test_loss"), train_loss=cols.get("train_loss"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
-                ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
+        out = {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
+               ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
+        return {**out, **{k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v}}
+
+    def losses(self) -> dict[str, str]:
+        """``{"test_loss": column, "train_loss": column}`` for the loss columns named."""
+        return {k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v}
+
+
+def loss_like_name(name: str) -> str | None:
+    """The part of a column name that marks it as a loss, or None.
+
+    >>> [loss_like_name(n) for n in ("val_loss", "test_cross_entropy", "valCE", "balanced_acc", "val_acc")]
+    ['loss', 'cross_entropy', 'ce', None, None]
+    """
+    low = str(name).lower()
+    for w in _LOSS_WORDS:
+        if w in low:
+            return w
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower())
+    return next((w for w in words if w in _LOSS_TOKENS), None)
+
+
+def _refuse_loss(col: str, what: str, flag: str) -> None:
+    word = loss_like_name(col)
+    if word is not None:
+        raise ValueError(f"column {col!r} ({flag}) looks like a loss (its name contains {word!r}), not an {what}: "
+                         f"losses are never read as error rates; {LOSS_OPTIONS}")
 
 
 def _suffix(p: Path) -> str:
@@ -125,32 +169,54 @@ def _need(df: pd.DataFrame, col: str, flag: str, what: str) -> list[str]:
     return [f"missing columns [{col!r}] (the {what} column; choose one with {flag}; columns are: {avail})"]
 
 
+def _mapped_names(df: pd.DataFrame, cmap: ColumnMap) -> dict[str, str | None]:
+    """The log column behind each mapped name (None: not used); refuses losses given as error rates."""
+    loss_only = bool(cmap.losses()) and not cmap.test_explicit and cmap.test not in df.columns
+    names: dict[str, str | None] = {"t": cmap.time, "test": None if loss_only else cmap.test}
+    names["train"] = cmap.train if (cmap.train is not None and (cmap.train_explicit or cmap.train in df.columns)) \
+        else None
+    names.update(cmap.losses())
+    names["run"] = cmap.run if (cmap.run is not None and (cmap.run_explicit or cmap.run in df.columns)) else None
+    if names["test"] is not None:
+        _refuse_loss(names["test"], "accuracy" if cmap.test_is_accuracy else "error rate",
+                     "--accuracy-col" if cmap.test_is_accuracy else "--error-col")
+    if names["train"] is not None and cmap.train_explicit:
+        _refuse_loss(names["train"], "accuracy" if cmap.train_is_accuracy else "error rate",
+                     "--train-accuracy-col" if cmap.train_is_accuracy else "--train-error-col")
+    problems = _need(df, cmap.time, "--time-col", "time")
+    if names["test"] is not None:
+        problems += _need(df, cmap.test, "--accuracy-col" if cmap.test_is_accuracy else
+                          "--error-col or --accuracy-col (or --test-loss-col for a loss-only log)",
+                          "test accuracy" if cmap.test_is_accuracy else "test error")
+    for key, flag, what in (("train", "--train-error-col or --train-accuracy-col", "train"),
+                            ("test_loss", "--test-loss-col", "test loss"),
+                            ("train_loss", "--train-loss-col", "train loss"), ("run", "--run-col", "run")):
+        if names.get(key) is not None:
+            problems += _need(df, str(names[key]), flag, what)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return names
+
+
 def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:
-    """The mapped columns of one log as ``run, t, test[, train]`` (raw values, not yet scaled).
+    """The mapped columns of one log as ``run, t[, test, train, test_loss, train_loss]`` (raw values, not
+    yet scaled; no ``test`` column for a loss-only log: loss columns named, no error or accuracy column).
 
     ``run`` is ``label`` (the file's name) unless the log has the run column,
     then ``label:run-id`` (or the run id alone when ``label`` is empty).
     """
-    problems = _need(df, cmap.time, "--time-col", "time")
-    problems += _need(df, cmap.test, "--accuracy-col" if cmap.test_is_accuracy else "--error-col or --accuracy-col",
-                      "test accuracy" if cmap.test_is_accuracy else "test error")
-    train = cmap.train if (cmap.train is not None and (cmap.train_explicit or cmap.train in df.columns)) else None
-    if train is not None:
-        problems += _need(df, train, "--train-error-col or --train-accuracy-col", "train")
-    run = cmap.run if (cmap.run is not None and (cmap.run_explicit or cmap.run in df.columns)) else None
-    if run is not None:
-        problems += _need(df, run, "--run-col", "run")
-    if problems:
-        raise ValueError("; ".join(problems))
-    out = pd.DataFrame({"t": pd.to_numeric(df[cmap.time], errors="coerce"),
-                        "test": pd.to_numeric(df[cmap.test], errors="coerce")})
-    for col, name in ((cmap.time, "time"), (cmap.test, "test")):
-        bad = df[col].notna() & out["t" if name == "time" else "test"].isna()
+    names = _mapped_names(df, cmap)
+    out = pd.DataFrame({k: pd.to_numeric(df[c], errors="coerce") for k, c in names.items()
+                        if c is not None and k != "run"})
+    for key, what in (("t", "time"), ("test", "test"), ("test_loss", "test loss"), ("train_loss", "train loss")):
+        col = names.get(key)
+        if col is None:
+            continue
+        bad = df[col].notna() & out[key].isna()
         if bad.any():
-            raise ValueError(f"{name} column {col!r} has {int(bad.sum())} non-numeric values "
+            raise ValueError(f"{what} column {col!r} has {int(bad.sum())} non-numeric values "
                              f"(e.g. {df.loc[bad, col].iloc[0]!r})")
-    if train is not None:
-        out["train"] = pd.to_numeric(df[train], errors="coerce")
+    run = names["run"]
     if run is not None:
         ids = df[run].astype(str)
         out["run"] = ids if not label else label + ":" + ids
@@ -158,6 +224,12 @@ def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:
     else:
         out["run"] = label
     return out
+
+
+def _range_hint(v: np.ndarray, scale: str) -> str:
+    if scale == "fraction" and v.min() >= 0 and v.max() <= 100:
+        return f" (a percent? pass --scale percent or auto; if it is a loss: {LOSS_OPTIONS})"
+    return f": neither a fraction nor a percent, so it looks like a loss, not an error rate; {LOSS_OPTIONS}"
 
 
 def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accuracy: bool) -> tuple[str, str]:
@@ -179,7 +251,7 @@ def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accura
         if v.size and (v.min() < 0 or v.max() > top):
             rng = "[0, 1]" if scale == "fraction" else "[0, 100]"
             raise ValueError(f"column {name} must lie in {rng} (scale={scale!r}); got range "
-                             f"[{v.min():.4g}, {v.max():.4g}]")
+                             f"[{v.min():.4g}, {v.max():.4g}]{_range_hint(v, scale)}")
     if scale != "auto":
         return scale, "given (--scale)"
     kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > 1 else "fraction") for k, v in values.items()}
