@@ -172,5 +172,65 @@ def _message_cases() -> list[Case]:
             Case("message: report of a 255-byte run set into a 255-byte --out", "cli", "accept", long_report)]
 
 
+def _size_cases() -> list[Case]:
+    def api(fn: Any) -> Any:
+        return lambda tmp: fn()
+
+    def lr() -> Any:
+        import local_rules
+
+        return local_rules
+
+    def mr() -> Any:
+        import modular_rfm
+
+        return modular_rfm
+
+    def bomb(tmp: Path) -> Any:
+        import gzip
+        import os
+        from unittest import mock
+
+        g = tmp / "bomb.csv.gz"
+        with gzip.open(g, "wb") as fh:
+            fh.write(b"run,t,test_error\n" + b"0,1,0.5\n" * 300_000)
+        with mock.patch.dict(os.environ, {"GROKCHECK_MAX_MEM_GB": "0.05"}):
+            return cli("fit", g)
+
+    def rounding(tmp: Path) -> Any:
+        p = tmp / "acc.csv"
+        p.write_text("run,t,acc\n0,0,0.5\n0,1,0.9\n0,2,1.0000000000000002\n1,0,0.4\n1,1,0.7\n1,2,1.0\n")
+        return cli("fit", p, "--accuracy-col", "acc", "--tolerance", "0")
+
+    def fraction(value: Any, tmp: Path) -> str | None:
+        return None if "scale: fraction" in value.out else "not read as a fraction"
+
+    sim = ["--no-progress", "--out"]
+    return [Case("size: run_scenario_b(n_init=10**9)", "api", "refuse",
+                 api(lambda: lr().run_scenario_b(n_init=10 ** 9, progress=False)), ("GROKCHECK_MAX_MEM_GB", "n_init"),
+                 timeout=5),
+            Case("size: run_scenario_a(n_init=10**6, n_steps=10**6)", "api", "refuse",
+                 api(lambda: lr().run_scenario_a(n_init=10 ** 6, n_steps=10 ** 6, progress=False)),
+                 ("GROKCHECK_MAX_MEM_GB",), timeout=5),
+            Case("size: run_rfm(p=401)", "api", "refuse", api(lambda: mr().run_rfm(p=401, progress=False)),
+                 ("GROKCHECK_MAX_MEM_GB",), timeout=5),
+            Case("size: run_rfm(bandwidth=1e-300)", "api", "refuse",
+                 api(lambda: mr().run_rfm(7, n_iter=1, bandwidth=1e-300, progress=False)), ("bandwidth",)),
+            Case("size: simulate scenario-b --n-init 10**7", "cli", "refuse",
+                 lambda tmp: cli("simulate", "scenario-b", "--n-init", "10000000", *sim, tmp / "o"),
+                 ("GROKCHECK_MAX_MEM_GB",), absent=("o",), timeout=5),
+            Case("size: simulate scenario-a --n-init 10**6 --n-steps 10**6", "cli", "refuse",
+                 lambda tmp: cli("simulate", "scenario-a", "--n-init", "1000000", "--n-steps", "1000000", *sim,
+                                 tmp / "o"), ("GROKCHECK_MAX_MEM_GB",), absent=("o",), timeout=5),
+            Case("size: paper table1 --n-init 10**9", "cli", "refuse",
+                 lambda tmp: cli("paper", "table1", "--n-init", "1000000000"), ("--n-init",), timeout=5),
+            Case("size: paper table1 --p-grok-draws 10**10", "cli", "refuse",
+                 lambda tmp: cli("paper", "table1", "--p-grok-draws", "10000000000"), ("--p-grok-draws",), timeout=5),
+            Case("size: paper scenario-a --n-steps 10**11", "cli", "refuse",
+                 lambda tmp: cli("paper", "scenario-a", "--n-steps", "100000000000"), ("--n-steps",), timeout=5),
+            Case("size: .csv.gz expanding past the limit", "file", "refuse", bomb, ("rows", "GROKCHECK_MAX_MEM_GB")),
+            Case("size: accuracy 1.0000000000000002 stays a fraction", "file", "accept", rounding, check=fraction)]
+
+
 def cases() -> list[Case]:
-    return _text_cases() + _link_cases() + _message_cases()
+    return _text_cases() + _link_cases() + _message_cases() + _size_cases()
