@@ -232,5 +232,69 @@ def _size_cases() -> list[Case]:
             Case("size: accuracy 1.0000000000000002 stays a fraction", "file", "accept", rounding, check=fraction)]
 
 
+def _sweep_cases() -> list[Case]:
+    import socket
+    import threading
+
+    base = {"sweep": {"simulator": "perceptron-1d", "seed": 0, "runs_per_setting": 4, "chunk": 2},
+            "fixed": {"N": 3, "eps": 0.5}, "grid": {"lam2": [0.0, 0.1]}}
+
+    def sweep(cfg: dict[str, Any], **kw: Any) -> Any:
+        def run(tmp: Path) -> Any:
+            from comparison.sweep import run_sweep
+
+            return run_sweep(cfg, tmp / "sw", n_workers=0, progress=False, retries=0, **kw).n_done
+        return run
+
+    def size_key(key: str) -> dict[str, Any]:
+        return {**base, "sweep": {**base["sweep"], "size_key": key}}
+
+    def server(reply: bytes | None) -> Any:
+        def run(tmp: Path) -> Any:
+            from unittest import mock
+
+            import comparison.sweep.probe as probe
+
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(4)
+            conns: list[Any] = []
+
+            def serve() -> None:
+                try:
+                    c, _ = s.accept()
+                except OSError:
+                    return
+                conns.append(c)
+                if reply is not None:
+                    c.sendall(reply)
+            threading.Thread(target=serve, daemon=True).start()
+            try:
+                with mock.patch.object(probe, "CONNECT_DEADLINE_S", 2.0):
+                    return sweep(base, scheduler=f"tcp://127.0.0.1:{s.getsockname()[1]}")(tmp)
+            finally:
+                for c in conns:
+                    c.close()
+                s.close()
+        return run
+
+    def damaged(tmp: Path) -> Any:
+        sweep(base)(tmp)
+        (tmp / "sw" / "sweep.json").write_text("[" * 100000 + "]" * 100000)
+        return sweep(base)(tmp)
+
+    def done4(value: Any, tmp: Path) -> str | None:
+        return None if value == 4 else f"{value} tasks done"
+
+    return [Case("sweep: size_key = seed", "config", "refuse", sweep(size_key("seed")), ("size_key", "n_replicas"),
+                 absent=("sw",)),
+            Case("sweep: size_key = N", "config", "refuse", sweep(size_key("N")), ("size_key",), absent=("sw",)),
+            Case("sweep: scheduler that never answers", "config", "refuse", server(None), ("did not answer",),
+                 absent=("sw",), timeout=15),
+            Case("sweep: scheduler answering garbage", "config", "refuse", server(b"\xff" * 64),
+                 ("does not answer like a dask scheduler",), absent=("sw",), timeout=15),
+            Case("sweep: sweep.json nested too deeply is rebuilt", "config", "accept", damaged, check=done4)]
+
+
 def cases() -> list[Case]:
-    return _text_cases() + _link_cases() + _message_cases() + _size_cases()
+    return _text_cases() + _link_cases() + _message_cases() + _size_cases() + _sweep_cases()
