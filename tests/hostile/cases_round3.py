@@ -296,5 +296,15 @@ def _sweep_cases() -> list[Case]:
             Case("sweep: sweep.json nested too deeply is rebuilt", "config", "accept", damaged, check=done4)]
 
 
+def _traceback_cases() -> list[Case]:
+    def small_1d(tmp: Path) -> Any:
+        res = cli("simulate", "perceptron-1d", "--N", "5", "--eps", "0.2", "--replicas", "50", "--no-progress",
+                  "--out", tmp / "rs")
+        return res if res.rc else cli("fit", tmp / "rs")
+
+    return [Case("fit of simulate perceptron-1d --N 5 --eps 0.2 --replicas 50", "cli", "accept", small_1d)]
+
+
 def cases() -> list[Case]:
-    return _text_cases() + _link_cases() + _message_cases() + _size_cases() + _sweep_cases()
+    return (_text_cases() + _link_cases() + _message_cases() + _size_cases() + _sweep_cases()
+            + _traceback_cases())
