@@ -186,8 +186,22 @@ def _cost_ball(p: dict[str, Any]) -> float:
 
 
 def _cost_rfm(p: dict[str, Any]) -> float:
-    n = p.get("train_frac", 0.5) * p.get("p", 61) ** 2  # training pairs; the kernel matrix is n x n
-    return 8.0 * 3 * n * n
+    from modular_rfm import rfm_memory_bytes  # the package's own estimate: train and ~p^2 test pairs
+
+    return rfm_memory_bytes(p["p"], p["train_frac"], op=p.get("op", "+"), n_iter=p.get("n_iter", 30),
+                            gradient_path=p.get("gradient_path", "onehot"), keep_history=p.get("keep_history", False))
+
+
+def _cost_scenario_b(p: dict[str, Any]) -> float:
+    from local_rules import resolve_A, scenario_b_memory_bytes
+
+    return scenario_b_memory_bytes(p["n_init"], p["n_times"], p["n_tau"], resolve_A(p["A"])[0].shape[0])
+
+
+def _cost_scenario_a(p: dict[str, Any]) -> float:
+    from local_rules import scenario_a_memory_bytes
+
+    return scenario_a_memory_bytes(p["n_init"], p["n_steps"], p["d"], p["n_checkpoints"], p["deff_every"])
 
 _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
                _opt("n_curve_points", int, "curve points per run", lo=4, hi=10 ** 4),
@@ -233,7 +247,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    extra={"nu_fixed_windows": "paper"}))
+    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_b))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -249,7 +263,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    extra={"nu_fixed_windows": "paper"}))
+    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_a))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),

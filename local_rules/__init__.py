@@ -8,6 +8,7 @@ imported lazily inside the functions that need it.
 from ._bulk_transition import assign_corner, bulk_sample_size, bulk_transition, corner_of_runs
 from ._contexts import Contexts, bulk_contexts, contexts_of_test_set, position_contexts, xi_closed_form
 from ._data import BOUNDARIES, Block, PositionSet, Trie, build_position_set, make_dataset, make_test_set
+from ._memory import check_memory, scenario_a_memory_bytes, scenario_b_memory_bytes
 from ._metrics import effective_dimension, detect_spikes
 from ._network import (boundary_states, context_states, eigen_boundary_vectors, features_numpy,
                        leading_eigenvectors, network_features, network_outputs, outputs_numpy,
@@ -35,4 +36,5 @@ __all__ = [
     "acceptance", "grokking_probability_map", "run_scenario_b", "sample_accepted_A", "scenario_b_problem",
     "stationary_classifier",
     "EXAMPLES", "example_tensor", "exact_1local_tensor", "resolve_A",
+    "check_memory", "scenario_a_memory_bytes", "scenario_b_memory_bytes",
 ]

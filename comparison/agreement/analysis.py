@@ -110,7 +110,7 @@ class Analysis:
                 predictions=_floats(d["predictions"]), notes=list(d.get("notes", [])),
                 manifest=dict(d.get("manifest") or {}))
         if d.get("t_G_bimodality"):
-            b = d["t_G_bimodality"]
+            b = _floats(d["t_G_bimodality"])   # delta_bic = -inf (no 2-component fit) reads back as a float
             a.bimodality = BimodalityResult(**{f.name: (tuple(b[f.name]) if isinstance(b[f.name], list)
                                                         else b[f.name]) for f in fields(BimodalityResult)})
         if d.get("t_G_law_distance"):

@@ -179,7 +179,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
         print_table(fit_rows(a))
-        print(f"wrote {target}")
+        say(f"wrote {target}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """What ``grokcheck fit`` prints: the table rows of an analysis and the ``--json`` digest."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 __all__ = ["fit_rows", "fit_digest"]
@@ -42,8 +43,9 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
         rows.append(("t_G mean / median", f"{np.mean(a.t_G):.4g} / {np.median(a.t_G):.4g} (n = {a.t_G.size})"))
     if a.bimodality is not None:
         b = a.bimodality
-        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} (Delta-BIC {b.delta_bic:.1f}, "
-                                    f"{b.n_modes} mode(s))"))
+        dbic = f"Delta-BIC {float(b.delta_bic):.1f}" if math.isfinite(float(b.delta_bic)) else \
+            "no two-component fit"
+        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} ({dbic}, {b.n_modes} mode(s))"))
     for k in ("d_eff", "xi", "eps", "nu_margin"):
         if k in a.features:
             se = a.features.get(f"{k}_se")
@@ -57,8 +59,8 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
         if r.verdict == "not testable":
             rows.append((f"verdict: {r.quantity}{who}", f"not testable: {r.note}"))
         else:
-            rows.append((f"verdict: {r.quantity}{who}",
-                         f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"))
+            pred = "" if r.predicted != r.predicted else f", predicted {r.predicted:.4g}"   # none for a distance
+            rows.append((f"verdict: {r.quantity}{who}", f"{r.verdict} (measured {r.measured:.4g}{pred}{z})"))
     return rows
 
 

@@ -12,6 +12,20 @@ from .outputs import check_json_target, say, write_json_output
 __all__ = ["cmd_paper"]
 
 
+def _bounded(flag: str, value: int, lo: int, hi: int) -> None:
+    """Refuse a size flag outside ``[lo, hi]`` before any work."""
+    if not lo <= value <= hi:
+        raise ConfigError(f"{flag} must be an integer in [{lo}, {hi:.3g}], got {value}")
+
+
+def _guard(check: Any) -> None:
+    """Run a memory check of the model package; its ValueError becomes a ConfigError."""
+    try:
+        check()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _emit_json(target: str | None, rows: Any, *, overwrite: bool = False) -> bool:
     """Write ``rows`` as JSON to ``target`` (``-``: stdout, then True: nothing else to print)."""
     from .._io import to_jsonable
@@ -29,8 +43,15 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
 
     from ..pipeline.paper import paper_scenario_a
 
-    if args.n_init < 1 or args.n_steps < 1 or any(d < 1 for d in args.d):
-        raise ConfigError("--n-init, --n-steps and --d must be integers >= 1")
+    import local_rules as lr
+
+    _bounded("--n-init", args.n_init, 1, 10 ** 5)
+    _bounded("--n-steps", args.n_steps, 1, 10 ** 7)
+    _bounded("--seed", args.seed, 0, 2 ** 63 - 1)
+    for d in args.d:
+        _bounded("--d", d, 1, 512)
+    _guard(lambda: lr.check_memory("paper scenario-a", 3 * max(lr.scenario_a_memory_bytes(args.n_init, args.n_steps, d)
+                                                               for d in args.d), "--n-init or --n-steps"))
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_scenario_a(args.d, args.n_init, n_steps=args.n_steps, seed=args.seed, device=args.device,
                             progress=not args.no_progress)
@@ -55,8 +76,13 @@ def cmd_paper(args: argparse.Namespace) -> int:
     if args.study == "scenario-a":
         return _cmd_paper_scenario_a(args)
 
-    if args.n_init < 1 or args.p_grok_draws < 1:
-        raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
+    import local_rules as lr
+
+    _bounded("--n-init", args.n_init, 1, 10 ** 5)
+    _bounded("--p-grok-draws", args.p_grok_draws, 1, 10 ** 5)
+    _bounded("--seed", args.seed, 0, 2 ** 63 - 1)
+    # the 27 rows (3 examples x 9 settings) keep their results until the table is made
+    _guard(lambda: lr.check_memory("paper table1", 27 * lr.scenario_b_memory_bytes(args.n_init), "--n-init"))
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
                         progress=not args.no_progress)

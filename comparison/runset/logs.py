@@ -22,6 +22,7 @@ percent). Losses are named with ``--test-loss-col`` / ``--train-loss-col``
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels",
-           "loss_like_name", "LOSS_OPTIONS"]
+           "loss_like_name", "LOSS_OPTIONS", "input_limits"]
 
 COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run", "test_loss", "train_loss")
 LOSS_OPTIONS = ("give a loss with --test-loss-col or --train-loss-col (Python: columns={'test_loss': ...}) "
@@ -42,6 +43,7 @@ _LOSS_WORDS = ("loss", "cross_entropy", "crossentropy", "nll", "xent", "perplexi
 _LOSS_TOKENS = ("ce", "bce", "mse", "ppl")
 SCALES = ("fraction", "percent", "auto")
 _CSV = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_ONE = 1 + 1e-9   # values up to 1 + 1e-9 (rounding of a computed fraction) read as at most 1
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,12 @@ def _suffix(p: Path) -> str:
     return s[-1] if s else ""
 
 
-def _read_json(p: Path) -> pd.DataFrame:
-    import gzip
-
-    raw = gzip.open(p, "rt").read() if p.suffix.lower() == ".gz" else p.read_text()
+def _read_json(raw: str, p: Path) -> pd.DataFrame:
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
         if "Extra data" in str(exc):  # several documents: JSON lines under a .json name
-            return pd.read_json(p, lines=True)
+            return pd.read_json(io.StringIO(raw), lines=True)
         raise
     if isinstance(doc, list):
         if not all(isinstance(r, dict) for r in doc):
@@ -148,18 +147,82 @@ def _read_json(p: Path) -> pd.DataFrame:
 
 
 def read_log(path: str | Path) -> pd.DataFrame:
-    """Read one log file into a DataFrame (format from the suffix; see the module docstring)."""
+    """Read one log file into a DataFrame (format from the suffix; see the module docstring).
+
+    Sizes are capped before they are read whole (:func:`input_limits`): the bytes of the file
+    after decompression (a 1 MB ``.csv.gz`` may expand to 1 GB) and its number of rows."""
     p = Path(path)
     suf = _suffix(p)
-    if suf in _CSV:
-        return pd.read_csv(p, sep=_CSV[suf])
+    max_bytes, max_rows = input_limits()
     if suf in (".parquet", ".pq"):
+        _check_parquet_rows(p, max_rows)
         return pd.read_parquet(p)
-    if suf == ".json":
-        return _read_json(p)
-    if suf in (".jsonl", ".ndjson"):
-        return pd.read_json(p, lines=True)
-    raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+    if suf not in _CSV and suf not in (".json", ".jsonl", ".ndjson"):
+        raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+    with _Bounded(p, max_bytes) as fh:
+        if suf in _CSV:
+            df = pd.read_csv(fh, sep=_CSV[suf], nrows=max_rows + 1)
+        elif suf == ".json":
+            df = _read_json(fh.read().decode("utf-8"), p)
+        else:
+            df = pd.read_json(io.StringIO(fh.read().decode("utf-8")), lines=True)
+    if len(df) > max_rows:
+        raise ValueError(f"{str(p)!r} has more than {max_rows:,} rows, the limit for one table (raise it with "
+                         "GROKCHECK_MAX_MEM_GB, or split the log)")
+    return df
+
+
+def input_limits() -> tuple[int, int]:
+    """(bytes after decompression, rows) that one table may have: ``GROKCHECK_MAX_MEM_GB`` / 32
+    and / 1600 bytes (512 MiB and about 10.7 million rows at the default 16 GiB; parsed, a table
+    takes a few times its text)."""
+    from ..simulators import memory_limit_bytes
+
+    limit = memory_limit_bytes()
+    return int(limit / 32), int(limit / 1600)
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream of ``path`` (decompressed for ``.gz``) that refuses to yield more than
+    ``limit`` bytes: a small compressed file cannot expand into the whole memory."""
+
+    def __init__(self, path: Path, limit: int):
+        import gzip
+
+        self.path, self.limit, self.seen = path, limit, 0
+        self.fh = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.fh.readinto(b)
+        self.seen += n
+        if self.seen > self.limit:
+            raise ValueError(f"{str(self.path)!r} holds more than {self.limit / 2 ** 30:.3g} GiB of data "
+                             "(after decompression), the limit for one table (raise it with GROKCHECK_MAX_MEM_GB)")
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            out = bytearray()
+            while chunk := super().read(1 << 20):
+                out += chunk
+            return bytes(out)
+        return super().read(size)
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
+
+
+def _check_parquet_rows(p: Path, max_rows: int) -> None:
+    import pyarrow.parquet as pq
+
+    n = pq.ParquetFile(p).metadata.num_rows
+    if n > max_rows:
+        raise ValueError(f"{str(p)!r} has {n:,} rows, more than the limit of {max_rows:,} for one table "
+                         "(raise it with GROKCHECK_MAX_MEM_GB, or split the log)")
 
 
 def _need(df: pd.DataFrame, col: str, flag: str, what: str) -> list[str]:
@@ -245,7 +308,7 @@ def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accura
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {list(SCALES)}, got {scale!r}")
     allv = np.concatenate([np.asarray(v, float) for v in values.values()]) if values else np.empty(0)
-    top = 100 if scale != "fraction" else 1
+    top = (100 if scale != "fraction" else 1) * _ONE   # rounding (1.0000000000000002) is not above 1
     for name, v in values.items():
         v = np.asarray(v, float)
         if v.size and (v.min() < 0 or v.max() > top):
@@ -254,7 +317,7 @@ def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accura
                              f"[{v.min():.4g}, {v.max():.4g}]{_range_hint(v, scale)}")
     if scale != "auto":
         return scale, "given (--scale)"
-    kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > 1 else "fraction") for k, v in values.items()}
+    kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > _ONE else "fraction") for k, v in values.items()}
     if len(set(kinds.values())) > 1:
         detail = ", ".join(f"{k}: {v} (max {np.max(values[k]):.4g})" for k, v in kinds.items())
         raise ValueError(f"--scale auto: the columns disagree ({detail}); pass --scale fraction or --scale percent")

@@ -131,12 +131,12 @@ def _to_error(test: pd.DataFrame, train: pd.DataFrame | None, cmap: ColumnMap, s
                 vals[f"{f}: {name} ({what})"] = v[np.isfinite(v)]
     used, why = decide_scale({k: v for k, v in vals.items() if v.size}, scale, test_is_accuracy=cmap.test_is_accuracy)
     div = 100.0 if used == "percent" else 1.0
-    te = test["test"].to_numpy(dtype=float) / div
+    te = np.clip(test["test"].to_numpy(dtype=float) / div, 0.0, 1.0)   # rounding above 1 (checked) is 1
     curves = pd.DataFrame({"run": test["run"].to_numpy(), "t": test["t"].to_numpy(dtype=float),
                            "test_error": 1.0 - te if cmap.test_is_accuracy else te})
     tr_out = None
     if train is not None:
-        tr = train["train"].to_numpy(dtype=float) / div
+        tr = np.clip(train["train"].to_numpy(dtype=float) / div, 0.0, 1.0)
         tr_out = pd.DataFrame({"run": train["run"].to_numpy(), "t": train["t"].to_numpy(dtype=float),
                                "test_error": 1.0 - tr if cmap.train_is_accuracy else tr})
     conv = (["percent -> fraction"] if used == "percent" else []) + (

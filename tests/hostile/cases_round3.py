@@ -172,5 +172,139 @@ def _message_cases() -> list[Case]:
             Case("message: report of a 255-byte run set into a 255-byte --out", "cli", "accept", long_report)]
 
 
+def _size_cases() -> list[Case]:
+    def api(fn: Any) -> Any:
+        return lambda tmp: fn()
+
+    def lr() -> Any:
+        import local_rules
+
+        return local_rules
+
+    def mr() -> Any:
+        import modular_rfm
+
+        return modular_rfm
+
+    def bomb(tmp: Path) -> Any:
+        import gzip
+        import os
+        from unittest import mock
+
+        g = tmp / "bomb.csv.gz"
+        with gzip.open(g, "wb") as fh:
+            fh.write(b"run,t,test_error\n" + b"0,1,0.5\n" * 300_000)
+        with mock.patch.dict(os.environ, {"GROKCHECK_MAX_MEM_GB": "0.05"}):
+            return cli("fit", g)
+
+    def rounding(tmp: Path) -> Any:
+        p = tmp / "acc.csv"
+        p.write_text("run,t,acc\n0,0,0.5\n0,1,0.9\n0,2,1.0000000000000002\n1,0,0.4\n1,1,0.7\n1,2,1.0\n")
+        return cli("fit", p, "--accuracy-col", "acc", "--tolerance", "0")
+
+    def fraction(value: Any, tmp: Path) -> str | None:
+        return None if "scale: fraction" in value.out else "not read as a fraction"
+
+    sim = ["--no-progress", "--out"]
+    return [Case("size: run_scenario_b(n_init=10**9)", "api", "refuse",
+                 api(lambda: lr().run_scenario_b(n_init=10 ** 9, progress=False)), ("GROKCHECK_MAX_MEM_GB", "n_init"),
+                 timeout=5),
+            Case("size: run_scenario_a(n_init=10**6, n_steps=10**6)", "api", "refuse",
+                 api(lambda: lr().run_scenario_a(n_init=10 ** 6, n_steps=10 ** 6, progress=False)),
+                 ("GROKCHECK_MAX_MEM_GB",), timeout=5),
+            Case("size: run_rfm(p=401)", "api", "refuse", api(lambda: mr().run_rfm(p=401, progress=False)),
+                 ("GROKCHECK_MAX_MEM_GB",), timeout=5),
+            Case("size: run_rfm(bandwidth=1e-300)", "api", "refuse",
+                 api(lambda: mr().run_rfm(7, n_iter=1, bandwidth=1e-300, progress=False)), ("bandwidth",)),
+            Case("size: simulate scenario-b --n-init 10**7", "cli", "refuse",
+                 lambda tmp: cli("simulate", "scenario-b", "--n-init", "10000000", *sim, tmp / "o"),
+                 ("GROKCHECK_MAX_MEM_GB",), absent=("o",), timeout=5),
+            Case("size: simulate scenario-a --n-init 10**6 --n-steps 10**6", "cli", "refuse",
+                 lambda tmp: cli("simulate", "scenario-a", "--n-init", "1000000", "--n-steps", "1000000", *sim,
+                                 tmp / "o"), ("GROKCHECK_MAX_MEM_GB",), absent=("o",), timeout=5),
+            Case("size: paper table1 --n-init 10**9", "cli", "refuse",
+                 lambda tmp: cli("paper", "table1", "--n-init", "1000000000"), ("--n-init",), timeout=5),
+            Case("size: paper table1 --p-grok-draws 10**10", "cli", "refuse",
+                 lambda tmp: cli("paper", "table1", "--p-grok-draws", "10000000000"), ("--p-grok-draws",), timeout=5),
+            Case("size: paper scenario-a --n-steps 10**11", "cli", "refuse",
+                 lambda tmp: cli("paper", "scenario-a", "--n-steps", "100000000000"), ("--n-steps",), timeout=5),
+            Case("size: .csv.gz expanding past the limit", "file", "refuse", bomb, ("rows", "GROKCHECK_MAX_MEM_GB")),
+            Case("size: accuracy 1.0000000000000002 stays a fraction", "file", "accept", rounding, check=fraction)]
+
+
+def _sweep_cases() -> list[Case]:
+    import socket
+    import threading
+
+    base = {"sweep": {"simulator": "perceptron-1d", "seed": 0, "runs_per_setting": 4, "chunk": 2},
+            "fixed": {"N": 3, "eps": 0.5}, "grid": {"lam2": [0.0, 0.1]}}
+
+    def sweep(cfg: dict[str, Any], **kw: Any) -> Any:
+        def run(tmp: Path) -> Any:
+            from comparison.sweep import run_sweep
+
+            return run_sweep(cfg, tmp / "sw", n_workers=0, progress=False, retries=0, **kw).n_done
+        return run
+
+    def size_key(key: str) -> dict[str, Any]:
+        return {**base, "sweep": {**base["sweep"], "size_key": key}}
+
+    def server(reply: bytes | None) -> Any:
+        def run(tmp: Path) -> Any:
+            from unittest import mock
+
+            import comparison.sweep.probe as probe
+
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            s.listen(4)
+            conns: list[Any] = []
+
+            def serve() -> None:
+                try:
+                    c, _ = s.accept()
+                except OSError:
+                    return
+                conns.append(c)
+                if reply is not None:
+                    c.sendall(reply)
+            threading.Thread(target=serve, daemon=True).start()
+            try:
+                with mock.patch.object(probe, "CONNECT_DEADLINE_S", 2.0):
+                    return sweep(base, scheduler=f"tcp://127.0.0.1:{s.getsockname()[1]}")(tmp)
+            finally:
+                for c in conns:
+                    c.close()
+                s.close()
+        return run
+
+    def damaged(tmp: Path) -> Any:
+        sweep(base)(tmp)
+        (tmp / "sw" / "sweep.json").write_text("[" * 100000 + "]" * 100000)
+        return sweep(base)(tmp)
+
+    def done4(value: Any, tmp: Path) -> str | None:
+        return None if value == 4 else f"{value} tasks done"
+
+    return [Case("sweep: size_key = seed", "config", "refuse", sweep(size_key("seed")), ("size_key", "n_replicas"),
+                 absent=("sw",)),
+            Case("sweep: size_key = N", "config", "refuse", sweep(size_key("N")), ("size_key",), absent=("sw",)),
+            Case("sweep: scheduler that never answers", "config", "refuse", server(None), ("did not answer",),
+                 absent=("sw",), timeout=15),
+            Case("sweep: scheduler answering garbage", "config", "refuse", server(b"\xff" * 64),
+                 ("does not answer like a dask scheduler",), absent=("sw",), timeout=15),
+            Case("sweep: sweep.json nested too deeply is rebuilt", "config", "accept", damaged, check=done4)]
+
+
+def _traceback_cases() -> list[Case]:
+    def small_1d(tmp: Path) -> Any:
+        res = cli("simulate", "perceptron-1d", "--N", "5", "--eps", "0.2", "--replicas", "50", "--no-progress",
+                  "--out", tmp / "rs")
+        return res if res.rc else cli("fit", tmp / "rs")
+
+    return [Case("fit of simulate perceptron-1d --N 5 --eps 0.2 --replicas 50", "cli", "accept", small_1d)]
+
+
 def cases() -> list[Case]:
-    return _text_cases() + _link_cases() + _message_cases()
+    return (_text_cases() + _link_cases() + _message_cases() + _size_cases() + _sweep_cases()
+            + _traceback_cases())
