@@ -34,10 +34,12 @@ from .distribution import atoms_of, check_distribution
 from .invariants import check_exponent, check_limit, check_monotone, check_probability, check_symmetric, evaluate
 from .power import (binomial_detectable, binomial_power, binomial_replicas, per_example_alpha, z_detectable, z_power,
                     z_replicas)
+from .simulation import PropertyResult, Row, agrees_with_simulation, measure, reproduce_command, seed_for
 from .strategies import dimensions, log_uniform, param_strategy, params, probabilities, regularisation, \
     sample_sizes, simplest
 
 __all__ = ["params", "param_strategy", "simplest", "probabilities", "dimensions", "sample_sizes", "log_uniform",
            "regularisation", "check_probability", "check_monotone", "check_limit", "check_symmetric",
            "check_exponent", "evaluate", "check_distribution", "atoms_of", "binomial_power", "binomial_replicas",
-           "binomial_detectable", "z_power", "z_replicas", "z_detectable", "per_example_alpha"]
+           "binomial_detectable", "z_power", "z_replicas", "z_detectable", "per_example_alpha",
+           "agrees_with_simulation", "measure", "seed_for", "reproduce_command", "PropertyResult", "Row"]

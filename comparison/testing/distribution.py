@@ -82,24 +82,34 @@ def _cdf(law: Any, x: Any) -> np.ndarray:
     return np.asarray(law.cdf(np.asarray(x, dtype=float)), dtype=float)
 
 
-def _quantiles(law: Any, levels: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """x with cdf(x) ≈ level, by bisection on ``cdf`` in a bracket grown geometrically."""
+def _bracket(law: Any, lo: float, hi: float) -> tuple[float, float]:
+    """(a, b) with cdf(a) <= LEVELS[0] and cdf(b) >= LEVELS[-1], grown geometrically (at most 2^200)."""
     a = lo if math.isfinite(lo) else -1.0
     b = hi if math.isfinite(hi) else max(a, 0.0) + 1.0
     for _ in range(200):
         moved = False
-        if not math.isfinite(lo) and _cdf(law, a) > levels[0]:
+        if not math.isfinite(lo) and _cdf(law, a) > LEVELS[0]:
             a, moved = 2.0 * a - 1.0, True
-        if not math.isfinite(hi) and _cdf(law, b) < levels[-1]:
+        if not math.isfinite(hi) and _cdf(law, b) < LEVELS[-1]:
             b, moved = 2.0 * b + 1.0 - min(a, 0.0), True
         if not moved:
             break
-    left, right = np.full(levels.shape, a), np.full(levels.shape, b)
-    for _ in range(80):
+    return a, b
+
+
+def _quantiles(law: Any, levels: np.ndarray, a: float, b: float) -> np.ndarray:
+    """x with cdf(x) ≈ level, by bisection on ``cdf`` in [a, b] (in u = sign(x)·log(1 + |x|), so that a
+    bracket spanning decades is resolved everywhere)."""
+    def x_of(u: np.ndarray) -> np.ndarray:
+        return np.sign(u) * np.expm1(np.abs(u))
+
+    left = np.full(levels.shape, math.copysign(math.log1p(abs(a)), a))
+    right = np.full(levels.shape, math.copysign(math.log1p(abs(b)), b))
+    for _ in range(100):
         mid = 0.5 * (left + right)
-        up = _cdf(law, mid) >= levels
+        up = _cdf(law, x_of(mid)) >= levels
         right, left = np.where(up, mid, right), np.where(up, left, mid)
-    return right
+    return np.clip(x_of(right), a, b)
 
 
 def _gl_each(f: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -265,15 +275,24 @@ def check_distribution(law: Any, *, tol: float = 1e-4, rtol: float = 1e-3, n_rvs
     label = name or type(law).__name__
     lo, hi = _support(law)
     atoms = atoms_of(law)
-    q = _quantiles(law, LEVELS, lo, hi)
-    grid = np.unique(np.concatenate([q, *(np.linspace(a, b, 9)[1:-1] for a, b in zip(q[:-1], q[1:]))]))
-    grid = grid[np.isfinite(grid)]
     fails: list[str] = []
+    a, b = _bracket(law, lo, hi)
+    c_a, c_b = float(_cdf(law, a)), float(_cdf(law, b))
+    if not c_b >= 1.0 - tol:
+        fails.append(f"cdf tends to {c_b:.6g}, not 1 (cdf({b:.3g}) = {c_b:.6g})")
+    if not c_a <= tol:
+        fails.append(f"cdf does not start at 0 (cdf({a:.3g}) = {c_a:.6g})")
+    levels = LEVELS[(LEVELS > c_a) & (LEVELS < c_b)] if fails else LEVELS
+    q = _quantiles(law, levels, a, b)
+    near_atoms = [loc + d * max(abs(loc), 1.0) for loc, _ in atoms for d in (-1e-3, 1e-3)]  # a law all atom
+    grid = np.unique(np.concatenate([q, near_atoms, *(np.linspace(x0, x1, 9)[1:-1] for x0, x1 in zip(q[:-1], q[1:]))]))
+    grid = grid[np.isfinite(grid) & (grid >= lo) & (grid <= hi)]
     out: dict[str, Any] = {"atoms": atoms, "support": (lo, hi)}
     if grid.size < 2 or not grid[-1] > grid[0]:
         raise AssertionError(f"{label} breaks the distribution contract: its cdf puts no spread between the "
-                             f"levels {LEVELS[0]:g} and {LEVELS[-1]:g} (quantiles {q[0]:.6g} … {q[-1]:.6g})")
-    spread = float(q[LEVELS.searchsorted(0.9)] - q[LEVELS.searchsorted(0.1)]) or float(grid[-1] - grid[0])
+                             f"levels {LEVELS[0]:g} and {LEVELS[-1]:g} and has no atom")
+    q10, q90 = _quantiles(law, np.array([0.1, 0.9]), a, b)
+    spread = float(q90 - q10) or float(grid[-1] - grid[0])
     _basic(law, grid, fails)
     _mass(law, grid, lo, hi, atoms, tol, fails, out)
     _atoms(law, atoms, tol, fails)

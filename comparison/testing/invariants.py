@@ -146,7 +146,7 @@ def check_limit(formula: Callable[..., Any], params: Mapping[str, Any], name: st
     >>> check_limit(lambda x: 1 + 1 / x, {}, "x", math.inf, 1.5, tol=1e-3)
     Traceback (most recent call last):
     ...
-    AssertionError: <lambda> does not tend to 1.5 as x -> inf (tol 0.001): f(x=1e+08) = 1 (along x = 10, 100, ...)
+    AssertionError: <lambda> does not tend to 1.5 as x -> inf (tol 0.001): f(x=100000000) = 1 (along x = 10, 100, ...)
     """
     if side not in ("above", "below"):
         raise ValueError(f"side must be 'above' or 'below', got {side!r}")
@@ -155,7 +155,7 @@ def check_limit(formula: Callable[..., Any], params: Mapping[str, Any], name: st
     if not (math.isfinite(fs[-1]) and abs(fs[-1] - expected) <= tol):
         at = f" at {_fmt(params)}" if params else ""
         raise AssertionError(f"{_name(formula)} does not tend to {expected:g} as {name} -> {value:g}{at} (tol "
-                             f"{tol:g}): f({name}={xs[-1]:.6g}) = {fs[-1]:.6g} (along {name} = {xs[0]:.6g}, "
+                             f"{tol:g}): f({name}={xs[-1]:.12g}) = {fs[-1]:.6g} (along {name} = {xs[0]:.6g}, "
                              f"{xs[1]:.6g}, ...)")
     return fs
 

@@ -74,11 +74,32 @@ def binomial_rejects(n: int, p0: float, *, alpha: float = P_TOL) -> np.ndarray:
     k = np.arange(n + 1)
     if p0 in (0.0, 1.0):
         return k != round(p0 * n)
-    pk = stats.binom.pmf(k, n, p0)
-    lo = stats.binom.cdf(k - 1, n, p0)
-    hi = stats.binom.sf(k, n, p0)
+    try:
+        pk = stats.binom.pmf(k, n, p0)
+        lo = stats.binom.cdf(k - 1, n, p0)
+        hi = stats.binom.sf(k, n, p0)
+    except OverflowError:  # scipy's vectorised pmf at a subnormal p0 (found by hypothesis): one k at a time
+        from ..estimate.exact import binomial_verdict_p
+
+        return np.array([binomial_verdict_p(int(j), n, p0) < alpha for j in k])
     p = np.minimum(1.0, 2.0 * np.minimum(lo + 0.5 * pk, hi + 0.5 * pk))
     return p < alpha
+
+
+def _region(n: int, p0: float, alpha: float) -> tuple[int, int]:
+    """The rejection region of the exact test as (a, b): reject when k <= a or k >= b (a = -1 or
+    b = n + 1 when a side is empty; the mid-p p-value is unimodal in k, so the region is two tails)."""
+    rej = binomial_rejects(n, p0, alpha=alpha)
+    k = np.arange(int(n) + 1)
+    mode = int(round(p0 * n))
+    lower, upper = k[rej & (k < mode)], k[rej & (k > mode)]
+    return (int(lower.max()) if lower.size else -1), (int(upper.min()) if upper.size else int(n) + 1)
+
+
+def _tails(n: int, a: int, b: int, p1: float) -> float:
+    from scipy import stats
+
+    return float((stats.binom.cdf(a, n, p1) if a >= 0 else 0.0) + (stats.binom.sf(b - 1, n, p1) if b <= n else 0.0))
 
 
 def binomial_power(n: int, p0: float, p1: float, *, alpha: float = P_TOL) -> float:
@@ -87,19 +108,18 @@ def binomial_power(n: int, p0: float, p1: float, *, alpha: float = P_TOL) -> flo
     >>> round(binomial_power(400, 0.7, 0.75, alpha=P_TOL), 3)   # 400 replicas barely see a 0.05 error
     0.035
     """
-    from scipy import stats
-
     p1 = _check_p("p1", p1)
-    rej = binomial_rejects(n, p0, alpha=alpha)
-    return float(np.sum(stats.binom.pmf(np.arange(int(n) + 1), int(n), p1)[rej]))
+    return _tails(int(n), *_region(int(n), p0, alpha), p1)
 
 
 def binomial_replicas(p0: float, delta: float, *, power: float = POWER, alpha: float = P_TOL,
                       n_max: int = 10 ** 7) -> int:
     """Smallest n at which the exact test rejects p0 with probability ≥ ``power`` when the truth is p0 + delta.
 
-    Found by bisection from the normal approximation (the exact power is a saw-tooth in n;
-    the n returned reaches the target, and so do all but a few n just above it). ValueError
+    Found by bisection from the normal approximation. The exact power is a saw-tooth in n
+    (the lattice of k moves the rejection region): the n returned reaches the target, so do
+    most (≥ 85 % in the tests) of the n up to 10 % above it and few (< 20 %) of those up to
+    10 % below. ValueError
     when p0 + delta leaves [0, 1] or more than ``n_max`` replicas would be needed.
 
     >>> binomial_replicas(0.74, -0.04)                   # the Eq. 86 gap at D = 4, N = 30, eps = 1.03
@@ -137,15 +157,17 @@ def binomial_detectable(n: int, p0: float, *, power: float = POWER, alpha: float
     0.0485
     """
     p0 = _check_p("p0", p0)
+    n = int(n)
+    a, b = _region(n, p0, alpha)
     found = []
     for side in (1.0, -1.0):
         room = (1.0 - p0) if side > 0 else p0
-        if room <= 0 or binomial_power(n, p0, p0 + side * room, alpha=alpha) < power:
+        if room <= 0 or _tails(n, a, b, p0 + side * room) < power:
             continue  # no alternative on this side is detected: the side is too narrow at this n
         lo, hi = 0.0, room
         for _ in range(40):
             mid = 0.5 * (lo + hi)
-            lo, hi = (lo, mid) if binomial_power(n, p0, p0 + side * mid, alpha=alpha) >= power else (mid, hi)
+            lo, hi = (lo, mid) if _tails(n, a, b, p0 + side * mid) >= power else (mid, hi)
         found.append(hi)
     return max(found) if found else math.inf
 
