@@ -132,30 +132,12 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-_FIT_FIGURES = ("nu-fit.png", "nu-sensitivity.png", "t-G.png")
-
-
 def _write_fit_figures(a: Any, directory: str, *, overwrite: bool) -> None:
-    import io
+    from ..report.fit_figures import FIT_FIGURES, fit_figure_pngs
 
-    import matplotlib.pyplot as plt
-
-    from ..report.figures import fig_nu_fit, fig_sensitivity, fig_t_G
-    from ..report.style import setup_mpl
-
-    check_figure_targets(directory, list(_FIT_FIGURES), overwrite=overwrite)
-    setup_mpl()
-    figs = []
-    if a.nu is not None:
-        figs += [("nu-fit", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error")),
-                 ("nu-sensitivity", fig_sensitivity(a))]
-    if a.t_G.size >= 3:
-        figs.append(("t-G", fig_t_G(a)))
-    for name, fig in figs:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        write_figure_output(directory, f"{name}.png", buf.getvalue())
+    check_figure_targets(directory, list(FIT_FIGURES), overwrite=overwrite)
+    for name, png in fit_figure_pngs(a):
+        write_figure_output(directory, name, png)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -168,7 +150,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     path = args.input[0] if len(args.input) == 1 else args.input
     check_json_target(args.json, overwrite=args.overwrite)
     if args.figures:
-        check_figure_targets(args.figures, list(_FIT_FIGURES), overwrite=args.overwrite)
+        from ..report.fit_figures import FIT_FIGURES
+
+        check_figure_targets(args.figures, list(FIT_FIGURES), overwrite=args.overwrite)
     a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
                            load=_load_options(args), theories=args.theory)
     if args.figures:
