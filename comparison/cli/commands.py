@@ -99,7 +99,9 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
 def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     from ..estimate import NuFitter
 
-    kw: dict[str, Any] = {"n_boot": args.n_boot}
+    # only what differs from NuFitter's defaults: then `fit` and `report` (no --n-boot) record the same
+    # options, and a report reads the fits that `grokcheck fit` wrote instead of refitting
+    kw: dict[str, Any] = {"n_boot": args.n_boot} if args.n_boot != 200 else {}
     if args.zero_tol is not None:
         kw["zero_tol"] = args.zero_tol
     if args.window:

@@ -32,6 +32,7 @@ from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
 from ..seeds import child_seeds
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
+from .identity import belongs, fingerprint, is_current, read_fits_document
 from .theories import preflight, resolve_theories, theory_fingerprints
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
@@ -95,18 +96,19 @@ def _source_of(rs: Any) -> dict[str, Any]:
             "n_runs": int(rs.n_runs)}
 
 
-def _check_fits_target(target: Path, input_path: str) -> None:
-    """Refuse to replace a file that is not a grokcheck fits file of the same input."""
+def _check_fits_target(target: Path, fp: dict[str, Any], input_path: str) -> None:
+    """Refuse to replace a file that is not a grokcheck fits file of the same input (by resolved
+    path or file contents: :func:`~comparison.pipeline.identity.belongs`)."""
     if not os.path.lexists(target):
         return
     if target.is_symlink() or not target.is_file():
         raise ConfigError(f"refusing to write fits to {str(target)!r}: it exists and is not a regular file")
     try:
-        old = json.loads(target.read_text())
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        old = read_fits_document(target)
+    except ConfigError:
         old = None
     if not (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
-            and old.get("source", {}).get("path") == input_path):
+            and belongs(old.get("source"), fp)):
         raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
                           f"{input_path!r}; choose another --out")
 
@@ -121,6 +123,7 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     tolerance, time_unit); the load notes lead the analysis' notes. ``theories``: user
     theories to judge beside the registered ones (see :func:`resolve_theories`)."""
     specs = resolve_theories(theories)  # a malformed theory is refused before any fitting
+    fp = fingerprint(path)  # before reading: the fits describe the files as they were read
     rs = load_any(path, **_load_kwargs(zero_tol, load))
     preflight(specs, rs.config)
     a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
@@ -132,11 +135,11 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     a = replace(a, notes=[f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])] + notes)
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
            "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load, theories),
-           "source": {**_source_of(rs), "path": _input_name(path)}}
+           "source": {**_source_of(rs), "path": _input_name(path), **fp}}
     target = None
     if write:
         target = Path(out) if out is not None else default_fits_path(path)
-        _check_fits_target(target, doc["source"]["path"])
+        _check_fits_target(target, fp, doc["source"]["path"])
         write_json_atomic(target, doc)
     return Analysis.from_dict(_canonical(doc)), target
 
@@ -148,24 +151,28 @@ def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_fits(path: str | os.PathLike[str]) -> tuple[Analysis, dict[str, Any]]:
-    """Read a fits file; returns (analysis, the whole document)."""
-    doc = json.loads(Path(path).read_text())
-    if not isinstance(doc, dict) or doc.get("schema") != FITS_SCHEMA:
+    """Read a fits file (strictly: no symbolic link, no bare NaN); returns (analysis, the whole document)."""
+    doc = read_fits_document(path)
+    if doc.get("schema") != FITS_SCHEMA:
         raise ConfigError(f"{str(path)!r} is not a grokcheck fits file")
     return Analysis.from_dict(doc), doc
 
 
-def _fresh_fits(path: Paths, rs: Any, options: dict[str, Any]) -> Analysis | None:
+def _fresh_fits(path: Paths, options: dict[str, Any]) -> Analysis | None:
+    """The analysis of the default fits file of ``path`` if it is current (same options, every
+    input file unchanged: :func:`~comparison.pipeline.identity.is_current`), else None."""
     fp = default_fits_path(path)
-    if not fp.is_file():
+    if fp.is_symlink() or not fp.is_file():
         return None
     try:
         a, doc = load_fits(fp)
     except (ValueError, OSError, KeyError, TypeError):
         return None
     if (doc.get("schema_version") != FITS_SCHEMA_VERSION or doc.get("fit_options") != options
-            or doc.get("source", {}).get("files") != _source_of(rs)["files"]):
+            or not is_current(doc.get("source"), here := fingerprint(path))):
         return None
+    if Path(_first(path)).is_dir() and doc["source"].get("resolved") != here["resolved"]:
+        a.name = _first(path).name  # a copied or renamed run set: its fits, under its new name
     return a
 
 
@@ -201,8 +208,7 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
                 hooks.append(phase_section(len(analyses), len(loaded.runsets), spec.extra["phase_axis"]))
             analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed, theories=specs)[2])
             continue
-        rs = load_any(p, **_load_kwargs(None, load))
-        a = _fresh_fits(p, rs, options)
+        a = _fresh_fits(p, options)
         if a is None:
             try:
                 a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load, theories=theories)
