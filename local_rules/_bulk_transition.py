@@ -22,6 +22,7 @@ The corner at which each run's boundary leaves the support is :mod:`local_rules.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -147,7 +148,8 @@ def resolved_window(taus: Any, E: Any, n_contexts: int, *, n_min: int = 20, tau_
     0.01
     """
     taus = np.asarray(taus, float)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN mean
         m = np.nanmean(np.atleast_2d(np.asarray(E, float)), axis=0)
     n_contexts = check_int("n_contexts", n_contexts, 1)
     tau_hi = check_real("tau_hi", tau_hi, 0.0, lo_open=True)

@@ -29,6 +29,7 @@ type, since most exits are at gap edges of the Cantor-like support.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -170,7 +171,8 @@ def corner_mixture(tau: ArrayLike, E: ArrayLike, corner_keys: list[Any], corner_
     groups: dict[str, Any] = {}
     mix = np.zeros_like(tau)
     lo, hi = window
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (τ ≥ every t_eps): NaN mean
         pooled = np.nanmean(E, axis=0)
         for k in sorted(set(keys)):
             rows = np.array([q == k for q in keys])

@@ -57,9 +57,11 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
     if args.n_init < 1 or args.p_grok_draws < 1:
         raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
+    if args.bulk_runs < 0:
+        raise ConfigError("--bulk-runs must be an integer >= 0 (at most --n-init are used)")
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, bulk_runs=min(args.bulk_runs, args.n_init))
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
     print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
