@@ -83,9 +83,10 @@ def cmd_paper(args: argparse.Namespace) -> int:
     _bounded("--seed", args.seed, 0, 2 ** 63 - 1)
     # the 27 rows (3 examples x 9 settings) keep their results until the table is made
     _guard(lambda: lr.check_memory("paper table1", 27 * lr.scenario_b_memory_bytes(args.n_init), "--n-init"))
+    _bounded("--bulk-runs", args.bulk_runs, 0, 10 ** 5)  # at most --n-init are used
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, bulk_runs=min(args.bulk_runs, args.n_init))
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
     say(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))

@@ -172,6 +172,9 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     t1.add_argument("--no-progress", action="store_true")
     t1.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
                                                              "grokcheck did not write")
+    t1.add_argument("--bulk-runs", type=int, default=200,
+                    help="initialisations for nu on the bulk population and the corner study, per stable setting "
+                         "(default 200; 0: off)")
     sa = psub.add_parser("scenario-a", help="scenario A: three settings x bond dimensions (full training)",
                          description="The paper's scenario A (none, L2 1e-4, L1 1e-3) per bond dimension: grokking "
                                      "fractions, nu with and without jump runs (fixed windows), D_eff minima, t_G, "
