@@ -116,3 +116,17 @@ def test_shifted_data_are_not_testable_and_parameters_are_checked(tmp_path, caps
     assert main(["simulate", "separability", "--N", "100000", "--d", "10000", "--sigma", "1", "--n-seeds", "10",
                  "--out", str(tmp_path / "big")]) == 2
     assert "GiB of memory" in capsys.readouterr().err and not (tmp_path / "big").exists()
+
+
+def test_paper_separability_rows(capsys):
+    capsys.readouterr()
+    assert main(["paper", "separability", "--N", "20", "--lam", "0.4", "0.5", "--n-sets", "40", "--json", "-",
+                 "--no-progress"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["N"], r["d"]) for r in rows] == [(20, 8), (20, 10)]
+    for r in rows:
+        assert r["p_grok_wendel"] == pytest.approx(_wendel(r["N"], r["d"])) and r["symmetric"] is True
+        assert r["n_runs"] == 40 and r["p_grok_sim"] == r["n_groks"] / 40
+        assert r["p_grok_sim_ci"][0] <= r["p_grok_sim"] <= r["p_grok_sim_ci"][1]
+        assert r["p_value"] == pytest.approx(_mid_p(r["n_groks"], 40, r["p_grok_wendel"]), rel=1e-9)
+        assert r["verdict"] == ("agrees" if r["p_value"] >= 6.3e-5 else "disagrees")
