@@ -282,6 +282,31 @@ register(SimulatorSpec(
            "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
 
 
+
+def _cost_separability(p: dict[str, Any]) -> float:
+    R, N, d, P = p["n_seeds"], p["N"], p["d"], p.get("n_points", 64)
+    return 8.0 * (R * (4 * N * d + 3 * d * d + 6 * N + 4 * d) + 31 * R * (P + 1))
+
+
+register(SimulatorSpec(
+    "separability", "linear_grokking.separability:simulate_separability",
+    "logistic regression at the edge of linear separability (Beck, Levi & Bar-Sinai 2025)",
+    "n_seeds", (_p("N", int, "training points", lo=1, hi=10 ** 5),
+                _p("d", int, "dimension (lam = d/N)", lo=1, hi=10 ** 4),
+                _p("sigma", float, "data noise: points ~ N(shift e_1, sigma^2 I_d)", lo=0, lo_open=True, hi=1e4),
+                _p("optimizer", str, "gradient flow on a log clock, or Adam", choices=("gd", "adam")),
+                _p("lr", float, "Adam learning rate (GD: the first step)", lo=0, lo_open=True, hi=10.0),
+                _p("n_seeds", int, "runs (one training set each)", lo=1, hi=10 ** 6),
+                _p("t_max", float, "end of the log clock", lo=1e-2, lo_open=True, hi=1e300),
+                _p("acc_level", float, "test accuracy defining t*_gen", lo=0.5, lo_open=True, hi=0.999999),
+                _p("groks_by", str, "groks = not separable (the t -> inf limit, Prop. 3.2; Wendel's event) or "
+                   "the test accuracy reached acc_level on the clock", choices=("limit", "threshold")),
+                _p("shift", float, "data mean along e_1 (0: symmetric, Wendel exact)", lo=-1e4, hi=1e4),
+                _p("device", str, "torch device of the dynamics", validate=check_device),
+                _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
+                _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
+    cost=_cost_separability))
+
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""
     return SIMULATORS.get(name)

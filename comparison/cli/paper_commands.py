@@ -1,5 +1,5 @@
-"""``grokcheck paper table1`` and ``grokcheck paper scenario-a``: thin commands over
-:mod:`comparison.pipeline.paper`."""
+"""``grokcheck paper table1``, ``scenario-a`` and ``separability``: thin commands over
+:mod:`comparison.pipeline.paper` and :mod:`comparison.pipeline.paper_separability`."""
 from __future__ import annotations
 
 import argparse
@@ -70,11 +70,27 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_paper_separability(args: argparse.Namespace) -> int:
+    from ..pipeline.paper_separability import paper_separability, separability_frame
+
+    if args.n_sets < 1 or any(n < 1 for n in args.N) or any(not 0 < lam <= 10 for lam in args.lam):
+        raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
+    check_json_target(args.json, overwrite=args.overwrite)
+    rows = paper_separability(args.N, args.lam, n_sets=args.n_sets, sigma=args.sigma, shift=args.shift,
+                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress)
+    if _emit_json(args.json, rows, overwrite=args.overwrite):
+        return 0
+    say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    return 0
+
+
 def cmd_paper(args: argparse.Namespace) -> int:
     from ..pipeline.paper import paper_table1, table1_frame
 
     if args.study == "scenario-a":
         return _cmd_paper_scenario_a(args)
+    if args.study == "separability":
+        return _cmd_paper_separability(args)
 
     import local_rules as lr
 

@@ -187,6 +187,24 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     sa.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     sa.add_argument("--no-progress", action="store_true")
     sa.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+    _paper_separability(psub)
+
+
+def _paper_separability(psub: argparse._SubParsersAction) -> None:
+    sp = psub.add_parser("separability", help="edge of linear separability: P_grok vs lambda against Wendel",
+                         description="Beck, Levi & Bar-Sinai (2025): P_grok (not separable from the origin, exact "
+                                     "LP) at each (N, lambda) against Wendel's exact law, exact binomial verdicts, "
+                                     "and the fraction of runs whose test accuracy reached its level.")
+    sp.add_argument("--N", type=int, nargs="+", default=[20, 40, 80], help="training-set sizes (default 20 40 80)")
+    sp.add_argument("--lam", type=float, nargs="+", default=[0.4, 0.5, 0.6], help="d/N values (default 0.4 0.5 0.6)")
+    sp.add_argument("--n-sets", type=int, default=200, help="training sets per setting (default 200)")
+    sp.add_argument("--sigma", type=float, default=1.0, help="data noise (default 1)")
+    sp.add_argument("--shift", type=float, default=0.0, help="data mean along e_1 (0: symmetric, Wendel exact)")
+    sp.add_argument("--t-max", type=float, default=1e6, help="end of the log clock (default 1e6)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--no-progress", action="store_true")
+    sp.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
