@@ -172,7 +172,7 @@ def _fresh_fits(path: Paths, options: dict[str, Any]) -> Analysis | None:
             or not is_current(doc.get("source"), here := fingerprint(path))):
         return None
     if Path(_first(path)).is_dir() and doc["source"].get("resolved") != here["resolved"]:
-        a.name = _first(path).name  # a copied or renamed run set: its fits, under its new name
+        a = replace(a, name=_first(path).name)  # a copied or renamed run set: its fits, under its new name
     return a
 
 
