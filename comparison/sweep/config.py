@@ -200,12 +200,15 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     bad = sorted(set(sw) - _SWEEP_KEYS)
     if bad:
         raise ValueError(f"unknown key(s) {bad} in [sweep]; allowed: {sorted(_SWEEP_KEYS)}")
+    from ..simulators import SIMULATORS
+
+    known = {**DEFAULT_SIZE_KEYS, **{name: spec.size_key for name, spec in SIMULATORS.items()}}
     sim = sw.get("simulator")
     if not isinstance(sim, str) or not sim:
         raise ValueError("sweep.simulator must be a `grokcheck simulate` name "
-                         f"({sorted(DEFAULT_SIZE_KEYS)}) or 'package.module:function'")
-    if sim not in DEFAULT_SIZE_KEYS and ":" not in sim:
-        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(DEFAULT_SIZE_KEYS)} "
+                         f"({sorted(known)}) or 'package.module:function'")
+    if sim not in known and ":" not in sim:
+        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(known)} "
                          "or 'package.module:function'")
     seed = sw.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -216,7 +219,7 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     chunk = sw.get("chunk", runs)
     if not isinstance(chunk, int) or isinstance(chunk, bool) or not 1 <= chunk <= runs:
         raise ValueError(f"sweep.chunk must be an integer in [1, runs_per_setting={runs}], got {chunk!r}")
-    size_key = sw.get("size_key", DEFAULT_SIZE_KEYS.get(sim))
+    size_key = sw.get("size_key", known.get(sim))
     if size_key is None:
         raise ValueError(f"sweep.size_key is required for the custom simulator {sim!r} "
                          f"(its run-count parameter, e.g. one of {list(_SIZE_CANDIDATES)})")
