@@ -223,12 +223,15 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     bad = sorted(set(sw) - _SWEEP_KEYS)
     if bad:
         raise ValueError(f"unknown key(s) {bad} in [sweep]; allowed: {sorted(_SWEEP_KEYS)}")
+    from ..simulators import SIMULATORS
+
+    known = {**DEFAULT_SIZE_KEYS, **{name: spec.size_key for name, spec in SIMULATORS.items()}}
     sim = sw.get("simulator")
     if not isinstance(sim, str) or not sim:
         raise ValueError("sweep.simulator must be a `grokcheck simulate` name "
-                         f"({sorted(DEFAULT_SIZE_KEYS)}) or 'package.module:function'")
-    if sim not in DEFAULT_SIZE_KEYS and ":" not in sim:
-        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(DEFAULT_SIZE_KEYS)} "
+                         f"({sorted(known)}) or 'package.module:function'")
+    if sim not in known and ":" not in sim:
+        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(known)} "
                          "or 'package.module:function'")
     seed = sw.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:

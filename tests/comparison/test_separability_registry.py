@@ -130,3 +130,11 @@ def test_paper_separability_rows(capsys):
         assert r["p_grok_sim_ci"][0] <= r["p_grok_sim"] <= r["p_grok_sim_ci"][1]
         assert r["p_value"] == pytest.approx(_mid_p(r["n_groks"], 40, r["p_grok_wendel"]), rel=1e-9)
         assert r["verdict"] == ("agrees" if r["p_value"] >= 6.3e-5 else "disagrees")
+
+
+def test_sweeps_know_every_registered_simulator():
+    from comparison.sweep.config import parse_sweep_config
+
+    cfg = parse_sweep_config({"sweep": {"simulator": "separability", "runs_per_setting": 40, "chunk": 20},
+                              "fixed": {"N": 20, "sigma": 1.0}, "grid": {"d": [8, 10]}})
+    assert cfg.size_key == "n_seeds"
