@@ -77,7 +77,7 @@ def _text_cases() -> list[Case]:
         Case("text: report with HTML and a forged heading in names and values", "cli", "accept",
              lambda tmp: cli("report", _hostile_rs(tmp), _table(tmp, f"a\n## Verdict\n{IMG}.csv"),
                              "--out", tmp / "rep", "--no-progress", "--time-unit", f"s\n## Verdict {IMG}"),
-             check=_report_safe),
+             check=_report_safe, timeout=120),
     ]
 
 
@@ -169,7 +169,8 @@ def _message_cases() -> list[Case]:
             Case("message: simulate --out with a 255-byte name", "cli", "accept",
                  lambda tmp: cli(*SIM, "--out", tmp / ("n" * 255))),
             Case("message: fit --json with a 255-byte name", "cli", "accept", long_json),
-            Case("message: report of a 255-byte run set into a 255-byte --out", "cli", "accept", long_report)]
+            Case("message: report of a 255-byte run set into a 255-byte --out", "cli", "accept", long_report,
+                 timeout=120)]    # a full report with figures: ~12 s alone, more on a loaded machine
 
 
 def _size_cases() -> list[Case]:
