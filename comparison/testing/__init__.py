@@ -34,7 +34,9 @@ from .distribution import atoms_of, check_distribution
 from .invariants import check_exponent, check_limit, check_monotone, check_probability, check_symmetric, evaluate
 from .power import (binomial_detectable, binomial_power, binomial_replicas, per_example_alpha, z_detectable, z_power,
                     z_replicas)
-from .simulation import PropertyResult, Row, agrees_with_simulation, measure, reproduce_command, seed_for
+from .measurement import measure, reproduce_command, seed_for
+from .result import PropertyResult, Row
+from .simulation import agrees_with_simulation
 from .strategies import dimensions, log_uniform, param_strategy, params, probabilities, regularisation, \
     sample_sizes, simplest
 

@@ -38,170 +38,23 @@ Examples
 passed: 4 examples at alpha = 6.33e-05 each (false-alarm rate of the run <= 0.01); would have caught |ΔP| >= 0.0795 at every example (80% power)
 
 """
-from __future__ import annotations
-
-import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 from ..errors import ConfigError
 from ..estimate.exact import binomial_verdict_p, z_to_p
-from ..simulators import SIMULATORS, call_simulator
+from ..simulators import SIMULATORS
 from .invariants import evaluate
+from .measurement import MIN_T_G, measure, reproduce_command, seed_for, spec_for
 from .power import POWER, binomial_detectable, binomial_replicas, per_example_alpha, z_detectable
+from .result import PropertyResult, Row
 
-__all__ = ["agrees_with_simulation", "measure", "seed_for", "reproduce_command", "PropertyResult", "Row",
-           "QUANTITIES", "MIN_T_G"]
+__all__ = ["agrees_with_simulation", "USELESS_P"]
 
-QUANTITIES = {"P_grok": "fraction of non-diverged runs that grok (exact binomial test)",
-              "mean t_G": "mean grokking time over the runs that grok (z-test, s.e. = s.d./sqrt(n))"}
-#: Fewer grokking times than this make a "mean t_G" example untestable (the reports' minimum).
-MIN_T_G = 20
 #: Without ``detect``, a P_grok run that cannot see |ΔP| below this is called underpowered.
 USELESS_P = 0.25
-
-
-def seed_for(params: Mapping[str, Any], seed: int = 0) -> int:
-    """A simulator seed derived from the parameters and the run's ``seed`` (same point, same seed).
-
-    >>> seed_for({"D": 3, "eps": 1.1}) == seed_for({"eps": 1.1, "D": 3}) != seed_for({"D": 3, "eps": 1.1}, 1)
-    True
-    """
-    text = json.dumps({"params": {k: params[k] for k in sorted(params)}, "seed": int(seed)}, sort_keys=True,
-                      default=str)
-    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
-
-
-def _spec(simulator: str, quantity: str) -> Any:
-    spec = SIMULATORS.get(simulator)
-    if spec is None:
-        raise ConfigError(f"unknown simulator {simulator!r}; use one of {sorted(SIMULATORS)}")
-    if quantity not in QUANTITIES:
-        raise ConfigError(f"quantity must be one of {sorted(QUANTITIES)}, got {quantity!r}")
-    return spec
-
-
-def _fmt_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return f"{v:.10g}" if isinstance(v, float) else str(v)
-
-
-def reproduce_command(simulator: str, params: Mapping[str, Any], *, replicas: int, seed: int,
-                      out: str = "check-run") -> str:
-    """The ``grokcheck simulate … && grokcheck fit …`` command that reruns one example.
-
-    >>> reproduce_command("perceptron-ball", {"D": 4, "N": 30, "eps": 1.03}, replicas=2000, seed=7)
-    'grokcheck simulate perceptron-ball --D 4 --N 30 --eps 1.03 --replicas 2000 --seed 7 --out check-run && grokcheck fit check-run'
-    """
-    spec = _spec(simulator, "P_grok")
-    parts = ["grokcheck", "simulate", simulator]
-    for k, v in params.items():
-        p = spec.param(k)
-        parts += [p.flag, _fmt_value(v)] if p is not None and p.flag else ["--set", f"{k}={_fmt_value(v)}"]
-    size = spec.param(spec.size_key)
-    parts += [size.flag if size is not None and size.flag else f"--set {spec.size_key}=", str(int(replicas))]
-    parts += ["--seed", str(int(seed)), "--out", out]
-    return " ".join(parts) + f" && grokcheck fit {out}"
-
-
-def measure(simulator: str, quantity: str, params: Mapping[str, Any], *, replicas: int, seed: int) -> dict[str, Any]:
-    """Run ``simulator`` with ``replicas`` runs at ``seed`` and measure ``quantity`` as the reports do.
-
-    Returns ``measured``, ``se`` and ``n`` (plus ``k`` for P_grok). For speed, curves are not
-    recorded and, for P_grok, only the final state is computed where the simulator offers it
-    (the same outcomes: the final state decides whether a run groks).
-
-    >>> m = measure("perceptron-ball", "P_grok", {"D": 3, "N": 20, "eps": 1.2, "lam2": 0.1}, replicas=200, seed=1)
-    >>> sorted(m), m["n"]
-    (['k', 'measured', 'n', 'se'], 200)
-    """
-    spec = _spec(simulator, quantity)
-    call = {**params, spec.size_key: int(replicas), "seed": int(seed)}
-    if spec.param("record_curves") is not None:
-        call["record_curves"] = False
-    if quantity == "P_grok" and spec.param("final_only") is not None:
-        call["final_only"] = True
-    s = call_simulator(simulator, call, progress=False).summary
-    div = s["diverged"].astype(bool).to_numpy()
-    groks = s["groks"].astype(bool).to_numpy() & ~div
-    if quantity == "P_grok":
-        n, k = int((~div).sum()), int(groks.sum())
-        p = k / n if n else math.nan
-        se = math.sqrt(max(p * (1 - p), 1.0 / n) / n) if n else math.nan  # the reports' floored s.e. (z column)
-        return {"measured": p, "se": se, "n": n, "k": k}
-    keep = groks.copy()
-    if "generalised_at_init" in s:
-        keep &= ~s["generalised_at_init"].astype(bool).to_numpy()
-    tg = s.loc[keep, "t_G"].to_numpy(dtype=float)
-    tg = tg[np.isfinite(tg) & (tg > 0)]
-    se = float(np.std(tg, ddof=1) / math.sqrt(tg.size)) if tg.size >= 2 else math.nan
-    return {"measured": float(tg.mean()) if tg.size else math.nan, "se": se, "n": int(tg.size)}
-
-
-@dataclass
-class Row:
-    """One tried parameter point: predicted vs measured ± s.e., z, p, the power figure, the verdict."""
-
-    params: dict[str, Any]
-    predicted: float
-    measured: float
-    se: float
-    n: int
-    replicas: int
-    seed: int
-    z: float
-    p_value: float
-    detectable: float
-    testable: bool
-    passed: bool
-    command: str
-
-    def line(self) -> str:
-        ps = ", ".join(f"{k}={_fmt_value(v) if not isinstance(v, float) else f'{v:.4g}'}" for k, v in self.params.items())
-        mark = "ok" if self.passed else "FAIL"
-        if not self.testable:
-            return f"{ps}: predicted {self.predicted:.4g}, not testable (n = {self.n} < {MIN_T_G} grokking times)"
-        return (f"{ps}: predicted {self.predicted:.4g}, measured {self.measured:.4g} ± {self.se:.2g} (n = {self.n}), "
-                f"z = {self.z:+.2f}, p = {self.p_value:.2g}, detects |Δ| ≥ {self.detectable:.3g}  {mark}")
-
-
-@dataclass
-class PropertyResult:
-    """The outcome of :func:`agrees_with_simulation`: ``verdict`` is "passed", "failed" or "underpowered"."""
-
-    verdict: str
-    quantity: str
-    simulator: str
-    examples: int
-    alpha: float
-    family_alpha: float
-    detectable: float
-    rows: list[Row] = field(default_factory=list)
-    counterexample: dict[str, Any] | None = None
-    confirmed: bool | None = None
-    message: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict == "passed"
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: verdict, passed, examples, counterexample, rows, detectable, thresholds, message."""
-        def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not math.isfinite(x) else x
-
-        rows = [{k: clean(v) for k, v in asdict(r).items()} for r in self.rows]
-        return {"verdict": self.verdict, "passed": self.passed, "quantity": self.quantity,
-                "simulator": self.simulator, "examples": self.examples, "alpha_per_example": self.alpha,
-                "family_alpha": self.family_alpha, "detectable": clean(self.detectable),
-                "counterexample": self.counterexample, "confirmed": self.confirmed, "rows": rows,
-                "message": self.message}
 
 
 def _accepted(formula: Callable[..., Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +80,7 @@ class _Run:
         self.replicas, self.detect, self.alpha, self.seed = replicas, detect, alpha, seed
         self.power, self.max_replicas, self.on_row = power, max_replicas, on_row
         self.cache: dict[str, Row] = {}
+        self.n_cache: dict[float, int] = {}
         self.rows: list[Row] = []
         self.last_fail: Row | None = None
 
@@ -234,9 +88,12 @@ class _Run:
         """The fixed replica count, or (P_grok with ``detect``) the power rule's, capped at ``max_replicas``."""
         if self.replicas is not None:
             return int(self.replicas)
+        if predicted in self.n_cache:
+            return self.n_cache[predicted]
         need = [binomial_replicas(predicted, s * self.detect, power=self.power, alpha=self.alpha,
                                   n_max=10 ** 9) for s in (1.0, -1.0) if 0.0 <= predicted + s * self.detect <= 1.0]
-        return int(min(max(need, default=1), self.max_replicas))
+        self.n_cache[predicted] = int(min(max(need, default=1), self.max_replicas))
+        return self.n_cache[predicted]
 
     def row(self, params: dict[str, Any], seed_offset: int = 0) -> Row:
         order = [p.name for p in SIMULATORS[self.simulator].params]
@@ -285,14 +142,14 @@ class _Run:
                                  f"p = {row.p_value:.3g} < alpha = {self.alpha:.3g}")
 
 
-def _hypothesis(run: _Run, strategy: Any, max_examples: int, seed: int) -> BaseException | None:
-    """Run the property under hypothesis (no database, this seed, generate + shrink); the error or None."""
+def _hypothesis(run: _Run, strategy: Any, max_examples: int, seed: int, shrink: bool) -> BaseException | None:
+    """Run the property under hypothesis (no database, this seed, generate [+ shrink]); the error or None."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hseed
 
     @hseed(seed)
     @settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-              phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck),
+              phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate], suppress_health_check=list(HealthCheck),
               verbosity=Verbosity.quiet, report_multiple_bugs=False, print_blob=False)
     @given(strategy)
     def prop(p: dict[str, Any]) -> None:
@@ -348,7 +205,8 @@ def _passed(run: _Run, family_alpha: float) -> PropertyResult:
 def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, params: Any, quantity: str = "P_grok",
                            replicas: int | None = None, detect: float | None = None, max_examples: int = 20,
                            family_alpha: float = 0.01, alpha: float | None = None, seed: int = 0,
-                           power: float = POWER, max_replicas: int = 10 ** 5, raise_on_failure: bool = True,
+                           power: float = POWER, max_replicas: int = 10 ** 5, shrink: bool = True,
+                           raise_on_failure: bool = True,
                            on_row: Callable[[Row], None] | None = None) -> PropertyResult:
     """Test ``formula`` against ``simulator`` at parameter sets drawn from ``params`` (see the module docstring).
 
@@ -365,6 +223,7 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
     alpha : the per-example level instead (e.g. to measure the test's size); the run's stated
         false-alarm bound is then K · alpha.
     seed : hypothesis' seed and the base of the per-example simulator seeds.
+    shrink : let hypothesis reduce a failure to the simplest failing point (off: the first failure).
     raise_on_failure : raise :class:`AssertionError` (its ``result`` attribute holds the
         :class:`PropertyResult`) when the verdict is "failed" or "underpowered".
     on_row : called with each new :class:`Row` (e.g. ``lambda r: print(r.line())``).
@@ -373,7 +232,7 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
     -------
     PropertyResult
     """
-    _spec(simulator, quantity)
+    spec_for(simulator, quantity)
     if replicas is None and (detect is None or quantity != "P_grok"):
         raise ConfigError("give replicas= (for P_grok also detect= alone: the power rule then chooses the replicas)")
     if replicas is not None and not int(replicas) >= 1:
@@ -388,7 +247,7 @@ def agrees_with_simulation(formula: Callable[..., Any], *, simulator: str, param
         family_alpha = min(1.0, alpha * int(max_examples))
     run = _Run(formula, simulator, quantity, replicas=replicas, detect=detect, alpha=alpha, seed=int(seed),
                power=power, max_replicas=int(max_replicas), on_row=on_row)
-    err = _hypothesis(run, params, int(max_examples), int(seed))
+    err = _hypothesis(run, params, int(max_examples), int(seed), bool(shrink))
     if err is not None and run.last_fail is None:
         raise err  # not a disagreement: the formula or the simulator failed (the message says where)
     result = _failed(run, family_alpha) if err is not None else _passed(run, family_alpha)

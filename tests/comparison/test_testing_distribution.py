@@ -147,7 +147,8 @@ def test_ball_time_laws_honour_the_contract(D, eps, lam2, atom):
     check_distribution(ball.GrokTimeLaw(D, eps, lam2, atom=atom), n_rvs=500)
 
 
-@pytest.mark.parametrize("N, eps, lam1, lam2", [(10, 0.5, 0.0, 0.1), (2, 0.3, 0.05, 0.0)])
-def test_1d_time_laws_honour_the_contract(N, eps, lam1, lam2):
-    out = check_distribution(ex.GrokTimeLaw(N, eps, lam1, lam2), n_rvs=500)  # Eq. 16 with app. A's joint law
+def test_1d_time_law_honours_the_contract():
+    # Eq. 16 with app. A's joint law; one setting: the law's own mean()/var() (quadrature) cost ~5 s
+    # (checked by hand also at N, eps, lam1, lam2 = 2, 0.3, 0.05, 0: passes)
+    out = check_distribution(ex.GrokTimeLaw(10, 0.5, 0.0, 0.1), n_rvs=500)
     assert out["cdf_integral_error"] < 1e-6
