@@ -307,6 +307,37 @@ register(SimulatorSpec(
                 _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
     cost=_cost_separability))
 
+
+def _cost_linear_estimator(p: dict[str, Any]) -> float:
+    from linear_grokking.estimator import contract_memory_bytes  # the package's own estimate
+
+    return contract_memory_bytes(p["d_in"], p["lam"], d_out=p.get("d_out", 1), n_test=p.get("n_test", 1000),
+                                 n_seeds=p["n_seeds"], chunk=p.get("chunk"), n_points=p.get("n_points", 64))
+
+
+register(SimulatorSpec(
+    "linear-estimator", "linear_grokking.estimator:simulate_linear_estimator",
+    "linear teacher-student estimator (Levi, Beck & Bar-Sinai, ICLR 2024)",
+    "n_seeds", (_p("d_in", int, "input dimension", lo=1, hi=2 * 10 ** 4),
+                _p("lam", float, "d_in / N_tr (N_tr = round(d_in / lam))", lo=1e-4, hi=1e4),
+                _p("d_out", int, "output dimension", lo=1, hi=2 * 10 ** 4),
+                _p("gamma", float, "weight decay (Eq. 3)", lo=0.0, hi=1e3),
+                _p("alpha", float, "initial student scale S_0 -> alpha S_0", lo=0.0, hi=1e3),
+                _p("eps", float, "accuracy threshold on the mean squared error per output", lo=0, lo_open=True,
+                   hi=1e6),
+                _p("eta", float, "GD step (the flow rate eta0)", lo=0, lo_open=True, hi=10.0),
+                _p("dynamics", str, "exact gradient flow, exact discrete GD, or GD step by step",
+                   choices=("flow", "gd", "gd_loop")),
+                _p("n_seeds", int, "runs (own training set, test set, teacher, student each)", lo=1, hi=10 ** 5),
+                _p("horizon", float, "end of training in GD steps (groks: t*_gen <= horizon)", lo=1.0, lo_open=True,
+                   hi=1e30),
+                _p("n_test", int, "finite test sample of the accuracies", lo=1, hi=10 ** 6),
+                _p("device", str, "torch device of the linear algebra (default: numpy)", validate=check_device),
+                _opt("t_min", float, "first time of the log grid", lo=0, lo_open=True, hi=1e30),
+                _opt("n_points", int, "log-spaced grid points", lo=2, hi=10 ** 5),
+                _opt("chunk", int, "runs vectorised at once", lo=1, hi=10 ** 5), _COMMON_SEED),
+    cost=_cost_linear_estimator))
+
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""
     return SIMULATORS.get(name)
