@@ -36,9 +36,10 @@ Uncertainty
 (``n_boot`` resamples, seeded by ``random_state``; scipy.stats.bootstrap's BCa with
 ≥ 10 runs, percentile below; the OLS slope error, labelled so, with ``n_boot`` < 10 —
 ``ci_method_`` says which); ``nu_se_`` the bootstrap standard deviation. ``sensitivity_`` refits on shifted and widened
-windows (τ_lo × {1/2, 1, 2, 4}, widths × {1/2, 1, 3/2}) and
-``nu_window_spread_`` is half the range of those fits — the systematic error
-from the window choice. ``per_run_`` holds each run's own fit in the window.
+windows (τ_lo × {1/2, 1, 2, 4}, widths × {1/2, 1, 3/2}) never starting below ``resolution_floor_``
+(the rule's τ_lo; explicit window: ``floor_factor`` × the time step); ``nu_window_spread_`` is half
+their range: the window choice's systematic error (a few 1e-4 on an exact simulator). ``per_run_``
+holds each run's own fit in the window.
 """
 from __future__ import annotations
 
@@ -58,7 +59,6 @@ from .transitions import aligned_matrix, detect_transitions, grid_step_at_transi
 from ..errors import FitError
 
 __all__ = ["NuFitter", "NuFit", "fit_nu", "fit_power_law"]
-
 
 
 class NuFitter(ParamsMixin):
@@ -186,6 +186,7 @@ class NuFitter(ParamsMixin):
         lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
         self.window_ = (lo, hi)
         self.window_rule_ = rule
+        self.resolution_floor_ = lo if self.window is None else self.floor_factor * dt
         in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
         if in_win.sum() < self.min_points:
             raise FitError(f"only {int(in_win.sum())} usable tau points in the window "
@@ -351,7 +352,7 @@ class NuFitter(ParamsMixin):
     def _sensitivity(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                      lo: float, hi: float) -> pd.DataFrame:
         rows = []
-        for a, b, shift, wf in sensitivity_windows(lo, hi):
+        for a, b, shift, wf in sensitivity_windows(lo, hi, floor=self.resolution_floor_):
             nu, se, n = self._fit_window(tau, mean, usable, a, b)
             rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf,
                          "nu": nu, "nu_ols_se": se, "n_points": n})

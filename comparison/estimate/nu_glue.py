@@ -74,7 +74,8 @@ def fit_one_run(f: Any, curves: pd.DataFrame, good: pd.Series) -> None:
     f.aligned_ = pd.DataFrame({"tau": tau, "mean_error": err, "sem": np.nan, "n_runs": 1, "usable": True})
     f._tau, f._y, f._boot = tau, err, None
     rows = []
-    for a, b, shift, wf in sensitivity_windows(*f.window_):
+    f.resolution_floor_ = f.window_[0] if f.window is None else f.floor_factor * f.time_step_
+    for a, b, shift, wf in sensitivity_windows(*f.window_, floor=f.resolution_floor_):
         try:
             s = fit_single_run(t, E, te, tc_interval=iv, n_boot=0, window=(a, b), **kw)
             nu, se, n = s.nu_, s.gof_["nu_ols_se"], s.gof_["n_points"]

@@ -59,9 +59,18 @@ def slopes_batch(lx: NDArray[np.float64], LY: NDArray[np.float64]) -> NDArray[np
     return s
 
 
-def sensitivity_windows(lo: float, hi: float) -> list[tuple[float, float, float, float]]:
+def sensitivity_windows(lo: float, hi: float, *, floor: float = 0.0) -> list[tuple[float, float, float, float]]:
     """The shifted and widened windows of the window-sensitivity check:
-    ``(tau_lo, tau_hi, lo_factor, width_factor)`` for τ_lo × {1/2, 1, 2, 4} and widths × {1/2, 1, 3/2}."""
+    ``(tau_lo, tau_hi, lo_factor, width_factor)`` for τ_lo × {1/2, 1, 2, 4} and widths × {1/2, 1, 3/2},
+    leaving out every window that starts below ``floor`` (the window rule's resolution floor: closer
+    to t_ε the curves are not resolved, so a fit there measures the sampling, not the exponent).
+
+    >>> [w[2] for w in sensitivity_windows(1.0, 10.0, floor=1.0)][::3]
+    [1.0, 2.0, 4.0]
+    >>> len(sensitivity_windows(1.0, 10.0))
+    12
+    """
     width = np.log10(hi / lo)
+    lim = float(floor) * (1 - 1e-9) if np.isfinite(floor) else 0.0
     return [(lo * shift, lo * shift * 10 ** (width * wf), shift, wf)
-            for shift in (0.5, 1.0, 2.0, 4.0) for wf in (0.5, 1.0, 1.5)]
+            for shift in (0.5, 1.0, 2.0, 4.0) for wf in (0.5, 1.0, 1.5) if lo * shift >= lim]
