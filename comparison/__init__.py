@@ -3,7 +3,8 @@ verdicts, reports and the ``grokcheck`` command line (the top layer of grokcheck
 
 Data flow, one way: simulate (:mod:`~comparison.simulators`) → run set on disk
 (:mod:`~comparison.runset`) → fit (:mod:`~comparison.estimate`, written once as
-``fits.json`` next to the run set) → predict (:mod:`~comparison.theory`) →
+``fits.json`` next to the run set) → predict (the theory registry,
+:mod:`~comparison.registry`) →
 verdicts (:mod:`~comparison.agreement`) → report (:mod:`~comparison.report`,
 all matplotlib). :mod:`~comparison.sweep` runs grids of settings;
 :mod:`~comparison.pipeline` is the only composer and :mod:`~comparison.cli`
@@ -14,7 +15,8 @@ Public names (re-exported lazily, so ``grokcheck --help`` pays for no numpy):
 ``validate_runset``, ``load_table``, ``load_any``, ``merge_runsets``,
 ``detect_transitions``, ``NuFitter``, ``NuFit``, ``Analysis``, ``analyse``,
 ``TOLERANCE_RULES``, ``SIMULATORS``, ``SimulatorSpec``, ``register``,
-``simulate_runset``, ``fit_runset``, ``run_demo``, ``GrokcheckError``.
+``simulate_runset``, ``fit_runset``, ``run_demo``, ``GrokcheckError``, ``Verdict``,
+``TheorySpec``, ``Prediction``, ``load_theory``, ``register_theory``.
 
 >>> import comparison
 >>> sorted(comparison.SIMULATORS)[:2]
@@ -32,7 +34,8 @@ _EXPORTS: dict[str, str] = {
     "Analysis": "agreement", "analyse": "agreement", "TOLERANCE_RULES": "agreement",
     "SIMULATORS": "simulators", "SimulatorSpec": "simulators", "register": "simulators",
     "simulate_runset": "pipeline", "fit_runset": "pipeline", "run_demo": "pipeline",
-    "GrokcheckError": "errors",
+    "GrokcheckError": "errors", "Verdict": "agreement", "TheorySpec": "registry", "Prediction": "registry",
+    "load_theory": "registry", "register_theory": "registry",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -52,7 +55,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .agreement import TOLERANCE_RULES, Analysis, analyse
+    from .agreement import TOLERANCE_RULES, Analysis, Verdict, analyse
+    from .registry import Prediction, TheorySpec, load_theory, register_theory
     from .errors import GrokcheckError, RunSetError
     from .estimate import NuFit, NuFitter, detect_transitions
     from .pipeline import fit_runset, run_demo, simulate_runset

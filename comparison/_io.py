@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file", "fsync_dir",
-           "recover_stale"]
+__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file",
+           "fsync_dir", "recover_stale", "short_stem"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -76,9 +76,39 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
+_STEM_MAX = 160      # bytes of a target name used as is in temporary names (a name may have 255)
+_SHORT = re.compile(r"~[0-9a-f]{16}$")
+
+
+def short_stem(name: str) -> str:
+    """The target name as it appears in temporary and backup names: itself when short, else
+    its first characters plus ``~`` and 16 hex digits of its sha256 (so that a legal name of
+    up to 255 bytes still leaves room for ``.NAME.tmp-PID-XXXXXXXX``).
+
+    >>> short_stem("rs")
+    'rs'
+    >>> len(short_stem("x" * 255).encode()) <= 100
+    True
+    """
+    if len(name.encode("utf-8", "surrogateescape")) <= _STEM_MAX:
+        return name
+    head = name.encode("utf-8", "surrogateescape")[:80].decode("utf-8", "ignore")
+    return f"{head}~{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+
+
+def _with_path(exc: OSError, path: Path, *, always: bool = False) -> OSError:
+    """``exc`` naming ``path`` when it names none (a failed write of an open file names nothing),
+    or (``always``) instead of a temporary name."""
+    if exc.errno is None or (exc.filename is not None and not always):
+        return exc
+    new = type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
+    new.__cause__ = exc
+    return new
+
+
 def _clean_stale_files(target: Path) -> None:
     """Remove ``.NAME.PID-*.tmp`` files of :func:`write_bytes_atomic` whose writer is gone."""
-    pat = re.compile(r"^\." + re.escape(target.name) + r"\.(\d+)-[A-Za-z0-9_]+\.tmp$")
+    pat = re.compile(r"^\." + re.escape(short_stem(target.name)) + r"\.(\d+)-[A-Za-z0-9_]+\.tmp$")
     with contextlib.suppress(OSError):
         for entry in target.parent.iterdir():
             m = pat.match(entry.name)
@@ -88,13 +118,21 @@ def _clean_stale_files(target: Path) -> None:
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a fsync'd temporary file and a rename."""
+    """Write ``data`` to ``path`` through a fsync'd temporary file and a rename.
+
+    A symbolic link at ``path`` is replaced by the new file, never followed (the rename
+    replaces the link itself), so nothing outside ``path``'s directory is ever written.
+    """
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() and not target.is_symlink():
         raise ValueError(f"output path {str(target)!r} is a directory; give a file name")
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale_files(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{short_stem(target.name)}.{os.getpid()}-",
+                                   suffix=".tmp")
+    except OSError as exc:
+        raise _with_path(exc, target, always=True) from exc
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as fh:
@@ -102,6 +140,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _with_path(exc, target) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -157,7 +199,7 @@ def recover_stale_in(parent: str | os.PathLike[str], name: str | None = None) ->
     touched. Returns what was done, one line per entry.
     """
     parent = Path(parent)
-    stem = re.escape(name) if name is not None else r"(?P<name>.+)"
+    stem = re.escape(short_stem(name)) if name is not None else r"(?P<name>.+)"
     pat = re.compile(r"^\." + stem + r"\.(?:tmp-(?P<tpid>\d+)-[A-Za-z0-9_]+|old-(?P<opid>\d+))(?P<side>\.grokcheck)?$")
     done: list[str] = []
     try:
@@ -179,6 +221,8 @@ def recover_stale_in(parent: str | os.PathLike[str], name: str | None = None) ->
             shutil.rmtree(entry, ignore_errors=True)
             done.append(f"removed stale {entry.name}")
         elif m["opid"] and _is_marked(_sidecar(entry)):
+            if name is None and _SHORT.search(m["name"]):
+                continue    # a shortened stem: the full name is known only to a writer of that target
             home = parent / (name if name is not None else m["name"])
             if not os.path.lexists(home):
                 os.replace(entry, home)
@@ -212,8 +256,11 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_stale(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{os.getpid()}-", dir=target.parent))
-    (tmp / _PARTIAL).write_text(_MARK)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{short_stem(target.name)}.tmp-{os.getpid()}-", dir=target.parent))
+        (tmp / _PARTIAL).write_text(_MARK)
+    except OSError as exc:
+        raise _with_path(exc, target, always=True) from exc
     try:
         yield tmp
         (tmp / _PARTIAL).unlink()
@@ -224,7 +271,7 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
         if os.path.lexists(target):
             if not replace:
                 raise FileExistsError(f"output path {str(target)!r} exists")
-            backup = target.parent / f".{target.name}.old-{os.getpid()}"
+            backup = target.parent / f".{short_stem(target.name)}.old-{os.getpid()}"
             _sidecar(backup).write_text(_MARK)
             os.replace(target, backup)
             try:
@@ -238,6 +285,9 @@ def atomic_dir(target: str | os.PathLike[str], *, replace: bool = False) -> Iter
         else:
             os.replace(tmp, target)
         fsync_dir(target.parent)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _with_path(exc, target) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

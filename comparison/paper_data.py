@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .estimate import bimodality_test, law_distance
+from .seeds import child_seed
 
 __all__ = ["data_1d_probability", "data_1d_tg", "data_ball_probability", "data_ball_tg", "data_scenario_b",
            "SCENARIO_B_SETTINGS", "PAPER_DATA"]
@@ -67,7 +68,7 @@ def data_1d_probability(n_replicas: int = 400, seed: int = 0, progress: bool = F
     for N in (2, 5, 10):
         curves[f"N={N}"] = np.asarray(ex.grok_probability(N, fine), dtype=float).tolist()
         for e in el:
-            res = simulate_exponential(N, float(e), n_replicas=n_replicas, seed=seed + k, record_curves=False,
+            res = simulate_exponential(N, float(e), n_replicas=n_replicas, seed=child_seed(seed, k), record_curves=False,
                                        progress=False)
             k += 1
             bar.update()
@@ -101,7 +102,7 @@ def data_1d_tg(n_replicas: int = 20000, seed: int = 100, progress: bool = False)
     k = 0
     for e in (0.4, 0.04, 0.004):
         for N in (2, 5, 10):
-            res = simulate_exponential(N, e, n_replicas=n_replicas, seed=seed + k, record_curves=False,
+            res = simulate_exponential(N, e, n_replicas=n_replicas, seed=child_seed(seed, k), record_curves=False,
                                        progress=False)
             k += 1
             bar.update()
@@ -131,7 +132,7 @@ def data_ball_probability(n_replicas: int = 400, seed: int = 200, progress: bool
         for v in values:
             par = {**base, name: v}
             res = simulate_ball(int(par["D"]), int(par["N"]), float(par["eps"]), lam2=float(par["lam2"]),
-                                n_replicas=n_replicas, seed=seed + k, final_only=True, progress=False)
+                                n_replicas=n_replicas, seed=child_seed(seed, k), final_only=True, progress=False)
             k += 1
             bar.update()
             p, se = _binom(int(res.summary["groks"].sum()), n_replicas)
@@ -155,7 +156,7 @@ def data_ball_tg(n_replicas: int = 1000, N: int = 100, seed: int = 300, progress
         for v in values:
             par = {**base, name: v}
             res = simulate_ball(int(par["D"]), N, float(par["eps"]), lam2=float(par["lam2"]),
-                                n_replicas=n_replicas, seed=seed + k, record_curves=False, progress=False)
+                                n_replicas=n_replicas, seed=child_seed(seed, k), record_curves=False, progress=False)
             k += 1
             bar.update()
             tg = _grokking_times(res.summary)
@@ -177,7 +178,7 @@ def data_ball_tg(n_replicas: int = 1000, N: int = 100, seed: int = 300, progress
             rows.append(row)
     bar.close()
     return {"n_replicas": n_replicas, "N": N, "rows": rows, "panels": panels,
-            "study": _ball_tg_study(base, sweeps, n_replicas, seed + 1000, progress)}
+            "study": _ball_tg_study(base, sweeps, n_replicas, child_seed(seed, 1000), progress)}
 
 
 def _ball_tg_study(base: dict[str, float], sweeps: dict[str, list[float]], n_replicas: int, seed: int,
@@ -197,7 +198,7 @@ def _ball_tg_study(base: dict[str, float], sweeps: dict[str, list[float]], n_rep
     bar = _bar(len(settings), "paper: ball t_G study", progress)
     for k, par in enumerate(settings):
         df = ball_time_law_study(int(par["D"]), float(par["eps"]), float(par["lam2"]), Ns=(100, 1000),
-                                 n_replicas=n_replicas, seed=seed + 10 * k)
+                                 n_replicas=n_replicas, seed=child_seed(seed, k))
         rows += df.to_dict(orient="records")
         bar.update()
     bar.close()
@@ -221,7 +222,7 @@ def _scenario_b_row(run: Callable[..., Any], ex_name: str, reg: dict[str, float]
             "nu_window": f"[{nu.window[0]:.3g}, {nu.window[1]:.3g}]" if nu is not None else "–",
             "D_eff": f.get(f.get("d_eff_used", "d_eff"), nan), "D_eff_pooled": f.get("d_eff", nan),
             "xi": f.get("xi", nan), "xi_margin": f.get("xi_margin", nan), "eps": f.get("eps", nan),
-            "nu_pred": a.predictions.get("nu", nan), "nu_margin": f.get("nu_margin", nan),
+            "nu_pred": a.predicted("nu"), "nu_margin": f.get("nu_margin", nan),
             "t_G_bimodal": a.bimodality.bimodal if a.bimodality is not None else "–",
             "delta_BIC": a.bimodality.delta_bic if a.bimodality is not None else nan,
             "G_split": a.spectrum.ratio if a.spectrum is not None else nan,

@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 
 from .estimate.context import d_eff_variants, eps_readings, wilson_ci, xi_contexts
+from .estimate.logperiodic import fit_log_periodic
 
-__all__ = ["table1_rows", "PAPER_SETTINGS"]
+__all__ = ["table1_rows", "PAPER_SETTINGS", "TAU_HI", "population_nu", "corner_prediction", "bulk_nu_fields",
+           "nu_verdict_rows"]
 
 #: (example, lam1, lam2): the nine settings the paper ran (science note local-rules.md).
 PAPER_SETTINGS = ((1, 0.01, 0.0), (1, 0.1, 0.0), (1, 0.0, 0.1), (2, 0.0, 0.0), (2, 0.05, 0.0), (2, 0.0, 0.1),
@@ -32,7 +34,7 @@ def _example_measurements(lr: Any, A: np.ndarray, test: Any, seed: int, n_boot: 
     Zt = tc.features()
     dv = {"test": d_eff_variants(Zt, tc.labels, tc.weights),
           "bulk": d_eff_variants(bc.features(), bc.labels, bc.weights)}
-    return {"tc": tc, "Zt": Zt, "xi_bulk": xb, "xi_test": xt, "closed": cf, "d_eff": dv,
+    return {"tc": tc, "bc": bc, "Zt": Zt, "xi_bulk": xb, "xi_test": xt, "closed": cf, "d_eff": dv,
             "lump_weight": float(tc.weights[tc.lump].sum())}
 
 
@@ -53,7 +55,7 @@ def _p_grok(lr: Any, settings: list[tuple[int, float, float]], n_draws: int, see
 
 def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTINGS, p_grok_draws: int = 2000,
                 n_boot: int = 200, bulk_kwargs: dict[str, Any] | None = None, test_set: Any = None,
-                keep_results: bool = False, progress: bool = False) -> list[dict[str, Any]]:
+                keep_results: bool = False, progress: bool = False, bulk_runs: int = 200) -> list[dict[str, Any]]:
     """One row per (example, setting), everything of the scenario-B table except ν.
 
     Keys: ``example, lam1, lam2, d_eff`` (per class on the test distribution: the one for Eq. 50),
@@ -65,7 +67,10 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
     ``p_grok_draws``, ``stationary_test_error``, ``transient`` (stationary error > 0: runs can only
     pass through zero error), ``n_transient``, ``n_grok``, ``n_init``, ``seed``, ``t_eps`` (grokking
     runs), ``aligned_curve`` (τ, mean, sem, n of the test error at t_eps − τ), ``seconds``; with
-    ``keep_results`` also ``result`` (the ScenarioBResult, for the ν fitter).
+    ``keep_results`` also ``result`` (the ScenarioBResult, for the ν fitter).  Stable settings (not
+    transient, ≥ 2 grokking runs) with ``bulk_runs`` > 0 also get :func:`bulk_nu_fields` (issue 25):
+    ``nu_bulk``, ``nu_test_set_periods``, ``nu_corner_pred``, ``nu_pred_bulk``, ``d_eff_bulk``,
+    ``nu_verdicts``, from the first ``bulk_runs`` initialisations on the ξ bulk sample.
 
     Examples
     --------
@@ -108,7 +113,156 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
                "n_transient": n_grok if stat_err > 0 else 0, "n_grok": n_grok, "n_init": n_init, "seed": seed,
                "t_eps": res.summary.loc[res.summary["groks"], "t_eps"].to_numpy(),
                "aligned_curve": curve, "seconds": time.perf_counter() - t0}
+        if bulk_runs > 0 and stat_err <= 0 and n_grok >= 2:
+            study = lr.corner_study(A, lam1=l1, lam2=l2, n_init=min(bulk_runs, n_init), seed=seed, contexts=m["bc"])
+            row.update(bulk_nu_fields(lr, study, res, tc.weights, row, n_boot=n_boot, seed=seed))
+            row["seconds"] = time.perf_counter() - t0
         if keep_results:
             row["result"] = res
         rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- ν on the bulk population (issue 25)
+#: Top of the ν window on both populations (fixed): above τ ≈ 1–10 the error is macroscopic and every
+#: local slope is pulled towards ≈ 1 (the end of the approach, not the transition).
+TAU_HI = 1.0
+
+
+def _se(ci: Any) -> float:
+    return float((ci[1] - ci[0]) / (2 * 1.959964)) if ci else float("nan")
+
+
+def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float | None, *, n_boot: int = 200,
+                  seed: int = 0) -> dict[str, Any]:
+    """ν of an aligned error ``E[run, tau]`` over whole log-periods of ``contraction`` (the staircase of
+    the exit edges, :func:`comparison.estimate.logperiodic.fit_log_periodic`) in the resolved window
+    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``).  Adds ``plateau``
+    (≥ 2 whole periods and the period-averaged slopes agree), ``resolved_from`` and ``window_rule``."""
+    n_runs = int(np.atleast_2d(E).shape[0])
+    base = {"nu": None, "ci": None, "periods": 0, "window": None, "plateau": False, "contraction": contraction,
+            "n_runs": n_runs, "n_points": float(n_points)}
+    if contraction is None or not 0 < contraction < 1 or n_runs < 2:
+        return {**base, "reason": "no one-sided exit edge (no contraction) or fewer than 2 runs"}
+    win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=TAU_HI)
+    rule = f"{win['rule']} (tau_hi = {TAU_HI:g}), trimmed to whole log-periods ln(1/c) from the top"
+    if win["lo"] is None:
+        return {**base, "reason": f"no resolved tau <= {TAU_HI:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
+    r = {**base, **fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), n_boot=n_boot, seed=seed)}
+    r.update(contraction=contraction, resolved_from=win["lo"], window_rule=rule, n_points=float(n_points),
+             plateau=bool(r["periods"] >= 2 and r["no_plateau"] is False and r["nu"] is not None))
+    return r
+
+
+def _mixture_nu(lr: Any, tau: Any, E: Any, keys: list[str], nus: dict[str, float], window: Any, c: float,
+                n_boot: int, seed: int) -> tuple[float | None, float]:
+    """The corner mixture's ν over the same whole periods, and its bootstrap s.e. over runs."""
+    def one(rows: Any) -> float | None:
+        mix = lr.corner_mixture(tau, E[rows], [keys[i] for i in rows], nus, window=window)["mixture"]
+        return fit_log_periodic(tau, mix[None], c, window=window, n_boot=0)["nu"]
+
+    rng = np.random.default_rng(seed)
+    nu = one(np.arange(E.shape[0]))
+    boots = [one(rng.integers(0, E.shape[0], E.shape[0])) for _ in range(n_boot)]
+    b = np.array([x for x in boots if x is not None and np.isfinite(x)])
+    return nu, float(np.std(b, ddof=1)) if b.size >= 10 else 0.0
+
+
+def corner_prediction(lr: Any, study: dict[str, Any], fit: dict[str, Any], *, n_boot: int = 200, seed: int = 0
+                      ) -> dict[str, Any]:
+    """``nu_corner_pred``: leading corner exponent, shares (by exit edge pair and by full corner), the
+    mixture Σ p_k C_k τ^ν_k fitted like the pooled ν (same whole periods), and per edge pair the
+    measured ν of its runs (:func:`population_nu`) beside ν_k."""
+    bt, corners, ex = study["bulk"], study["corners"], study["exponents"]
+    keys = [r["key"] for r in corners]
+    nus = {r["key"]: r["nu_corner"] for r in corners}
+    pairs = [f"A{r['left']}xA{r['right']}" for r in corners]
+    out: dict[str, Any] = {"exponents": {f"A{x}": e for x, e in ex.items()}, "n_runs": len(corners),
+                           "shares": {k: pairs.count(k) / len(pairs) for k in sorted(set(pairs))} if pairs else {},
+                           "shares_full": {k: keys.count(k) / len(keys) for k in sorted(set(keys))} if keys else {},
+                           "identification": "tail symbol of the last misclassified bulk context's history "
+                                             "(local_rules.identify_corners)", "groups": {}}
+    fin = [r["nu_corner"] for r in corners if np.isfinite(r["nu_corner"])]
+    out["leading"] = float(min(fin)) if fin else None
+    out["unexplained_share"] = 1.0 - len(fin) / len(corners) if corners else None
+    if fit.get("nu") is not None:
+        nu, se = _mixture_nu(lr, bt["taus"], bt["E"], keys, nus, tuple(fit["window"]), fit["contraction"],
+                             n_boot, seed)
+        out.update(mixture_nu=nu, mixture_nu_se=se, window=fit["window"], periods=fit["periods"])
+    for k in sorted(set(pairs)):
+        rows = np.array([p == k for p in pairs])
+        first = next(r for r, p in zip(corners, pairs) if p == k)
+        nu_k = first["nu_corner"]
+        cs = [ex[s]["ratio"] for s in (first["left"], first["right"]) if s >= 0 and ex[s]["one_sided"]]
+        g = population_nu(lr, bt["taus"], bt["E"][rows], bt["n_contexts"], min(cs) if cs else None,
+                          n_boot=n_boot, seed=seed)
+        out["groups"][k] = {"share": float(rows.mean()), "n_runs": int(rows.sum()), "nu_corner": nu_k,
+                            **{q: g.get(q) for q in ("nu", "ci", "periods", "window", "period_slopes", "plateau",
+                                                     "contraction", "reason")}}
+    return out
+
+
+def _test_set_matrix(res: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The test-set aligned error of a ScenarioBResult as (τ, E[run, τ]) (NaN where a run has no point)."""
+    a = res.curves[res.curves["aligned"].astype(bool)]
+    M = a.pivot_table(index="run", columns="tau", values="test_error", aggfunc="mean")
+    return M.columns.to_numpy(dtype=float), M.to_numpy(dtype=float)
+
+
+def bulk_nu_fields(lr: Any, study: dict[str, Any], res: Any, test_weights: Any, row: dict[str, Any], *,
+                   n_boot: int = 200, seed: int = 0) -> dict[str, Any]:
+    """``nu_bulk``, ``nu_test_set_periods`` (the same estimator on the default test set, N = 1/Σw²),
+    ``nu_corner_pred``, ``nu_pred_bulk`` (Eq. 50 with the bulk per-class D_eff and the bulk ξ) and
+    ``nu_verdicts`` (:func:`nu_verdict_rows`) for one stable setting; ``study`` is
+    :func:`local_rules.corner_study` on the ξ sample (``row['xi']``)."""
+    bt, c = study["bulk"], study["contraction"]
+    fit = population_nu(lr, bt["taus"], bt["E"], bt["n_contexts"], c, n_boot=n_boot, seed=seed)
+    w = np.asarray(test_weights, float)
+    tt, Et = _test_set_matrix(res)
+    fit_t = population_nu(lr, tt, Et, 1.0 / float(np.sum(w ** 2)), c, n_boot=n_boot, seed=seed)
+    d_b = float(row["d_eff_variants"]["bulk"]["per_class"])
+    xi = row.get("xi")
+    pred = None if xi is None or not np.isfinite(float(xi)) else (d_b + 1) / 2 - float(xi)
+    out = {"nu_bulk": {**fit, "population": f"bulk contexts (N = {bt['n_contexts']}, the xi sample), "
+                                            f"t_eps on the same sample, {fit['n_runs']} runs"},
+           "nu_test_set_periods": {**fit_t, "population": "default test set (N = 1/sum w^2)"},
+           "nu_corner_pred": corner_prediction(lr, study, fit, n_boot=n_boot, seed=seed),
+           "nu_pred_bulk": pred, "d_eff_bulk": d_b}
+    out["nu_verdicts"] = nu_verdict_rows({**row, **out})
+    return out
+
+
+def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Verdicts on the bulk ν: Eq. 50 (per-class D_eff of the bulk, bulk ξ) and the corner law (mixture).
+
+    Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods; the
+    measured ν is always the bulk one (its window and periods in the note); se_sys = half the range of
+    its period-averaged slopes.  Uses agreement's row helper until its typed Verdict API (issue 19)."""
+    from . import agreement as ag
+
+    fb, ft, cp = row["nu_bulk"], row["nu_test_set_periods"], row["nu_corner_pred"]
+    xi_se = _se(row.get("xi_ci"))
+    src = {"Eq. 50": f"Eq. 50: nu = (D_eff + 1)/2 - xi, D_eff = {row['d_eff_bulk']:.3g} (per class, bulk), "
+                     f"xi = {row.get('xi', float('nan')):.3g} (bulk histogram)",
+           "corner": f"corner law: sum_k p_k C_k tau^nu_k, nu_k = 2 - xi_xL - xi_xR; leading "
+                     f"{float('nan') if cp['leading'] is None else cp['leading']:.3g}, "
+                     f"shares {', '.join(f'{k} {v:.0%}' for k, v in cp['shares'].items())}"}
+    preds = {"Eq. 50": (row.get("nu_pred_bulk"), 0.0 if not np.isfinite(xi_se) else xi_se),
+             "corner": (cp.get("mixture_nu"), cp.get("mixture_nu_se", 0.0))}
+    ok = fb.get("plateau") or ft.get("plateau")
+    rows = []
+    for name, (pred, se_pred) in preds.items():
+        q = f"nu bulk ({name})"
+        if fb.get("nu") is None or fb.get("n_runs", 0) < ag.MIN_RUNS["nu"] or pred is None or not ok:
+            why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population" if not ok
+                                      else "no prediction or too few runs")
+            rows.append({**ag._not_testable(q, fb["nu"] if fb.get("nu") is not None else float("nan"), src[name], why),
+                         "predicted": float("nan") if pred is None else float(pred)})
+            continue
+        sl = [s for s in fb["period_slopes"] if np.isfinite(s)]
+        note = (f"whole log-periods: {fb['periods']} of ln(1/{fb['contraction']:.3g}) in tau in "
+                f"[{fb['window'][0]:.3g}, {fb['window'][1]:.3g}]; period slopes {', '.join(f'{s:.3f}' for s in sl)}; "
+                f"plateau: {'bulk' if fb.get('plateau') else 'test set only'}")
+        rows.append(ag._verdict_row(q, fb["nu"], _se(fb["ci"]), float(pred), float(se_pred),
+                                    (max(sl) - min(sl)) / 2 if sl else 0.0, src[name], note))
     return rows

@@ -6,8 +6,8 @@ sweeps (run-count key, parameter checks), the theory dispatch, the demo — read
 (see docs/comparison.md, "Adding a simulator")::
 
     >>> from comparison.simulators import SIMULATORS, spec_for_generator
-    >>> SIMULATORS["perceptron-ball"].size_key, SIMULATORS["perceptron-ball"].theory_model
-    ('n_replicas', 'ball')
+    >>> SIMULATORS["perceptron-ball"].size_key
+    'n_replicas'
     >>> spec_for_generator("perceptron_theory.simulate_exponential").name
     'perceptron-1d'
 
@@ -97,9 +97,8 @@ class SimulatorSpec(NamedTuple):
 
     ``target`` is ``"module:function"`` (imported lazily); ``size_key`` the
     run-count parameter; ``params`` the declared parameters (the ones with a
-    ``flag`` become ``grokcheck simulate`` options); ``theory_model`` which
-    prediction applies (``"ball"``, ``"exponential"``, ``"eq50"`` for feature-based
-    run sets, or None: measured quantities only).
+    ``flag`` become ``grokcheck simulate`` options). Which theories apply is
+    said by the theories (``TheorySpec.applies_to``, :mod:`comparison.registry`), not here.
     """
 
     name: str
@@ -107,7 +106,6 @@ class SimulatorSpec(NamedTuple):
     description: str
     size_key: str
     params: tuple[Param, ...] = ()
-    theory_model: str | None = None
     seed_keys: tuple[str, ...] = ()
     extra: dict[str, Any] = {}  # read-only by convention (a NamedTuple default is shared)
     cost: Callable[[dict[str, Any]], float] | None = None   # estimated peak memory (bytes) of one call
@@ -188,8 +186,22 @@ def _cost_ball(p: dict[str, Any]) -> float:
 
 
 def _cost_rfm(p: dict[str, Any]) -> float:
-    n = p.get("train_frac", 0.5) * p.get("p", 61) ** 2  # training pairs; the kernel matrix is n x n
-    return 8.0 * 3 * n * n
+    from modular_rfm import rfm_memory_bytes  # the package's own estimate: train and ~p^2 test pairs
+
+    return rfm_memory_bytes(p["p"], p["train_frac"], op=p.get("op", "+"), n_iter=p.get("n_iter", 30),
+                            gradient_path=p.get("gradient_path", "onehot"), keep_history=p.get("keep_history", False))
+
+
+def _cost_scenario_b(p: dict[str, Any]) -> float:
+    from local_rules import resolve_A, scenario_b_memory_bytes
+
+    return scenario_b_memory_bytes(p["n_init"], p["n_times"], p["n_tau"], resolve_A(p["A"])[0].shape[0])
+
+
+def _cost_scenario_a(p: dict[str, Any]) -> float:
+    from local_rules import scenario_a_memory_bytes
+
+    return scenario_a_memory_bytes(p["n_init"], p["n_steps"], p["d"], p["n_checkpoints"], p["deff_every"])
 
 _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
                _opt("n_curve_points", int, "curve points per run", lo=4, hi=10 ** 4),
@@ -213,7 +225,7 @@ register(SimulatorSpec(
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
                    _COMMON_SEED, *_CURVE_OPTS),
-    theory_model="exponential", cost=_cost_1d))
+    cost=_cost_1d))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
@@ -226,7 +238,7 @@ register(SimulatorSpec(
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
                       choices=("exact", "zeroth_order"))),
-    theory_model="ball", cost=_cost_ball))
+    cost=_cost_ball))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
@@ -235,7 +247,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_b))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -251,7 +263,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    theory_model="eq50", extra={"nu_fixed_windows": ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))}))
+    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_a))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
@@ -263,12 +275,68 @@ register(SimulatorSpec(
                   choices=("block_circulant",)),
                _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path", validate=check_device),
                _COMMON_SEED),
-    theory_model=None, cost=_cost_rfm, seed_keys=("split_seeds",),
+    cost=_cost_rfm, seed_keys=("split_seeds",),
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",
            "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
 
+
+
+def _cost_separability(p: dict[str, Any]) -> float:
+    R, N, d, P = p["n_seeds"], p["N"], p["d"], p.get("n_points", 64)
+    return 8.0 * (R * (4 * N * d + 3 * d * d + 6 * N + 4 * d) + 31 * R * (P + 1))
+
+
+register(SimulatorSpec(
+    "separability", "linear_grokking.separability:simulate_separability",
+    "logistic regression at the edge of linear separability (Beck, Levi & Bar-Sinai 2025)",
+    "n_seeds", (_p("N", int, "training points", lo=1, hi=10 ** 5),
+                _p("d", int, "dimension (lam = d/N)", lo=1, hi=10 ** 4),
+                _p("sigma", float, "data noise: points ~ N(shift e_1, sigma^2 I_d)", lo=0, lo_open=True, hi=1e4),
+                _p("optimizer", str, "gradient flow on a log clock, or Adam", choices=("gd", "adam")),
+                _p("lr", float, "Adam learning rate (GD: the first step)", lo=0, lo_open=True, hi=10.0),
+                _p("n_seeds", int, "runs (one training set each)", lo=1, hi=10 ** 6),
+                _p("t_max", float, "end of the log clock", lo=1e-2, lo_open=True, hi=1e300),
+                _p("acc_level", float, "test accuracy defining t*_gen", lo=0.5, lo_open=True, hi=0.999999),
+                _p("groks_by", str, "groks = not separable (the t -> inf limit, Prop. 3.2; Wendel's event) or "
+                   "the test accuracy reached acc_level on the clock", choices=("limit", "threshold")),
+                _p("shift", float, "data mean along e_1 (0: symmetric, Wendel exact)", lo=-1e4, hi=1e4),
+                _p("device", str, "torch device of the dynamics", validate=check_device),
+                _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
+                _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
+    cost=_cost_separability))
+
+
+def _cost_linear_estimator(p: dict[str, Any]) -> float:
+    from linear_grokking.estimator import contract_memory_bytes  # the package's own estimate
+
+    return contract_memory_bytes(p["d_in"], p["lam"], d_out=p.get("d_out", 1), n_test=p.get("n_test", 1000),
+                                 n_seeds=p["n_seeds"], chunk=p.get("chunk"), n_points=p.get("n_points", 64))
+
+
+register(SimulatorSpec(
+    "linear-estimator", "linear_grokking.estimator:simulate_linear_estimator",
+    "linear teacher-student estimator (Levi, Beck & Bar-Sinai, ICLR 2024)",
+    "n_seeds", (_p("d_in", int, "input dimension", lo=1, hi=2 * 10 ** 4),
+                _p("lam", float, "d_in / N_tr (N_tr = round(d_in / lam))", lo=1e-4, hi=1e4),
+                _p("d_out", int, "output dimension", lo=1, hi=2 * 10 ** 4),
+                _p("gamma", float, "weight decay (Eq. 3)", lo=0.0, hi=1e3),
+                _p("alpha", float, "initial student scale S_0 -> alpha S_0", lo=0.0, hi=1e3),
+                _p("eps", float, "accuracy threshold on the mean squared error per output", lo=0, lo_open=True,
+                   hi=1e6),
+                _p("eta", float, "GD step (the flow rate eta0)", lo=0, lo_open=True, hi=10.0),
+                _p("dynamics", str, "exact gradient flow, exact discrete GD, or GD step by step",
+                   choices=("flow", "gd", "gd_loop")),
+                _p("n_seeds", int, "runs (own training set, test set, teacher, student each)", lo=1, hi=10 ** 5),
+                _p("horizon", float, "end of training in GD steps (groks: t*_gen <= horizon)", lo=1.0, lo_open=True,
+                   hi=1e30),
+                _p("n_test", int, "finite test sample of the accuracies", lo=1, hi=10 ** 6),
+                _p("device", str, "torch device of the linear algebra (default: numpy)", validate=check_device),
+                _opt("t_min", float, "first time of the log grid", lo=0, lo_open=True, hi=1e30),
+                _opt("n_points", int, "log-spaced grid points", lo=2, hi=10 ** 5),
+                _opt("chunk", int, "runs vectorised at once", lo=1, hi=10 ** 5), _COMMON_SEED),
+    cost=_cost_linear_estimator))
 
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""

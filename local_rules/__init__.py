@@ -5,9 +5,12 @@ and scenario A (train everything; sec. 4.3.2) as batched ensembles.  See
 docs/local_rules.md.  Imports only numpy/pandas at import time; torch is
 imported lazily inside the functions that need it.
 """
-from ._bulk_transition import assign_corner, bulk_sample_size, bulk_transition, corner_of_runs
+from ._bulk_transition import assign_corner, bulk_sample_size, bulk_transition, last_wrong, resolved_window
+from ._corner_study import (context_histories, corner_mixture, corner_study, identify_corners, symbol_exponents,
+                            tail_symbol)
 from ._contexts import Contexts, bulk_contexts, contexts_of_test_set, position_contexts, xi_closed_form
 from ._data import BOUNDARIES, Block, PositionSet, Trie, build_position_set, make_dataset, make_test_set
+from ._memory import check_memory, scenario_a_memory_bytes, scenario_b_memory_bytes
 from ._metrics import effective_dimension, detect_spikes
 from ._network import (boundary_states, context_states, eigen_boundary_vectors, features_numpy,
                        leading_eigenvectors, network_features, network_outputs, outputs_numpy,
@@ -22,7 +25,8 @@ from ._scenario_b import (acceptance, grokking_probability_map, run_scenario_b, 
 from ._tensors import EXAMPLES, example_tensor, exact_1local_tensor, resolve_A
 
 __all__ = [
-    "assign_corner", "bulk_sample_size", "bulk_transition", "corner_of_runs",
+    "assign_corner", "bulk_sample_size", "bulk_transition", "last_wrong", "resolved_window",
+    "context_histories", "corner_mixture", "corner_study", "identify_corners", "symbol_exponents", "tail_symbol",
     "Contexts", "bulk_contexts", "contexts_of_test_set", "position_contexts", "xi_closed_form",
     "BOUNDARIES", "Block", "PositionSet", "Trie", "build_position_set", "make_dataset", "make_test_set",
     "effective_dimension", "detect_spikes",
@@ -35,4 +39,5 @@ __all__ = [
     "acceptance", "grokking_probability_map", "run_scenario_b", "sample_accepted_A", "scenario_b_problem",
     "stationary_classifier",
     "EXAMPLES", "example_tensor", "exact_1local_tensor", "resolve_A",
+    "check_memory", "scenario_a_memory_bytes", "scenario_b_memory_bytes",
 ]

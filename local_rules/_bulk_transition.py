@@ -1,5 +1,5 @@
 r"""Scenario B on the bulk population: t_eps and the aligned test error on stationary contexts,
-and the corner at which each run's decision boundary leaves the support (issue 25).
+on the same sample (issue 25).
 
 ξ and D_eff are measured on the bulk (stationary) contexts of long inputs; for a like-with-like
 test of Eq. 50 (ν = (D+1)/2 − ξ) the transition exponent ν must be measured on the same
@@ -14,28 +14,27 @@ Sample-size rule (:func:`bulk_sample_size`): a finite sample resolves error leve
 resolved when ``N ≥ n_min / e_min`` (default ``n_min = 20``: a relative counting error ≤ 1/√20 per
 run, and the average over runs is smoother still).
 
-Corner (:func:`corner_of_runs`): the last misclassified bulk context of each run (smallest margin
-:math:`y\,w\cdot z` among the misclassified at :math:`t_\varepsilon - \tau_{\min}`), assigned to
-the nearest edge of the left and right angle supports (closed form, ``xi_closed_form``), its centre
-symbol and class.  If the mass near edge e scales as :math:`\delta^{1-\xi_e}` and the boundary
-sweeps a corner (one left edge × one right edge), the error near the transition scales as
-:math:`\tau^{\nu_k}`, :math:`\nu_k = (1-\xi_{e_L}) + (1-\xi_{e_R})` (Eq. 50 with D = 3).
+Fit window (:func:`resolved_window`): from the smallest τ above which the mean aligned error stays
+≥ max(n_min/N, 2 × its value at the smallest τ of the grid) — the second term keeps the window off
+the floor left by the sample's last misclassified context(s) — up to a fixed ``tau_hi``.
+The corner at which each run's boundary leaves the support is :mod:`local_rules._corner_study`.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import check_int, check_real
-from ._contexts import Contexts, bulk_contexts, circle_distance, vector_angle
+from ._contexts import Contexts, bulk_contexts, circle_distance
 from ._data import make_dataset
 from ._scenario_b import ReplicaFlow, error_fraction, refine_first_zero, scenario_b_problem
 from ._tensors import resolve_A
 
-__all__ = ["bulk_sample_size", "bulk_transition", "corner_of_runs", "assign_corner"]
+__all__ = ["bulk_sample_size", "bulk_transition", "resolved_window", "assign_corner", "last_wrong"]
 
 
 def bulk_sample_size(e_min: float, *, n_min: int = 20) -> int:
@@ -134,25 +133,34 @@ def last_wrong(W: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int
     return np.argmax(M, axis=1)
 
 
-def corner_of_runs(bt: dict[str, Any], closed: dict[str, Any], *, tau_min: float | None = None
-                   ) -> list[dict[str, Any]]:
-    """Corner of each grokking run of :func:`bulk_transition` ``bt`` (``closed``: ``xi_closed_form``).
+def resolved_window(taus: Any, E: Any, n_contexts: int, *, n_min: int = 20, tau_hi: float = 1.0,
+                    floor_factor: float = 2.0) -> dict[str, Any]:
+    """Fit window ``[lo, tau_hi]`` of an aligned error ``E[run, tau]`` on ``n_contexts`` equal-weight points.
 
-    The last misclassified context at ``t_eps − tau_min`` (default the smallest τ of ``bt``) gives
-    (left edge, right edge, centre symbol 0/1, class ±1) and ``nu_corner = 2 − ξ_eL − ξ_eR``.
+    ``lo`` is the smallest grid τ such that the mean over runs stays ≥ ``e_min`` = max(n_min / N,
+    floor_factor × mean at the smallest τ) at every grid τ up to ``tau_hi`` (module docstring);
+    ``lo = None`` when not even ``tau_hi`` is resolved.
+
+    Examples
+    --------
+    >>> tau = np.logspace(-4, 0, 5)
+    >>> resolved_window(tau, np.array([[1e-4, 1e-4, 1e-3, 1e-2, 1e-1]]), 1000, n_min=1)["lo"]
+    0.01
     """
-    if bt["flow"] is None:
-        return []
-    c: Contexts = bt["contexts"]
-    tau = float(bt["taus"].min() if tau_min is None else tau_min)
-    t = np.clip(bt["t_eps"][bt["runs"]] - tau, 0.0, None)
-    W = bt["flow"].at(t)
-    idx = last_wrong(W, c.features(), c.labels)
-    la, ra = vector_angle(c.left[idx]), vector_angle(c.right[idx])
-    out = []
-    for run, i, thl, thr in zip(bt["runs"], idx, la, ra):
-        eL, eR = assign_corner(thl, thr, closed["left"], closed["right"])
-        xl, xr = closed["left"][eL]["xi"], closed["right"][eR]["xi"]
-        out.append({"run": int(run), "left": eL, "right": eR, "center": int(c.center[i]), "label": int(c.labels[i]),
-                    "xi_left": float(xl), "xi_right": float(xr), "nu_corner": float(2.0 - xl - xr)})
-    return out
+    taus = np.asarray(taus, float)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN mean
+        m = np.nanmean(np.atleast_2d(np.asarray(E, float)), axis=0)
+    n_contexts = check_int("n_contexts", n_contexts, 1)
+    tau_hi = check_real("tau_hi", tau_hi, 0.0, lo_open=True)
+    floor = float(m[np.argmin(taus)]) if np.isfinite(m[np.argmin(taus)]) else 0.0
+    e_min = max(check_int("n_min", n_min, 1) / n_contexts, check_real("floor_factor", floor_factor, 0.0) * floor)
+    sel = np.nonzero(taus <= tau_hi * (1 + 1e-9))[0]
+    sel = sel[np.argsort(taus[sel])]
+    ok = np.isfinite(m[sel]) & (m[sel] >= e_min)
+    bad = np.nonzero(~ok)[0]
+    k = bad.max() + 1 if bad.size else 0
+    lo = float(taus[sel[k]]) if k < sel.size else None
+    return {"lo": lo, "hi": float(taus[sel[-1]]) if sel.size else None, "e_min": e_min, "floor": floor,
+            "n_min": n_min, "n_contexts": n_contexts,
+            "rule": f"mean aligned error >= max(n_min/N, {floor_factor:g} x floor) from lo up to tau_hi"}

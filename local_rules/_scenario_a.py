@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._checks import check_choice, check_device, check_int, check_real
+from ._memory import check_memory, scenario_a_memory_bytes
 from ._data import PositionSet, make_dataset, make_test_set
 from ._results import ScenarioAResult
 from ._scenario_a_summary import assemble
@@ -110,6 +111,8 @@ def run_scenario_a(d: int = 10, K: int = 1, rule: int = 30, lam1: float = 0.0, l
     train_M = check_int("train_M", train_M, 2 * K + 1)
     test_parity = check_choice("test_parity", test_parity, ("match", "all"))
     device = check_device(device)
+    check_memory("scenario A", scenario_a_memory_bytes(n_init, n_steps, d, n_checkpoints, deff_every),
+                 "n_init or n_steps")
     opts = _options(penalty_mode, penalty_norm, penalty_on, jump_threshold, flip_threshold, spike_factor,
                     spike_window)
     rb = "closed" if boundary == "closed" else "open"

@@ -27,6 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._checks import check_int, check_real
+from ._memory import check_memory, scenario_b_memory_bytes
 from ._contexts import bulk_contexts, position_contexts
 from ._data import PositionSet, make_dataset, make_test_set
 from ._network import features_numpy, leading_eigenvectors
@@ -113,8 +114,7 @@ def sample_accepted_A(n_accept: int, *, d: int = 2, rule: int = 30, K: int = 1, 
     """
     n_accept = check_int("n_accept", n_accept, 1)
     d = check_int("d", d, 1)
-    lam1 = check_real("lam1", lam1, 0.0)
-    lam2 = check_real("lam2", lam2, 0.0)
+    lam1, lam2 = check_real("lam1", lam1, 0.0), check_real("lam2", lam2, 0.0)
     max_draws = check_int("max_draws", max_draws, 1)
     train = make_dataset(rule, K, train_M if train_M is not None else 2 * K + 1)
     test = test_set if test_set is not None else make_test_set(rule, K)
@@ -286,10 +286,8 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
     ``n_tau`` log-spaced ``tau`` (``aligned = True``), for the transition exponent ν.
     """
     A_arr, label = resolve_A(A)
-    n_init = check_int("n_init", n_init, 1)
-    seed = check_int("seed", seed, 0)
-    lam1 = check_real("lam1", lam1, 0.0)
-    lam2 = check_real("lam2", lam2, 0.0)
+    n_init, seed = check_int("n_init", n_init, 1), check_int("seed", seed, 0)
+    lam1, lam2 = check_real("lam1", lam1, 0.0), check_real("lam2", lam2, 0.0)
     check_int("rule", rule, 0, 255)
     K = check_int("K", K, 1)
     train_M = 2 * K + 1 if train_M is None else check_int("train_M", train_M, 2 * K + 1)
@@ -297,8 +295,9 @@ def run_scenario_b(A: Any = "example2", rule: int = 30, K: int = 1, lam1: float 
         raise ValueError("A: A[..., 0] has no real, strictly dominant leading eigenvalue")
     train = make_dataset(rule, K, train_M)
     test = test_set if test_set is not None else make_test_set(rule, K)
-    d = A_arr.shape[0]
-    D = 2 * d * d
+    d, D = A_arr.shape[0], 2 * A_arr.shape[0] ** 2
+    check_memory("scenario B", scenario_b_memory_bytes(n_init, check_int("n_times", n_times, 2) if times is None
+                 else np.size(times), check_int("n_tau", n_tau, 0), d, test.n_positions), "n_init or n_times")
     Z, G, a = scenario_b_problem(A_arr, train, lam2)
     y_tr = train.labels
     wt_tr = train.weights

@@ -43,12 +43,12 @@ from ._nn import NNResult, network_agop, pearson, train_quadratic_network
 from ._rfm import CURVE_COLUMNS, RFMResult, run_rfm, split_seeds
 from ._structure import block_circulant_matrix, project_block_circulant, structure_deviation
 from ._trace import ENFORCE, GRADIENT_PATHS, RECORD_COLUMNS, RFMTrace, rfm_trace
-from ._validation import is_prime
+from ._validation import is_prime, rfm_memory_bytes
 
 __all__ = [
     # simulator
     "run_rfm", "RFMResult", "rfm_trace", "RFMTrace", "split_seeds", "GRADIENT_PATHS", "ENFORCE",
-    "CURVE_COLUMNS", "RECORD_COLUMNS",
+    "CURVE_COLUMNS", "RECORD_COLUMNS", "rfm_memory_bytes",
     # data
     "OPERATIONS", "normalise_op", "ModularDataset", "make_dataset", "all_pairs", "apply_op", "one_hot",
     "primitive_root", "discrete_log_order", "is_prime",

@@ -36,6 +36,7 @@ from ._validation import check_choice, check_real
 __all__ = [
     "KERNELS",
     "BANDWIDTH_SCALINGS",
+    "BANDWIDTH_RANGE",
     "Kernel",
     "onehot_gram",
     "onehot_quad",
@@ -70,6 +71,10 @@ def dense_gram(M: Array, X1: Array, X2: Array) -> Array:
     return (X1 @ M) @ X2.T
 
 
+#: the supported bandwidths: 2 L^2 and 1 / (2 L^2) stay normal floating-point numbers
+BANDWIDTH_RANGE = (1e-100, 1e100)
+
+
 @dataclass(frozen=True)
 class Kernel:
     """A kernel with Mahalanobis metric ``M``.
@@ -79,7 +84,8 @@ class Kernel:
     name:
         ``"gaussian"``, ``"laplace"`` or ``"quadratic"``.
     bandwidth:
-        ``L > 0`` (ignored by the quadratic kernel; default 2.5 as in the paper).
+        ``L`` in :data:`BANDWIDTH_RANGE` = [1e-100, 1e100] (ignored by the quadratic kernel;
+        default 2.5 as in the paper). Below it ``2L²`` underflows to 0 (a division by zero).
     bandwidth_scaling:
         Gaussian only: ``"2L2"`` for ``exp(−d²/(2L²))`` (reference code) or
         ``"L"`` for ``exp(−d²/L)`` (paper text).
@@ -92,7 +98,7 @@ class Kernel:
     def __post_init__(self) -> None:
         check_choice("kernel", self.name, KERNELS)
         object.__setattr__(self, "bandwidth",
-                           check_real("bandwidth", self.bandwidth, 0.0, None, lo_open=True))
+                           check_real("bandwidth", self.bandwidth, BANDWIDTH_RANGE[0], BANDWIDTH_RANGE[1]))
         check_choice("bandwidth_scaling", self.bandwidth_scaling, BANDWIDTH_SCALINGS)
 
     @property

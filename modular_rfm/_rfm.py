@@ -22,7 +22,7 @@ from ._data import make_dataset, normalise_op
 from ._kernels import Kernel
 from ._measures import task_direction
 from ._trace import ENFORCE, GRADIENT_PATHS, RECORD_COLUMNS, rfm_trace
-from ._validation import check_bool, check_choice, check_int, check_prime, check_real
+from ._validation import check_bool, check_choice, check_int, check_memory, check_prime, check_real, rfm_memory_bytes
 
 __all__ = ["RFMResult", "run_rfm", "GENERATOR", "split_seeds", "CURVE_COLUMNS"]
 
@@ -214,6 +214,8 @@ def run_rfm(
     ridge = check_real("ridge", ridge, 0.0)
     power = check_real("power", power, 0.0, None, lo_open=True)
     n_iter = check_int("n_iter", n_iter, lo=0)
+    check_memory("run_rfm", rfm_memory_bytes(p, train_frac, op=op, gradient_path=gradient_path, n_iter=n_iter,
+                                             keep_history=keep_history), "p or train_frac")
 
     seeds = split_seeds(seed, n_runs)
     curves, summary, features, n_train = _collect_runs(

@@ -94,3 +94,13 @@ def test_grokcheck_commands_parse(block):
         n += 1
     if "grokcheck" in block[3]:
         assert n, f"{_id(block)}: no grokcheck command found"
+
+
+def test_tolerance_rules_in_the_docs_are_the_codes():
+    """docs/comparison.md states the verdict rules; they must be the ones the code applies."""
+    from comparison.agreement import TOLERANCE_RULES
+
+    text = (ROOT / "docs" / "comparison.md").read_text()
+    block = text.split("<!-- TOLERANCE_RULES -->\n", 1)[1].split("\n<!-- /TOLERANCE_RULES -->", 1)[0]
+    assert block.splitlines() == [f"- {r}" for r in TOLERANCE_RULES]
+    assert "|z| ≤ 3" not in text and "p-value ≥ 0.001" not in text

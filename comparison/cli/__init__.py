@@ -3,6 +3,7 @@
     grokcheck theory ball --D 10 --N 10 --eps 1.01 --lam2 0.1 [--json]
     grokcheck simulate perceptron-ball --D 5 --N 10 --eps 2 --lam2 0.01 --out runs/ball
     grokcheck fit runs/ball            (or an external table: runs.csv / runs.parquet)
+    grokcheck fit runs/ball --theory my_theory.py   (a user's theory judged beside the built-ins)
     grokcheck report runs/ball runs/exp --out report/
     grokcheck demo [--out grokcheck-demo]
     grokcheck sweep sweep.toml --out sweeps/a [--scheduler tcp://host:8786] [--workers N]
@@ -12,13 +13,8 @@ is fast; numpy/pandas/scipy/torch are imported by the subcommand that needs them
 Errors are one line on stderr (``grokcheck: error: ...``) and exit code 2.
 
 >>> main(["theory", "eq50", "--d-eff", "3", "--xi", "0.25"])  # doctest: +NORMALIZE_WHITESPACE
-  model         eq50
-  d_eff         3
-  xi            0.25
-  nu            1.75
-  nu_se         0
-  xi_in_domain  True
-  nu_source     Eq. 50 with D -> D_eff
+theory eq50
+  nu  1.75  [Eq. 50 with D -> d_eff: (D_eff+1)/2 - xi, D_eff = 3 ± 0 (d_eff), ξ = 0.25 ± 0]
 0
 """
 from __future__ import annotations
@@ -35,10 +31,29 @@ __all__ = ["main", "build_parser"]
 
 
 def _one_line(exc: BaseException) -> str:
-    msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
-        msg = f"{msg}: {exc.filename}"
-    return msg
+    """The message of ``exc`` as one terminal-safe line (names from data are escaped)."""
+    from ..safe_text import terminal_safe
+
+    if isinstance(exc, OSError) and exc.strerror:
+        msg = _os_message(exc)
+    else:
+        msg = str(exc).strip().replace("\n", " ") or exc.__class__.__name__
+    if len(msg) > _MAX_MESSAGE:   # a message listing 200 000 entries is not one line to read
+        msg = f"{msg[:_MAX_MESSAGE]}… ({len(msg) - _MAX_MESSAGE:,} more characters)".replace(",", " ")
+    return terminal_safe(msg, keep="")
+
+
+_MAX_MESSAGE = 2000
+
+
+def _os_message(exc: OSError) -> str:
+    """An operating-system error as "PATH: cause (ENAME)", never a raw ``[Errno N]``."""
+    import errno
+
+    paths = [os.fsdecode(p) for p in (exc.filename, exc.filename2) if p is not None]
+    name = errno.errorcode.get(exc.errno or -1)
+    cause = f"{exc.strerror}" + (f" ({name})" if name else "")
+    return f"{' -> '.join(repr(p) for p in paths)}: {cause}" if paths else f"{cause} (the system named no path)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

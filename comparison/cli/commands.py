@@ -15,17 +15,13 @@ from typing import Any
 
 from ..errors import ConfigError
 
-from .outputs import check_figure_targets, check_json_target, write_json_output
+from .fit_rows import fit_digest, fit_rows
+from .outputs import (check_figure_targets, check_json_target, parse_value, print_table, say, write_figure_output,
+                      write_json_output)
 from .paper_commands import cmd_paper
+from .theory_command import cmd_theory
 
 __all__ = ["COMMANDS"]
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -43,45 +39,6 @@ def _read_toml(path: str) -> dict[str, Any]:
     return dict(data)
 
 
-def _print_table(rows: list[tuple[str, str]]) -> None:
-    width = max(len(k) for k, _ in rows) if rows else 0
-    for k, v in rows:
-        print(f"  {k:<{width}}  {v}")
-
-
-def _flat_rows(out: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = []
-    for k, v in out.items():
-        items = v.items() if isinstance(v, dict) else [(None, v)]
-        for k2, v2 in items:
-            rows.append((k if k2 is None else f"{k}.{k2}", f"{v2:.6g}" if isinstance(v2, float) else str(v2)))
-    return rows
-
-
-def cmd_theory(args: argparse.Namespace) -> int:
-    from .._io import to_jsonable
-    from ..theory import predict_ball, predict_exponential, predict_nu_eq50
-
-    if args.model == "ball":
-        out = predict_ball(args.D, args.N, 1.01 if args.eps is None else args.eps, args.lam1,
-                           0.1 if args.lam2 is None else args.lam2)
-    elif args.model == "1d":
-        out = predict_exponential(args.N, 0.4 if args.eps is None else args.eps, args.lam1,
-                                  0.0 if args.lam2 is None else args.lam2)
-    else:
-        if args.d_eff is None or args.xi is None:
-            raise ConfigError("theory eq50 needs both --d-eff and --xi (a prediction is never made with a "
-                              "missing input)")
-        out = {"model": "eq50", "d_eff": args.d_eff, "xi": args.xi, **predict_nu_eq50(args.d_eff, args.xi),
-               "nu_source": "Eq. 50 with D -> D_eff"}
-    out = to_jsonable(out)
-    if args.json:
-        print(json.dumps(out, indent=2, sort_keys=True))
-    else:
-        _print_table(_flat_rows(out))
-    return 0
-
-
 def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
     from ..simulators import SIMULATORS
 
@@ -96,7 +53,7 @@ def _simulate_params(args: argparse.Namespace) -> dict[str, Any]:
         if "=" not in item:
             raise ConfigError(f"--set expects KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        params[k.strip()] = _parse_value(v.strip())
+        params[k.strip()] = parse_value(v.strip())
     return params
 
 
@@ -114,76 +71,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                                    extra_manifest={"cli": {"command": "simulate", "simulator": args.simulator,
                                                            "parameters": params}})
     n = int(result.summary["run"].nunique())
-    print(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
+    say(f"wrote run set {str(path)!r}: {n} runs in {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def _fit_rows(a: Any) -> list[tuple[str, str]]:
-    import numpy as np
-
-    c = a.counts
-    rows = [("run set", a.name), ("generator", a.generator),
-            ("runs / grokking / diverged", f"{c['n_runs']} / {c['n_groks']} / {c['n_diverged']}"),
-            ("P_grok", f"{c['p_grok']:.4g} ± {c['p_grok_se']:.2g}")]
-    rows += _load_rows(a.config.get("load"))
-    if a.nu is not None:
-        f = a.nu
-        rows += [("nu", f.describe()), ("nu estimate", f.label or f.kind),
-                 ("nu window", f"[{f.window[0]:.4g}, {f.window[1]:.4g}]  ({f.window_rule})"),
-                 ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
-        for k, w in f.windows.items():
-            if k != "auto":
-                rows.append((f"nu in tau [{w['tau_lo']:.3g}, {w['tau_hi']:.3g}]",
-                             f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
-                             if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
-        if f.no_plateau:
-            rows.append(("nu plateau", "none: nu drifts across the windows by more than its CI"))
-        j = f.jumps
-        if j.get("n"):
-            with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
-            rows.append(("jump runs", f"{j['n']} of {j.get('n_runs', '?')} ({j.get('rule', '')}); "
-                                      f"headline: {j.get('headline', '')}{with_}"))
-    else:
-        rows.append(("nu", f"not fitted: {a.nu_error}"))
-    if a.t_G.size:
-        rows.append(("t_G mean / median", f"{np.mean(a.t_G):.4g} / {np.median(a.t_G):.4g} (n = {a.t_G.size})"))
-    if a.bimodality is not None:
-        b = a.bimodality
-        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} (Delta-BIC {b.delta_bic:.1f}, "
-                                    f"{b.n_modes} mode(s))"))
-    for k in ("d_eff", "xi", "eps", "nu_margin"):
-        if k in a.features:
-            se = a.features.get(f"{k}_se")
-            rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
-    if a.spectrum is not None:
-        rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
-    for r in a.verdicts.itertuples(index=False):
-        z = "" if r.z != r.z else f", z = {r.z:+.2f}"
-        if r.verdict == "not testable":
-            rows.append((f"verdict: {r.quantity}", f"not testable: {r.note}"))
-        else:
-            rows.append((f"verdict: {r.quantity}",
-                         f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"))
-    return rows
-
-
-def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
-    if not load:
-        return []
-    unit = f" ({load['time_unit']})" if load.get("time_unit") else ""
-    re = load.get("reentry", {})
-    rows = [("transition", f"{load['transition']}; tolerance {load['tolerance']:.4g} ({load['tolerance_source']})"),
-            ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
-    for r in load.get("runs", []):
-        te = "never" if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
-        rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
-    rows += [("note", n) for n in load.get("notes", [])]
-    return rows
 
 
 def _load_options(args: argparse.Namespace) -> dict[str, Any]:
     cols = {"time": args.time_col, "error": args.error_col, "accuracy": args.accuracy_col,
-            "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col}
+            "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col,
+            "test_loss": args.test_loss_col, "train_loss": args.train_loss_col}
     tol: Any = args.tolerance
     if tol != "auto":
         try:
@@ -194,46 +89,25 @@ def _load_options(args: argparse.Namespace) -> dict[str, Any]:
         tol = args.zero_tol
     if tol != "auto" and not (math.isfinite(tol) and 0 <= tol < 1):
         raise ConfigError(f"--tolerance (zero_tol) must be 'auto' or a finite number in [0, 1), got {tol!r}")
+    if args.loss_threshold is not None and not math.isfinite(args.loss_threshold):
+        raise ConfigError(f"--loss-threshold must be a finite number, got {args.loss_threshold!r}")
     return {"columns": {k: v for k, v in cols.items() if v is not None} or None, "scale": args.scale,
-            "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit}
+            "transition": args.transition, "tolerance": tol, "time_unit": args.time_unit,
+            "loss_threshold": args.loss_threshold}
 
 
 def _nu_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     from ..estimate import NuFitter
 
-    kw: dict[str, Any] = {"n_boot": args.n_boot}
+    # only what differs from NuFitter's defaults: then `fit` and `report` (no --n-boot) record the same
+    # options, and a report reads the fits that `grokcheck fit` wrote instead of refitting
+    kw: dict[str, Any] = {"n_boot": args.n_boot} if args.n_boot != 200 else {}
     if args.zero_tol is not None:
         kw["zero_tol"] = args.zero_tol
     if args.window:
         kw["window"] = tuple(args.window)
     NuFitter(**kw)._check_params()  # refuse bad options before reading anything
     return kw
-
-
-def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
-    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window."""
-    from .._io import to_jsonable
-
-    load = a.config.get("load") or {}
-    out: dict[str, Any] = {"run_set": a.name, "generator": a.generator, "n_runs": a.counts["n_runs"],
-                           "n_grok": a.counts["n_groks"], "n_diverged": a.counts["n_diverged"],
-                           "n_reentry": load.get("reentry", {}).get("n"),
-                           "reentry_runs": load.get("reentry", {}).get("runs"),
-                           **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
-                                                      "time_unit", "files")},
-                           "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}
-    if load.get("runs") is not None:
-        out["runs"] = load["runs"]
-    elif a.nu is not None:
-        out["runs"] = [{"run": str(r), "t_eps": float(v)} for r, v in a.nu.t_eps_used.items()]
-    f = a.nu
-    out["nu"] = {"error": a.nu_error} if f is None else {
-        "value": f.nu, "ci": list(f.nu_ci), "ci_level": f.ci, "ci_method": f.ci_method, "se": f.nu_se,
-        "kind": f.kind, "label": f.label, "weak": f.weak, "flags": f.flags, "window": list(f.window),
-        "window_rule": f.window_rule, "r2": f.gof.get("r2"), "n_points": f.gof.get("n_points"),
-        "n_runs_used": f.n_runs_used, "windows": f.windows, "no_plateau": f.no_plateau, "jumps": f.jumps,
-        "window_spread": f.window_spread}
-    return to_jsonable(out)
 
 
 def _cmd_fit_sweep(args: argparse.Namespace) -> int:
@@ -255,35 +129,17 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(digest, indent=2, sort_keys=True, allow_nan=False))
     else:
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-        print(f"wrote {out}")
+        say(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(f"wrote {out}")
     return 0
 
 
-_FIT_FIGURES = ("nu-fit.png", "nu-sensitivity.png", "t-G.png")
-
-
 def _write_fit_figures(a: Any, directory: str, *, overwrite: bool) -> None:
-    import io
+    from ..report.fit_figures import FIT_FIGURES, fit_figure_pngs
 
-    import matplotlib.pyplot as plt
-
-    from ..report.figures import fig_nu_fit, fig_sensitivity, fig_t_G
-    from ..report.style import setup_mpl
-
-    check_figure_targets(directory, list(_FIT_FIGURES), overwrite=overwrite)
-    setup_mpl()
-    figs = []
-    if a.nu is not None:
-        figs += [("nu-fit", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error")),
-                 ("nu-sensitivity", fig_sensitivity(a))]
-    if a.t_G.size >= 3:
-        figs.append(("t-G", fig_t_G(a)))
-    for name, fig in figs:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        write_figure_output(directory, f"{name}.png", buf.getvalue())
+    check_figure_targets(directory, list(FIT_FIGURES), overwrite=overwrite)
+    for name, png in fit_figure_pngs(a):
+        write_figure_output(directory, name, png)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -296,9 +152,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     path = args.input[0] if len(args.input) == 1 else args.input
     check_json_target(args.json, overwrite=args.overwrite)
     if args.figures:
-        check_figure_targets(args.figures, list(_FIT_FIGURES), overwrite=args.overwrite)
+        from ..report.fit_figures import FIT_FIGURES
+
+        check_figure_targets(args.figures, list(FIT_FIGURES), overwrite=args.overwrite)
     a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
-                           load=_load_options(args))
+                           load=_load_options(args), theories=args.theory)
     if args.figures:
         _write_fit_figures(a, args.figures, overwrite=args.overwrite)
     if args.json is not None and args.json != "-":
@@ -306,8 +164,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
     else:
-        _print_table(_fit_rows(a))
-        print(f"wrote {target}")
+        print_table(fit_rows(a))
+        say(f"wrote {target}")
     return 0
 
 
@@ -318,8 +176,9 @@ def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
     from .._written import check_may_write
 
     d = Path(out)
-    if d.is_symlink() or (d.exists() and not d.is_dir()):
-        raise ConfigError(f"--out {out!r} exists and is not a directory (or is a symbolic link)")
+    for sub in (d, d / "figures", d / "paper-data"):
+        if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
+            raise ConfigError(f"--out: {str(sub)!r} exists and is not a directory (or is a symbolic link)")
     names = {"report.md"} if "md" in formats else set()
     names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
     names |= {"report.pdf"} if "pdf" in formats else set()
@@ -327,6 +186,10 @@ def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
         check_may_write([d / n for n in sorted(names)], overwrite=overwrite)
     except ValueError as e:
         raise ConfigError(f"--out: {e}") from None
+    try:  # an --out that cannot be created is refused before minutes of fitting and drawing
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {out!r} cannot be created: {e.strerror or e}") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -338,7 +201,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     _check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
-                                   load=_load_options(args))
+                                   load=_load_options(args), theories=args.theory)
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
@@ -348,7 +211,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
                 for a in analyses if len(a.verdicts))
     files = " and ".join(str(out / f"report.{f}") for f in formats)
-    print(f"wrote {files} ({n_dis} disagreement(s) with theory)")
+    say(f"wrote {files} ({n_dis} disagreement(s) with theory)")
     return 0
 
 
@@ -357,13 +220,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     res = run_sweep(args.config, args.out, scheduler=args.scheduler, n_workers=args.workers,
                     retries=args.retries, progress=not args.no_progress)
-    print(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
+    say(f"sweep {args.out!r}: {res.n_done}/{res.n_tasks} tasks done ({res.n_skipped} already done, "
           f"{res.n_run} run now) in {res.wall_s:.1f} s on {res.executor}")
     for r in res.failed:
-        print(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
+        say(f"grokcheck: task {r['index']} ({r['path']}, seed {r['seed']}) failed after {r['attempts']} "
               f"attempt(s): {r['error']}", file=sys.stderr)
     if res.n_failed:
-        print(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
+        say(f"grokcheck: {res.n_failed} task(s) failed (details in {os.path.join(args.out, 'sweep.json')}); "
               "re-run the same command to retry them", file=sys.stderr)
         return 3
     return 0

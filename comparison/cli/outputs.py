@@ -5,12 +5,22 @@ Both go through :mod:`comparison._written`: a file that grokcheck did not write
 run set's own file or a path through a linked directory never."""
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..errors import ConfigError
 
-__all__ = ["check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+__all__ = ["say", "print_table", "parse_value", "check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+
+
+def say(text: object, *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print ``text`` (one or more lines) with every control character but newline and tab
+    escaped (:func:`~comparison.safe_text.terminal_safe`)."""
+    from ..safe_text import terminal_safe
+
+    print(terminal_safe(text), file=sys.stdout if file is None else file, flush=flush)
 
 
 def check_json_target(target: str | None, *, overwrite: bool) -> None:
@@ -54,3 +64,18 @@ def write_figure_output(directory: str, name: str, data: bytes) -> Path:
     from .._written import write_owned
 
     return write_owned(Path(directory) / name, data)
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: JSON when it parses, else the string itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def print_table(rows: list[tuple[str, str]]) -> None:
+    """Two aligned columns, each line through :func:`say`."""
+    width = max(len(k) for k, _ in rows) if rows else 0
+    for k, v in rows:
+        say(f"  {k:<{width}}  {v}")

@@ -1,5 +1,5 @@
-"""``grokcheck paper table1`` and ``grokcheck paper scenario-a``: thin commands over
-:mod:`comparison.pipeline.paper`."""
+"""``grokcheck paper table1``, ``scenario-a`` and ``separability``: thin commands over
+:mod:`comparison.pipeline.paper` and :mod:`comparison.pipeline.paper_separability`."""
 from __future__ import annotations
 
 import argparse
@@ -7,9 +7,23 @@ import json
 from typing import Any
 
 from ..errors import ConfigError
-from .outputs import check_json_target, write_json_output
+from .outputs import check_json_target, say, write_json_output
 
 __all__ = ["cmd_paper"]
+
+
+def _bounded(flag: str, value: int, lo: int, hi: int) -> None:
+    """Refuse a size flag outside ``[lo, hi]`` before any work."""
+    if not lo <= value <= hi:
+        raise ConfigError(f"{flag} must be an integer in [{lo}, {hi:.3g}], got {value}")
+
+
+def _guard(check: Any) -> None:
+    """Run a memory check of the model package; its ValueError becomes a ConfigError."""
+    try:
+        check()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _emit_json(target: str | None, rows: Any, *, overwrite: bool = False) -> bool:
@@ -29,8 +43,15 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
 
     from ..pipeline.paper import paper_scenario_a
 
-    if args.n_init < 1 or args.n_steps < 1 or any(d < 1 for d in args.d):
-        raise ConfigError("--n-init, --n-steps and --d must be integers >= 1")
+    import local_rules as lr
+
+    _bounded("--n-init", args.n_init, 1, 10 ** 5)
+    _bounded("--n-steps", args.n_steps, 1, 10 ** 7)
+    _bounded("--seed", args.seed, 0, 2 ** 63 - 1)
+    for d in args.d:
+        _bounded("--d", d, 1, 512)
+    _guard(lambda: lr.check_memory("paper scenario-a", 3 * max(lr.scenario_a_memory_bytes(args.n_init, args.n_steps, d)
+                                                               for d in args.d), "--n-init or --n-steps"))
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_scenario_a(args.d, args.n_init, n_steps=args.n_steps, seed=args.seed, device=args.device,
                             progress=not args.no_progress)
@@ -45,7 +66,21 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
                       "jump runs": r.get("jump_runs"), "t_G mean": r.get("t_G_mean"), "t_G median": r.get("t_G_median"),
                       "spikes/run (data)": r.get("spikes_per_run_data"), "flips/run": r.get("sign_flips_per_run"),
                       "min D_eff grok": r.get("min_d_eff_grok_tau"), "test_parity": r.get("test_parity")})
-    print(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    return 0
+
+
+def _cmd_paper_separability(args: argparse.Namespace) -> int:
+    from ..pipeline.paper_separability import paper_separability, separability_frame
+
+    if args.n_sets < 1 or any(n < 1 for n in args.N) or any(not 0 < lam <= 10 for lam in args.lam):
+        raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
+    check_json_target(args.json, overwrite=args.overwrite)
+    rows = paper_separability(args.N, args.lam, n_sets=args.n_sets, sigma=args.sigma, shift=args.shift,
+                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress)
+    if _emit_json(args.json, rows, overwrite=args.overwrite):
+        return 0
+    say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     return 0
 
 
@@ -54,18 +89,26 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
     if args.study == "scenario-a":
         return _cmd_paper_scenario_a(args)
+    if args.study == "separability":
+        return _cmd_paper_separability(args)
 
-    if args.n_init < 1 or args.p_grok_draws < 1:
-        raise ConfigError("--n-init and --p-grok-draws must be integers >= 1")
+    import local_rules as lr
+
+    _bounded("--n-init", args.n_init, 1, 10 ** 5)
+    _bounded("--p-grok-draws", args.p_grok_draws, 1, 10 ** 5)
+    _bounded("--seed", args.seed, 0, 2 ** 63 - 1)
+    # the 27 rows (3 examples x 9 settings) keep their results until the table is made
+    _guard(lambda: lr.check_memory("paper table1", 27 * lr.scenario_b_memory_bytes(args.n_init), "--n-init"))
+    _bounded("--bulk-runs", args.bulk_runs, 0, 10 ** 5)  # at most --n-init are used
     check_json_target(args.json, overwrite=args.overwrite)
     rows = paper_table1(n_init=args.n_init, seed=args.seed, p_grok_draws=args.p_grok_draws,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, bulk_runs=min(args.bulk_runs, args.n_init))
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
-    print(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     if args.out:
         from ..pipeline.paper import write_table1_report
 
         out = write_table1_report(rows, args.out)
-        print(f"wrote {out / 'report.html'}")
+        say(f"wrote {out / 'report.html'}")
     return 0

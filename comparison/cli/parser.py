@@ -15,17 +15,24 @@ __all__ = ["build_parser"]
 
 def _theory(sub: argparse._SubParsersAction) -> None:
     th = sub.add_parser("theory", help="theory predictions (nu, P_grok, t_G law)",
-                        description="Predictions of the perceptron theory for one setting.")
-    th.add_argument("model", choices=["ball", "1d", "eq50"],
-                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi")
-    th.add_argument("--D", type=int, default=10, help="ball dimension (default 10)")
-    th.add_argument("--N", type=int, default=10, help="samples per class (default 10)")
-    th.add_argument("--eps", type=float, default=None, help="separation (default 1.01 ball, 0.4 1d)")
-    th.add_argument("--lam1", type=float, default=0.0, help="L1 strength")
-    th.add_argument("--lam2", type=float, default=None, help="L2 strength (default 0.1 ball, 0 1d)")
-    th.add_argument("--d-eff", type=float, default=None, help="effective dimension (eq50, required)")
-    th.add_argument("--xi", type=float, default=None, help="boundary-density exponent (eq50, required: "
+                        description="Predictions of one theory for one setting: a registered theory "
+                                    "(ball, 1d, eq50, margin, or an installed plug-in) or a user's theory "
+                                    "file (FILE.py, FILE.py:NAME, package.module:NAME).")
+    th.add_argument("model", metavar="THEORY",
+                    help="ball: D-ball model; 1d: exponential model; eq50: nu = (D_eff+1)/2 - xi; or FILE.py; "
+                         "'list': every registered theory")
+    th.add_argument("--D", type=int, default=None, help="ball dimension (ball's example: 10)")
+    th.add_argument("--N", type=int, default=None, help="samples per class (example: 10)")
+    th.add_argument("--eps", type=float, default=None, help="separation (example: 1.01 ball, 0.4 1d)")
+    th.add_argument("--lam1", type=float, default=None, help="L1 strength (example: 0)")
+    th.add_argument("--lam2", type=float, default=None, help="L2 strength (example: 0.1 ball, 0 1d)")
+    th.add_argument("--d-eff", type=float, default=None, help="measured effective dimension (eq50, required)")
+    th.add_argument("--d-eff-se", type=float, default=None, help="its standard error")
+    th.add_argument("--xi", type=float, default=None, help="measured boundary-density exponent (eq50, required: "
                                                           "there is no default)")
+    th.add_argument("--xi-se", type=float, default=None, help="its standard error")
+    th.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="any other config value (parsed as JSON, else string)")
     th.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -74,6 +81,17 @@ def _load_options(p: argparse.ArgumentParser) -> None:
                    help="an error <= TOL counts as zero; default auto: one test example when the test-set "
                         "quantum can be inferred from the values, else 0")
     g.add_argument("--zero-tol", type=float, default=None, help=argparse.SUPPRESS)  # older name of --tolerance
+    g.add_argument("--test-loss-col", metavar="COL", help="test (validation) loss column: loss-based onsets; a "
+                   "loss is never read as an error rate")
+    g.add_argument("--train-loss-col", metavar="COL", help="training loss column: loss-based onsets")
+    g.add_argument("--loss-threshold", type=float, default=None, metavar="LOSS",
+                   help="loss-based onset = first time the loss is <= LOSS (no default: a loss has no natural zero)")
+
+
+def _theory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--theory", action="append", default=[], metavar="THEORY",
+                   help="also judge this theory (FILE.py, FILE.py:NAME, package.module:NAME or a registered "
+                        "name; repeatable): one verdict row per quantity it predicts, naming it")
 
 
 def _fit_and_report(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +110,7 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--figures", metavar="DIR", help="also write the goodness-of-fit and t_G figures (PNG) here")
     fit.add_argument("--overwrite", action="store_true",
                      help="let --json FILE and --figures DIR replace files that grokcheck did not write")
+    _theory_option(fit)
     _load_options(fit)
 
     rep = sub.add_parser("report", help="write report.md, report.html and figures",
@@ -102,6 +121,7 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--out", required=True, help="output directory")
     rep.add_argument("--title", default="grokcheck report")
     rep.add_argument("--seed", type=int, default=0)
+    _theory_option(rep)
     rep.add_argument("--paper", action="store_true",
                      help="add the paper-figure sections (simulation beside theory; takes minutes, cached)")
     rep.add_argument("--paper-replicas", type=int, default=400, help="replicas per point of the paper sections")
@@ -152,6 +172,9 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     t1.add_argument("--no-progress", action="store_true")
     t1.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
                                                              "grokcheck did not write")
+    t1.add_argument("--bulk-runs", type=int, default=200,
+                    help="initialisations for nu on the bulk population and the corner study, per stable setting "
+                         "(default 200; 0: off)")
     sa = psub.add_parser("scenario-a", help="scenario A: three settings x bond dimensions (full training)",
                          description="The paper's scenario A (none, L2 1e-4, L1 1e-3) per bond dimension: grokking "
                                      "fractions, nu with and without jump runs (fixed windows), D_eff minima, t_G, "
@@ -164,6 +187,24 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     sa.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     sa.add_argument("--no-progress", action="store_true")
     sa.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+    _paper_separability(psub)
+
+
+def _paper_separability(psub: argparse._SubParsersAction) -> None:
+    sp = psub.add_parser("separability", help="edge of linear separability: P_grok vs lambda against Wendel",
+                         description="Beck, Levi & Bar-Sinai (2025): P_grok (not separable from the origin, exact "
+                                     "LP) at each (N, lambda) against Wendel's exact law, exact binomial verdicts, "
+                                     "and the fraction of runs whose test accuracy reached its level.")
+    sp.add_argument("--N", type=int, nargs="+", default=[20, 40, 80], help="training-set sizes (default 20 40 80)")
+    sp.add_argument("--lam", type=float, nargs="+", default=[0.4, 0.5, 0.6], help="d/N values (default 0.4 0.5 0.6)")
+    sp.add_argument("--n-sets", type=int, default=200, help="training sets per setting (default 200)")
+    sp.add_argument("--sigma", type=float, default=1.0, help="data noise (default 1)")
+    sp.add_argument("--shift", type=float, default=0.0, help="data mean along e_1 (0: symmetric, Wendel exact)")
+    sp.add_argument("--t-max", type=float, default=1e6, help="end of the log clock (default 1e6)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--no-progress", action="store_true")
+    sp.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

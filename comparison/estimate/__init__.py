@@ -4,7 +4,9 @@ Public names: :func:`detect_transitions`, :func:`aligned_matrix` (transitions);
 :class:`NuFitter` and its result :class:`NuFit`, :func:`fit_power_law` (the
 critical exponent ν); :func:`d_eff`, :func:`epsilon_separation`,
 :func:`margin_exponent`, :func:`split_spectrum`, :func:`xi_angle_histogram`,
-:func:`xi_context` (feature-space quantities); :func:`kde`,
+:func:`xi_context` (feature-space quantities; the estimator ``analyse`` uses for ξ is
+:func:`xi_contexts`, the paper's d = 2 recipe summed over both sides and maximised over
+classes; ``xi_angle_histogram``/``xi_context`` are the older single-edge estimator); :func:`kde`,
 :func:`bimodality_test`, :func:`law_distance` (grokking-time laws).
 
 >>> import numpy as np
@@ -19,9 +21,12 @@ from .nu import NuFitter
 from .nu_result import NuFit
 from .powerlaw import fit_power_law
 from .transitions import aligned_matrix, detect_transitions
+from .context import xi_angles, xi_contexts
+from .nu import fit_nu
 from .xi import XiResult, xi_angle_histogram, xi_context
 
-__all__ = ["detect_transitions", "aligned_matrix", "NuFitter", "NuFit", "fit_power_law", "d_eff",
+__all__ = ["detect_transitions", "aligned_matrix", "NuFitter", "NuFit", "fit_nu", "fit_power_law", "d_eff",
+           "xi_contexts", "xi_angles",
            "epsilon_separation", "margin_exponent", "MarginExponent", "split_spectrum", "SpectrumSplit",
            "xi_angle_histogram", "xi_context", "XiResult", "kde", "bimodality_test", "BimodalityResult",
            "law_distance", "LawDistance"]

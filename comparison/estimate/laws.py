@@ -242,8 +242,8 @@ def law_distance(samples: ArrayLike, law: Any, *, grid_points: int = 4000, atom_
 
     KS: sup over t of |F_n(t) − F(t)|, evaluated at every sample point on both
     sides (F_n(t−), F_n(t)) and on both sides of the atom, where F jumps by the
-    atom weight. Wasserstein-1: ∫ |F_n(t) − F(t)| dt by the trapezoid rule on a
-    grid holding every sample point, the atom (both sides) and ``grid_points``
+    atom weight. Wasserstein-1: ∫ |F_n(t) − F(t)| dt by the left-point rule on a
+    grid holding every sample point (exact for the steps of F_n, O(h) for F), the atom (both sides) and ``grid_points``
     log-spaced points up to ``upper`` (default: where the theory CDF exceeds
     1 − 1e-6, searched geometrically). ``atom_sample_mass``: the sample fraction
     within ±``atom_rel_width`` (relative) of the atom, to set beside its weight.

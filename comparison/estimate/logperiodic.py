@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["fit_log_periodic", "corner_mixture"]
+__all__ = ["fit_log_periodic"]
 
 
 def _fit(lt: NDArray[np.float64], ly: NDArray[np.float64], L: float,
@@ -97,47 +97,3 @@ def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window
                 for i in range(per.size) for j in range(i + 1, per.size)]
         out["no_plateau"] = bool(any(diff)) if per.size >= 2 else None
     return out
-
-
-def _ols(tau: NDArray[np.float64], y: NDArray[np.float64], lo: float, hi: float) -> float | None:
-    s = (tau >= lo * (1 - 1e-9)) & (tau <= hi * (1 + 1e-9)) & np.isfinite(y) & (y > 0)
-    return float(np.polyfit(np.log(tau[s]), np.log(y[s]), 1)[0]) if s.sum() >= 3 else None
-
-
-def corner_mixture(tau: ArrayLike, E: ArrayLike, corner_keys: list[Any], corner_nu: dict[Any, float],
-                   *, window: tuple[float, float]) -> dict[str, Any]:
-    r"""Corner groups of aligned runs: shares :math:`p_k`, per-group ν (OLS in ``window``), and the
-    mixture :math:`\sum_k p_k C_k\tau^{\nu_k}` (:math:`C_k` fitted per group at fixed :math:`\nu_k`)
-    against the pooled mean: ``mixture_slope`` (its OLS slope in the window), ``leading`` (the
-    smallest :math:`\nu_k` of a group with runs: the τ → 0 exponent) and ``pooled_slope``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> tau = np.logspace(-3, 0, 31)
-    >>> E = np.vstack([tau ** 0.4] * 3 + [tau ** 0.8])
-    >>> r = corner_mixture(tau, E, ["a", "a", "a", "b"], {"a": 0.4, "b": 0.8}, window=(1e-3, 1.0))
-    >>> r["leading"], r["shares"]["a"], round(r["mixture_slope"], 3) == round(r["pooled_slope"], 3)
-    (0.4, 0.75, True)
-    """
-    tau = np.asarray(tau, float)
-    E = np.atleast_2d(np.asarray(E, float))
-    keys = [str(k) for k in corner_keys]
-    nus = {str(k): float(v) for k, v in corner_nu.items()}
-    groups: dict[str, Any] = {}
-    mix = np.zeros_like(tau)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pooled = np.nanmean(E, axis=0)
-        for k in sorted(set(keys)):
-            rows = np.array([q == k for q in keys])
-            m = np.nanmean(E[rows], axis=0)
-            s = (tau >= window[0]) & (tau <= window[1]) & np.isfinite(m) & (m > 0)
-            C = float(np.exp(np.mean(np.log(m[s]) - nus[k] * np.log(tau[s])))) if s.any() else float("nan")
-            p = float(rows.mean())
-            mix = mix + p * C * tau ** nus[k]
-            groups[k] = {"share": p, "n_runs": int(rows.sum()), "nu_corner": nus[k],
-                         "nu_measured": _ols(tau, m, *window), "C": C}
-    lead = min(g["nu_corner"] for g in groups.values()) if groups else None
-    return {"groups": groups, "shares": {k: g["share"] for k, g in groups.items()}, "leading": lead,
-            "mixture_slope": _ols(tau, mix, *window), "pooled_slope": _ols(tau, pooled, *window),
-            "window": list(window)}

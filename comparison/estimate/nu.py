@@ -32,12 +32,14 @@ An explicit ``window=(tau_lo, tau_hi)`` overrides the rule.
 
 Uncertainty
 -----------
-``nu_ci_`` is a percentile bootstrap interval from resampling *runs* with
-replacement (``n_boot`` resamples, seeded by ``random_state``); ``nu_se_`` the
-bootstrap standard deviation. ``sensitivity_`` refits on shifted and widened
-windows (τ_lo × {1/2, 1, 2, 4}, widths × {1/2, 1, 3/2}) and
-``nu_window_spread_`` is half the range of those fits — the systematic error
-from the window choice. ``per_run_`` holds each run's own fit in the window.
+``nu_ci_`` is a bootstrap interval from resampling *runs* with replacement
+(``n_boot`` resamples, seeded by ``random_state``; scipy.stats.bootstrap's BCa with
+≥ 10 runs, percentile below; the OLS slope error, labelled so, with ``n_boot`` < 10 —
+``ci_method_`` says which); ``nu_se_`` the bootstrap standard deviation. ``sensitivity_`` refits on shifted and widened
+windows (τ_lo × {1/2, 1, 2, 4}, widths × {1/2, 1, 3/2}) never starting below ``resolution_floor_``
+(the rule's τ_lo; explicit window: ``floor_factor`` × the time step); ``nu_window_spread_`` is half
+their range: the window choice's systematic error (a few 1e-4 on an exact simulator). ``per_run_``
+holds each run's own fit in the window.
 """
 from __future__ import annotations
 
@@ -50,13 +52,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from .base import ParamsMixin
 from .nu_glue import finish_quality, fit_one_run, handle_jumps
-from .nu_quality import FIXED_WINDOWS, bootstrap_runs_ci
+from .nu_quality import bootstrap_runs_ci, resolve_windows
 from .nu_result import NuFit
 from .powerlaw import fit_power_law, sensitivity_windows, slopes_batch
 from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
+from ..errors import FitError
 
-__all__ = ["NuFitter", "NuFit", "fit_power_law"]
-
+__all__ = ["NuFitter", "NuFit", "fit_nu", "fit_power_law"]
 
 
 class NuFitter(ParamsMixin):
@@ -92,7 +94,10 @@ class NuFitter(ParamsMixin):
     jumps : ``"exclude"`` (default) or ``"include"`` the jump runs in the headline ν.
     jump_threshold, jump_factor : a run jumps when its error one sample before
         t_ε exceeds ``max(jump_threshold, jump_factor × error quantum)``.
-    fixed_windows : the common τ windows reported beside the automatic one.
+    fixed_windows : None (default, as ``grokcheck fit``: the plateau is judged on the automatic
+        window and the decade above it), ``"paper"`` (the paper reproductions' windows
+        τ ∈ [0.01, 0.1], [0.1, 1], [1, 10], :data:`~comparison.estimate.nu_quality.FIXED_WINDOWS`)
+        or explicit ``((lo, hi), ...)``.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -105,7 +110,7 @@ class NuFitter(ParamsMixin):
                  min_points: int = 5, n_boot: int = 200, ci: float = 0.95, zero_tol: float = 0.0,
                  refine_t_eps: bool | str = "auto", min_error_factor: float = 10.0, random_state: int = 0,
                  jumps: str = "exclude", jump_threshold: float = 1e-3, jump_factor: float = 10.0,
-                 fixed_windows: tuple[tuple[float, float], ...] = FIXED_WINDOWS):
+                 fixed_windows: Any = None):
         self.window = window
         self.floor_factor = floor_factor
         self.width_decades = width_decades
@@ -152,6 +157,7 @@ class NuFitter(ParamsMixin):
         if not (self.jump_threshold >= 0 and self.jump_factor >= 0):
             raise ValueError("jump_threshold and jump_factor must be >= 0, got "
                              f"{self.jump_threshold!r}, {self.jump_factor!r}")
+        resolve_windows(self.fixed_windows)
 
     # ------------------------------------------------------------------ fit
     def fit(self, curves: pd.DataFrame, summary: pd.DataFrame | None = None) -> "NuFitter":
@@ -180,9 +186,10 @@ class NuFitter(ParamsMixin):
         lo, hi, rule = self._choose_window(tau, mean, usable, dt, tau_max_avail)
         self.window_ = (lo, hi)
         self.window_rule_ = rule
+        self.resolution_floor_ = lo if self.window is None else self.floor_factor * dt
         in_win = (tau >= lo * (1 - 1e-12)) & (tau <= hi * (1 + 1e-12)) & usable & (mean > 0)
         if in_win.sum() < self.min_points:
-            raise ValueError(f"only {int(in_win.sum())} usable tau points in the window "
+            raise FitError(f"only {int(in_win.sum())} usable tau points in the window "
                              f"[{lo:.3g}, {hi:.3g}] (need min_points={self.min_points}); "
                              "the curves are too coarse or too short near t_eps")
         self._fit_line(tau[in_win], mean[in_win])
@@ -215,7 +222,7 @@ class NuFitter(ParamsMixin):
         self.excluded_["no_approach"] = int((~approach).sum())  # t_eps at the first sample
         good = good[approach]
         if good.size < 1:
-            raise ValueError("need at least 1 run with a finite t_eps (and samples before it) to fit nu, got 0 "
+            raise FitError("need at least 1 run with a finite t_eps (and samples before it) to fit nu, got 0 "
                              f"(excluded: {self.excluded_})")
         self.t_eps_refined_frac_ = 0.0
         refine = self.refine_t_eps
@@ -246,11 +253,11 @@ class NuFitter(ParamsMixin):
             hi_grid = max(float(self.window[1]), tau_max_avail)
         else:
             if not np.isfinite(dt) or dt <= 0:
-                raise ValueError("cannot determine the curves' time step at the transition")
+                raise FitError("cannot determine the curves' time step at the transition")
             lo_grid = self.floor_factor * dt / 4.0  # the grid reaches below the floor for sensitivity
             hi_grid = tau_max_avail
         if not (np.isfinite(hi_grid) and hi_grid > lo_grid):
-            raise ValueError("the curves do not reach back far enough before t_eps for a fit "
+            raise FitError("the curves do not reach back far enough before t_eps for a fit "
                              f"(available tau up to {tau_max_avail:.3g}, floor {lo_grid:.3g})")
         n_grid = max(int(np.ceil(np.log10(hi_grid / lo_grid) * self.points_per_decade)) + 1, 3)
         tau = np.geomspace(lo_grid, hi_grid, n_grid)
@@ -321,7 +328,7 @@ class NuFitter(ParamsMixin):
         cap_width = lo * 10 ** self.width_decades
         ok = usable & np.isfinite(mean) & (tau >= lo)
         if not ok.any():
-            raise ValueError("no usable aligned points above the resolution floor "
+            raise FitError("no usable aligned points above the resolution floor "
                              f"tau >= {lo:.3g}; the curves are too short before t_eps")
         peak = float(np.nanmax(mean[ok]))
         above = np.nonzero(ok & (mean >= 0.5 * peak))[0]
@@ -345,7 +352,7 @@ class NuFitter(ParamsMixin):
     def _sensitivity(self, tau: NDArray[np.float64], mean: NDArray[np.float64], usable: NDArray[np.bool_],
                      lo: float, hi: float) -> pd.DataFrame:
         rows = []
-        for a, b, shift, wf in sensitivity_windows(lo, hi):
+        for a, b, shift, wf in sensitivity_windows(lo, hi, floor=self.resolution_floor_):
             nu, se, n = self._fit_window(tau, mean, usable, a, b)
             rows.append({"tau_lo": a, "tau_hi": b, "lo_factor": shift, "width_factor": wf,
                          "nu": nu, "nu_ols_se": se, "n_points": n})
@@ -373,3 +380,21 @@ class NuFitter(ParamsMixin):
         self._check_fitted()
         return self.result_.to_dict()
 
+
+def fit_nu(curves: pd.DataFrame, summary: pd.DataFrame | None = None, **params: Any) -> "NuFit":
+    """ν of the aligned test error: the function face of :class:`NuFitter` (same parameters, same
+    defaults — which are those of ``grokcheck fit``), returning the :class:`NuFit` result.
+
+    Examples
+    --------
+    Twenty runs whose error is planted as 0.03 (t_eps − t)^1.5 before t_eps:
+
+    >>> import numpy as np, pandas as pd
+    >>> t, t_eps = np.arange(0.0, 30.0, 0.01), np.linspace(10, 20, 20)
+    >>> curves = pd.concat([pd.DataFrame({"run": r, "t": t, "test_error": np.where(
+    ...     t < te, np.minimum(0.5, 0.03 * np.clip(te - t, 0, None) ** 1.5), 0.0)}) for r, te in enumerate(t_eps)])
+    >>> summary = pd.DataFrame({"run": range(20), "t_eps": t_eps})
+    >>> round(fit_nu(curves, summary, n_boot=50).nu, 2)
+    1.5
+    """
+    return NuFitter(**params).fit(curves, summary).result_

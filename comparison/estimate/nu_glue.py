@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .nu_quality import boot_means, drifts, jump_runs, local_slope, quality_flags, window_fits
+from .nu_quality import boot_means, drifts, jump_runs, local_slope, quality_flags, resolve_windows, window_fits
 from .nu_single import fit_single_run
 from .powerlaw import sensitivity_windows
 
@@ -74,7 +74,8 @@ def fit_one_run(f: Any, curves: pd.DataFrame, good: pd.Series) -> None:
     f.aligned_ = pd.DataFrame({"tau": tau, "mean_error": err, "sem": np.nan, "n_runs": 1, "usable": True})
     f._tau, f._y, f._boot = tau, err, None
     rows = []
-    for a, b, shift, wf in sensitivity_windows(*f.window_):
+    f.resolution_floor_ = f.window_[0] if f.window is None else f.floor_factor * f.time_step_
+    for a, b, shift, wf in sensitivity_windows(*f.window_, floor=f.resolution_floor_):
         try:
             s = fit_single_run(t, E, te, tc_interval=iv, n_boot=0, window=(a, b), **kw)
             nu, se, n = s.nu_, s.gof_["nu_ols_se"], s.gof_["n_points"]
@@ -102,7 +103,8 @@ def finish_quality(f: Any) -> None:
     # fixed_windows=None: the plateau is judged on the automatic window and the decade above it
     # (models whose power law lives at tiny tau, e.g. the perceptron's, have nothing in absolute windows)
     lo, hi = f.window_
-    wins = list(f.fixed_windows) if f.fixed_windows is not None else [(hi, 10 * hi)]
+    fixed = resolve_windows(f.fixed_windows)
+    wins = list(fixed) if fixed is not None else [(hi, 10 * hi)]
     f.windows_ = window_fits(tau, y, ok, wins, boot=boot, ci=f.ci)
     f.windows_["auto"] = {"tau_lo": lo, "tau_hi": hi, "nu": f.nu_, "ci": list(f.nu_ci_),
                           "se": f.nu_se_, "n_points": int(f.gof_["n_points"]), "se_method": f.ci_method_}

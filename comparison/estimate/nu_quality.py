@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from .powerlaw import fit_power_law, slopes_batch
 
-__all__ = ["QUALITY_RULES", "FIXED_WINDOWS", "quality_flags", "boot_means", "window_fits", "local_slope",
+__all__ = ["QUALITY_RULES", "FIXED_WINDOWS", "resolve_windows", "quality_flags", "boot_means", "window_fits", "local_slope",
            "drifts", "jump_runs", "window_key", "bootstrap_runs_ci"]
 
 QUALITY_RULES = {
@@ -51,7 +51,30 @@ QUALITY_RULES = {
                   "more than its uncertainty and by more than 5 % (no power-law plateau)",
     "jump": "the run's error one sample before t_eps is above the jump threshold (transition not resolved)",
 }
+# THE fixed ν windows of the paper reproductions (scenario A/B time units); ``"paper"`` names them
 FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))
+
+
+def resolve_windows(spec: Any) -> tuple[tuple[float, float], ...] | None:
+    """``None`` (judge the plateau on the automatic window and the decade above it), ``"paper"``
+    (:data:`FIXED_WINDOWS`) or explicit ``((lo, hi), ...)`` windows with 0 < lo < hi.
+
+    >>> resolve_windows("paper") == FIXED_WINDOWS
+    True
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if spec != "paper":
+            raise ValueError(f"fixed_windows must be None, 'paper' or ((lo, hi), ...), got {spec!r}")
+        return FIXED_WINDOWS
+    try:
+        wins = tuple((float(lo), float(hi)) for lo, hi in spec)
+    except (TypeError, ValueError):
+        raise ValueError(f"fixed_windows must be None, 'paper' or ((lo, hi), ...), got {spec!r}") from None
+    if not wins or not all(0 < lo < hi < float("inf") for lo, hi in wins):
+        raise ValueError(f"fixed_windows must be windows with 0 < lo < hi, got {spec!r}")
+    return wins
 Z95 = 1.959963984540054
 
 

@@ -52,6 +52,7 @@ class NuFit:
     local_slope: pd.DataFrame | None = None
     no_plateau: bool = False
     jumps: dict[str, Any] = field(default_factory=dict)
+    resolution_floor: float = float("nan")
 
     @classmethod
     def from_fitter(cls, f: Any) -> "NuFit":
@@ -64,7 +65,8 @@ class NuFit:
                    sensitivity=f.sensitivity_, per_run=f.per_run_, aligned=f.aligned_,
                    t_eps_used=f.t_eps_used_, kind=f.kind_, label=f.label_, flags=list(f.flags_),
                    weak=bool(f.weak_), windows=dict(f.windows_), local_slope=f.local_slope_,
-                   no_plateau=bool(f.no_plateau_), jumps=dict(f.jumps_))
+                   no_plateau=bool(f.no_plateau_), jumps=dict(f.jumps_),
+                   resolution_floor=float(getattr(f, "resolution_floor_", float("nan"))))
 
     def describe(self) -> str:
         """``ν [lo, hi]`` with the CI method, and ``weak (flags)`` when flagged."""
@@ -101,6 +103,7 @@ class NuFit:
                            "t_eps": [float(v) for v in self.t_eps_used.to_numpy()]},
             "kind": self.kind, "label": self.label, "flags": list(self.flags), "weak": bool(self.weak),
             "windows": self.windows, "no_plateau": bool(self.no_plateau), "jumps": self.jumps,
+            "resolution_floor": self.resolution_floor,
             "local_slope": None if self.local_slope is None else self.local_slope.to_dict(orient="list"),
         }
 
@@ -130,7 +133,8 @@ class NuFit:
                    kind=str(d.get("kind", "aligned")), label=str(d.get("label", "")), flags=list(d.get("flags", [])),
                    weak=bool(d.get("weak", False)), windows=_floats(d.get("windows", {})),
                    local_slope=frame(d["local_slope"]) if d.get("local_slope") else None,
-                   no_plateau=bool(d.get("no_plateau", False)), jumps=_floats(d.get("jumps", {})))
+                   no_plateau=bool(d.get("no_plateau", False)), jumps=_floats(d.get("jumps", {})),
+                   resolution_floor=num(d.get("resolution_floor", "nan")))
 
 
 def _floats(x: Any) -> Any:

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from ..errors import FitError
 from .powerlaw import fit_power_law
 
 __all__ = ["SingleRunFit", "fit_single_run", "profile_fit"]
@@ -78,7 +79,7 @@ def _window(tau: NDArray[np.float64], E: NDArray[np.float64], dt: float, p: dict
             why = f"the error reaches {f:g} x the run's smallest non-zero error ({q:.3g})"
     ok = tau >= lo
     if not ok.any():
-        raise ValueError(f"no curve points above the resolution floor tau >= {lo:.3g}")
+        raise FitError(f"no curve points above the resolution floor tau >= {lo:.3g}")
     peak = float(E[ok].max())
     half = tau[ok & (E >= 0.5 * peak)]
     caps = {lo * 10 ** p["width_decades"]: f"{p['width_decades']:g} decade(s) above tau_lo",
@@ -119,7 +120,7 @@ def fit_single_run(t: NDArray[np.float64], E: NDArray[np.float64], t_eps: float,
     E = np.asarray(E, float)
     before = (t < t_eps) & np.isfinite(E)
     if not before.any():
-        raise ValueError("the run has no sample before its t_eps (no approach to fit)")
+        raise FitError("the run has no sample before its t_eps (no approach to fit)")
     dt = float(t_eps - t[before].max())
     lo_c, hi_c = tc_interval if tc_interval is not None else (t_eps, t_eps)
     tc0 = 0.5 * (lo_c + hi_c)
@@ -131,7 +132,7 @@ def fit_single_run(t: NDArray[np.float64], E: NDArray[np.float64], t_eps: float,
     tau0 = tc0 - tp
     sel = (tau0 >= lo * (1 - 1e-12)) & (tau0 <= hi * (1 + 1e-12))
     if sel.sum() < min_points:
-        raise ValueError(f"only {int(sel.sum())} curve points in the window [{lo:.3g}, {hi:.3g}] "
+        raise FitError(f"only {int(sel.sum())} curve points in the window [{lo:.3g}, {hi:.3g}] "
                          f"(need min_points={min_points}); the run is too coarsely logged near t_eps")
     order = np.argsort(tau0[sel])
     tw, lEw = tp[sel][order], np.log(Ep[sel][order])

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..errors import FitError
+
 __all__ = ["fit_power_law", "slopes_batch", "PowerLawLine", "sensitivity_windows"]
 
 
@@ -27,11 +29,11 @@ def fit_power_law(x: ArrayLike, y: ArrayLike) -> "PowerLawLine":
     lx, ly = np.log(x[ok]), np.log(y[ok])
     n = lx.size
     if n < 3:
-        raise ValueError(f"need at least 3 positive points for a power-law fit, got {n}")
+        raise FitError(f"need at least 3 positive points for a power-law fit, got {n}")
     xm, ym = lx.mean(), ly.mean()
     sxx = np.sum((lx - xm) ** 2)
     if sxx <= 0:
-        raise ValueError("all fit points have the same tau; the window is degenerate")
+        raise FitError("all fit points have the same tau; the window is degenerate")
     slope = float(np.sum((lx - xm) * (ly - ym)) / sxx)
     intercept = float(ym - slope * xm)
     resid = ly - (intercept + slope * lx)
@@ -57,9 +59,18 @@ def slopes_batch(lx: NDArray[np.float64], LY: NDArray[np.float64]) -> NDArray[np
     return s
 
 
-def sensitivity_windows(lo: float, hi: float) -> list[tuple[float, float, float, float]]:
+def sensitivity_windows(lo: float, hi: float, *, floor: float = 0.0) -> list[tuple[float, float, float, float]]:
     """The shifted and widened windows of the window-sensitivity check:
-    ``(tau_lo, tau_hi, lo_factor, width_factor)`` for τ_lo × {1/2, 1, 2, 4} and widths × {1/2, 1, 3/2}."""
+    ``(tau_lo, tau_hi, lo_factor, width_factor)`` for τ_lo × {1/2, 1, 2, 4} and widths × {1/2, 1, 3/2},
+    leaving out every window that starts below ``floor`` (the window rule's resolution floor: closer
+    to t_ε the curves are not resolved, so a fit there measures the sampling, not the exponent).
+
+    >>> [w[2] for w in sensitivity_windows(1.0, 10.0, floor=1.0)][::3]
+    [1.0, 2.0, 4.0]
+    >>> len(sensitivity_windows(1.0, 10.0))
+    12
+    """
     width = np.log10(hi / lo)
+    lim = float(floor) * (1 - 1e-9) if np.isfinite(floor) else 0.0
     return [(lo * shift, lo * shift * 10 ** (width * wf), shift, wf)
-            for shift in (0.5, 1.0, 2.0, 4.0) for wf in (0.5, 1.0, 1.5)]
+            for shift in (0.5, 1.0, 2.0, 4.0) for wf in (0.5, 1.0, 1.5) if lo * shift >= lim]

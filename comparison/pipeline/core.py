@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,10 @@ from .._io import to_jsonable, write_json_atomic
 from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
+from ..seeds import child_seeds
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
+from .identity import belongs, fingerprint, is_current, read_fits_document
+from .theories import preflight, resolve_theories, theory_fingerprints
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
            "fit_sweep", "paper_data_cached", "write_full_report"]
@@ -70,10 +74,12 @@ def default_fits_path(path: Paths) -> Path:
 
 
 def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float | None,
-                 load: dict[str, Any] | None = None) -> dict[str, Any]:
+                 load: dict[str, Any] | None = None, theories: Sequence[str] = ()) -> dict[str, Any]:
     out = {"nu_kwargs": dict(sorted((nu_kwargs or {}).items())), "seed": seed, "zero_tol": zero_tol}
     if load:
         out["load"] = dict(sorted(load.items()))
+    if theories:  # a fits file made with another theory (or another version of its file) is stale
+        out["theories"] = theory_fingerprints(theories)
     return to_jsonable(out)
 
 
@@ -90,39 +96,50 @@ def _source_of(rs: Any) -> dict[str, Any]:
             "n_runs": int(rs.n_runs)}
 
 
-def _check_fits_target(target: Path, input_path: str) -> None:
-    """Refuse to replace a file that is not a grokcheck fits file of the same input."""
+def _check_fits_target(target: Path, fp: dict[str, Any], input_path: str) -> None:
+    """Refuse to replace a file that is not a grokcheck fits file of the same input (by resolved
+    path or file contents: :func:`~comparison.pipeline.identity.belongs`)."""
     if not os.path.lexists(target):
         return
     if target.is_symlink() or not target.is_file():
         raise ConfigError(f"refusing to write fits to {str(target)!r}: it exists and is not a regular file")
     try:
-        old = json.loads(target.read_text())
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        old = read_fits_document(target)
+    except ConfigError:
         old = None
     if not (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
-            and old.get("source", {}).get("path") == input_path):
+            and belongs(old.get("source"), fp)):
         raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
                           f"{input_path!r}; choose another --out")
 
 
 def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
                nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float | None = None,
-               write: bool = True, load: dict[str, Any] | None = None) -> tuple[Analysis, Path | None]:
+               write: bool = True, load: dict[str, Any] | None = None,
+               theories: Sequence[str] = ()) -> tuple[Analysis, Path | None]:
     """Analyse the run set, table or logs at ``path`` (one path or several log files fitted
     together); write ``fits.json`` (see :func:`default_fits_path`). ``load`` holds the
     :func:`~comparison.runset.load_table` options for logs (columns, scale, transition,
-    tolerance, time_unit); the load notes lead the analysis' notes."""
+    tolerance, time_unit); the load notes lead the analysis' notes. ``theories``: user
+    theories to judge beside the registered ones (see :func:`resolve_theories`)."""
+    specs = resolve_theories(theories)  # a malformed theory is refused before any fitting
+    fp = fingerprint(path)  # before reading: the fits describe the files as they were read
     rs = load_any(path, **_load_kwargs(zero_tol, load))
-    a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed)
-    a.notes[:0] = [f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])]
+    preflight(specs, rs.config)
+    a = analyse(rs, nu_kwargs=nu_kwargs, seed=seed, theories=specs)
+    notes = a.notes
+    if rs.config.get("load", {}).get("loss_only"):
+        a = replace(a, nu_error="loss-only log: no error or accuracy column to align (a loss is never read as an "
+                                "error rate)")
+        notes = [n for n in notes if not n.startswith("nu not fitted")]
+    a = replace(a, notes=[f"reading the logs: {n}" for n in rs.config.get("load", {}).get("notes", [])] + notes)
     doc = {**a.to_dict(), "schema": FITS_SCHEMA, "schema_version": FITS_SCHEMA_VERSION,
-           "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load),
-           "source": {**_source_of(rs), "path": _input_name(path)}}
+           "fit_options": _fit_options(nu_kwargs, seed, zero_tol, load, theories),
+           "source": {**_source_of(rs), "path": _input_name(path), **fp}}
     target = None
     if write:
         target = Path(out) if out is not None else default_fits_path(path)
-        _check_fits_target(target, doc["source"]["path"])
+        _check_fits_target(target, fp, doc["source"]["path"])
         write_json_atomic(target, doc)
     return Analysis.from_dict(_canonical(doc)), target
 
@@ -134,30 +151,34 @@ def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_fits(path: str | os.PathLike[str]) -> tuple[Analysis, dict[str, Any]]:
-    """Read a fits file; returns (analysis, the whole document)."""
-    doc = json.loads(Path(path).read_text())
-    if not isinstance(doc, dict) or doc.get("schema") != FITS_SCHEMA:
+    """Read a fits file (strictly: no symbolic link, no bare NaN); returns (analysis, the whole document)."""
+    doc = read_fits_document(path)
+    if doc.get("schema") != FITS_SCHEMA:
         raise ConfigError(f"{str(path)!r} is not a grokcheck fits file")
     return Analysis.from_dict(doc), doc
 
 
-def _fresh_fits(path: Paths, rs: Any, options: dict[str, Any]) -> Analysis | None:
+def _fresh_fits(path: Paths, options: dict[str, Any]) -> Analysis | None:
+    """The analysis of the default fits file of ``path`` if it is current (same options, every
+    input file unchanged: :func:`~comparison.pipeline.identity.is_current`), else None."""
     fp = default_fits_path(path)
-    if not fp.is_file():
+    if fp.is_symlink() or not fp.is_file():
         return None
     try:
         a, doc = load_fits(fp)
     except (ValueError, OSError, KeyError, TypeError):
         return None
     if (doc.get("schema_version") != FITS_SCHEMA_VERSION or doc.get("fit_options") != options
-            or doc.get("source", {}).get("files") != _source_of(rs)["files"]):
+            or not is_current(doc.get("source"), here := fingerprint(path))):
         return None
+    if Path(_first(path)).is_dir() and doc["source"].get("resolved") != here["resolved"]:
+        a = replace(a, name=_first(path).name)  # a copied or renamed run set: its fits, under its new name
     return a
 
 
 def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str, Any] | None = None,
-                 seed: int = 0, progress: bool = False,
-                 load: dict[str, Any] | None = None) -> tuple[list[Analysis], list[Any]]:
+                 seed: int = 0, progress: bool = False, load: dict[str, Any] | None = None,
+                 theories: Sequence[str] = ()) -> tuple[list[Analysis], list[Any]]:
     """Analyses of run sets / tables, read from up-to-date fits where they exist.
 
     Directories (run sets, sweeps) are one analysis each; the log files among
@@ -172,7 +193,8 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
 
     analyses: list[Analysis] = []
     hooks: list[Any] = []
-    options = _fit_options(nu_kwargs, seed, None, load)
+    options = _fit_options(nu_kwargs, seed, None, load, theories)
+    specs = resolve_theories(theories)
     files = [p for p in paths if not Path(p).is_dir()]
     items: list[Any] = [p for p in paths if Path(p).is_dir()] + ([files if len(files) > 1 else files[0]] if files else [])
     for p in tqdm(items, desc="analysing run sets", disable=not progress):
@@ -184,15 +206,14 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
             spec = get_spec(loaded.config.simulator)
             if spec is not None and spec.extra.get("phase_axis"):
                 hooks.append(phase_section(len(analyses), len(loaded.runsets), spec.extra["phase_axis"]))
-            analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed)[2])
+            analyses.extend(fit_sweep(loaded, nu_kwargs=nu_kwargs, seed=seed, theories=specs)[2])
             continue
-        rs = load_any(p, **_load_kwargs(None, load))
-        a = _fresh_fits(p, rs, options)
+        a = _fresh_fits(p, options)
         if a is None:
             try:
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, load=load, theories=theories)
             except OSError:  # read-only input: fit in memory, do not cache
-                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False, load=load)
+                a, _ = fit_runset(p, nu_kwargs=nu_kwargs, seed=seed, write=False, load=load, theories=theories)
         analyses.append(a)
     names = [a.name for a in analyses]
     if len(set(names)) != len(names):
@@ -200,12 +221,13 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
     return analyses, hooks
 
 
-def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None,
-              seed: int = 0) -> tuple[dict[str, Any], Any, list[Analysis]]:
+def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 0,
+              theories: Sequence[Any] = ()) -> tuple[dict[str, Any], Any, list[Analysis]]:
     """Analyse every setting of a loaded sweep; returns (JSON digest, summary table, analyses)."""
     from ..sweep.summary import pair_settings, sweep_summary
 
-    analyses = [Analysis.from_dict(_canonical(analyse(rs, nu_kwargs=nu_kwargs, seed=seed).to_dict()))
+    analyses = [Analysis.from_dict(_canonical(analyse(rs, nu_kwargs=nu_kwargs, seed=seed,
+                                                      theories=theories).to_dict()))
                 for rs in loaded.runsets]
     table = sweep_summary(loaded, analyses)
     digest = {"schema": FITS_SCHEMA + ".sweep", "sweep": str(loaded.path), "source": {"path": str(loaded.path)},
@@ -223,13 +245,16 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
     from ..paper_data import PAPER_DATA
 
     tgr = tg_replicas if tg_replicas is not None else 50 * n_replicas
-    params = {"1d-probability": {"n_replicas": n_replicas, "seed": seed},
-              "1d-tg": {"n_replicas": tgr, "seed": seed + 100},
-              "ball-probability": {"n_replicas": n_replicas, "seed": seed + 200},
-              "ball-tg": {"n_replicas": max(n_replicas, 200), "N": 100, "seed": seed + 300},
-              "scenario-b": {"n_init": n_init, "seed": seed + 400}}
+    kids = child_seeds(seed, 5)  # one independent stream per paper section
+    params = {"1d-probability": {"n_replicas": n_replicas, "seed": kids[0]},
+              "1d-tg": {"n_replicas": tgr, "seed": kids[1]},
+              "ball-probability": {"n_replicas": n_replicas, "seed": kids[2]},
+              "ball-tg": {"n_replicas": max(n_replicas, 200), "N": 100, "seed": kids[3]},
+              "scenario-b": {"n_init": n_init, "seed": kids[4]}}
     out: dict[str, dict[str, Any]] = {}
     cache = Path(out_dir) / "paper-data"
+    if cache.is_symlink() or (cache.exists() and not cache.is_dir()):   # never write through a link
+        raise ConfigError(f"{str(cache)!r} is a symbolic link or not a directory; choose another --out")
     for name, kw in params.items():
         f = cache / f"{name}.json"
         if f.is_file():

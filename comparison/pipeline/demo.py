@@ -21,6 +21,7 @@ from typing import Any
 from .._io import to_jsonable
 from .._written import check_may_write, write_owned
 from ..errors import ConfigError
+from ..safe_text import terminal_safe
 from .core import fit_runset, paper_data_cached, simulate_runset, write_full_report
 
 __all__ = ["run_demo", "DEMO_RUNSETS"]
@@ -37,7 +38,7 @@ DEMO_RUNSETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 def _say(msg: str, progress: bool) -> None:
     if progress:
-        print(msg, flush=True)
+        print(terminal_safe(msg), flush=True)
 
 
 def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path], list[str]]:
@@ -60,10 +61,14 @@ def _simulate_all(root: Path, scale: float, progress: bool) -> tuple[list[Path],
 
 def _check_demo_out(root: Path) -> None:
     """Refuse, before any work, a demo ``out`` that would write through a link or over a user's file."""
-    for d in (root, root / "runs", root / "report", root / "report" / "figures"):
+    from ..runset import check_replaceable
+
+    for d in (root, root / "runs", root / "report", root / "report" / "figures", root / "report" / "paper-data"):
         if d.is_symlink() or (d.exists() and not d.is_dir()):
             raise ConfigError(f"demo output {str(d)!r} is a symbolic link or not a directory; choose another --out")
     try:
+        for name in DEMO_RUNSETS:      # replaced by the demo: only ever a run set, never through a link
+            check_replaceable(root / "runs" / name)
         check_may_write([root / "verification.csv", root / "demo.json", root / "report" / "report.md",
                          root / "report" / "report.html"], overwrite=False)
     except ValueError as e:
@@ -83,7 +88,7 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     _say("[1/4] perceptron verification table", progress)
     vt = pt.verification_table(n_replicas=int(max(100, 1000 * scale)), seed=0, progress=False)
     write_owned(root / "verification.csv", vt.to_csv(index=False).encode())
-    print(vt, flush=True)  # the readable view: bound rows read "bound holds", never "agrees"
+    print(terminal_safe(vt), flush=True)  # the readable view: bound rows read "bound holds", never "agrees"
 
     _say("[2/4] simulating run sets (perceptron models, scenario B Example 1)", progress)
     paths, notes = _simulate_all(root, scale, progress)

@@ -18,17 +18,16 @@ from typing import Any
 import numpy as np
 
 from ..estimate import NuFitter
+from ..estimate.nu_quality import FIXED_WINDOWS  # the one definition, re-exported
 
 __all__ = ["FIXED_WINDOWS", "paper_table1", "table1_frame", "write_table1_report", "paper_scenario_a"]
-
-FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))
 
 
 def _window_fits(res: Any, seed: int) -> dict[str, Any]:
     """ν in the automatic window and in the fixed windows (NuFit.windows), the no-plateau flag, the
     quality flags, the local slope and the jump runs (left out of the headline ν)."""
     try:
-        f = NuFitter(random_state=seed).fit(res.curves, res.summary).result_
+        f = NuFitter(random_state=seed, fixed_windows="paper").fit(res.curves, res.summary).result_
     except ValueError as exc:
         return {"nu": None, "nu_ci": None, "nu_windows": {}, "no_plateau": None, "nu_error": str(exc)}
     out: dict[str, Any] = {"nu": f.nu, "nu_ci": list(f.nu_ci), "nu_window": list(f.window),
@@ -42,12 +41,12 @@ def _window_fits(res: Any, seed: int) -> dict[str, Any]:
 
 
 def paper_table1(n_init: int = 300, seed: int = 0, *, p_grok_draws: int = 2000, n_boot: int = 200,
-                 settings: Any = None, progress: bool = False) -> list[dict[str, Any]]:
+                 settings: Any = None, progress: bool = False, bulk_runs: int = 200) -> list[dict[str, Any]]:
     """Rows of the scenario-B table (JSON-ready; keys listed in docs/comparison.md)."""
     from ..paper_table1 import PAPER_SETTINGS, table1_rows
 
     rows = table1_rows(n_init=n_init, seed=seed, settings=settings or PAPER_SETTINGS, p_grok_draws=p_grok_draws,
-                       n_boot=n_boot, keep_results=True, progress=progress)
+                       n_boot=n_boot, keep_results=True, progress=progress, bulk_runs=bulk_runs)
     for row in rows:
         res = row.pop("result")
         row.pop("aligned_curve", None)
@@ -89,8 +88,21 @@ def table1_frame(rows: list[dict[str, Any]]) -> Any:
                     "no plateau": "–" if r.get("no_plateau") is None else ("yes" if r["no_plateau"] else "no"),
                     "D_eff": r["d_eff"], "xi": r["xi"], "xi CI": fmt_ci(r["xi_ci"]),
                     "xi closed": r["xi_closed_form"], "nu_pred": r["nu_pred"] if r["nu_pred"] is not None else float("nan"),
-                    "P_grok(A)": r["p_grok_map"], "stat. err": r["stationary_test_error"]})
+                    "P_grok(A)": r["p_grok_map"], "stat. err": r["stationary_test_error"],
+                    **_bulk_columns(r)})
     return pd.DataFrame(out)
+
+
+def _bulk_columns(r: dict[str, Any]) -> dict[str, Any]:
+    """ν on the bulk (whole log-periods), Eq. 50 on the bulk, the corner law's mixture ν and both verdicts."""
+    nan = float("nan")
+    fb, cp = r.get("nu_bulk") or {}, r.get("nu_corner_pred") or {}
+    verdicts = {v["quantity"]: v["verdict"] for v in r.get("nu_verdicts", [])}
+    return {"nu bulk": fb.get("nu") if fb.get("nu") is not None else nan, "periods": fb.get("periods", 0),
+            "nu_pred bulk": r.get("nu_pred_bulk") if r.get("nu_pred_bulk") is not None else nan,
+            "nu corner": cp.get("mixture_nu") if cp.get("mixture_nu") is not None else nan,
+            "Eq. 50 (bulk)": verdicts.get("nu bulk (Eq. 50)", "–"),
+            "corner law": verdicts.get("nu bulk (corner)", "–")}
 
 
 def write_table1_report(rows: list[dict[str, Any]], out_dir: Any) -> Any:

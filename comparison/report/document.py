@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import write_bytes_atomic
+from ..safe_text import markdown_guard, terminal_safe
 
 __all__ = ["Report", "write_report", "df_to_markdown", "slug", "FORMATS", "MAX_COLS"]
 
@@ -66,10 +67,10 @@ class Report:
         :attr:`variants`, the other width is saved too)."""
         from .style import figure_bytes
 
-        base = slug(name)
+        base = _file_stem(name)
         k = 2
         while f"{base}.png" in self.figures:
-            base = f"{slug(name)}-{k}"
+            base = f"{_file_stem(name)}-{k}"
             k += 1
         made = fig(width) if callable(fig) else fig
         if made is None:
@@ -81,6 +82,18 @@ class Report:
             for ext, data in figure_bytes(fig(other)).items():
                 self.figures[f"{base}-{other}.{ext}"] = data
         self.blocks.append(("fig", (f"{base}.png", caption, width)))
+
+
+def _file_stem(name: str) -> str:
+    """``slug(name)``, shortened with a digest when too long for a file name (a run set's name
+    may have 255 bytes; its figures add ``-nu-sensitivity-double.png``)."""
+    import hashlib
+
+    s = slug(name)
+    if len(s.encode()) <= 120:
+        return s
+    head = s.encode()[:100].decode("utf-8", "ignore")
+    return f"{head}-{hashlib.sha256(s.encode()).hexdigest()[:12]}"
 
 
 def slug(s: str) -> str:
@@ -102,12 +115,17 @@ def _fmt(v: Any, floatfmt: str) -> str:
     return str(v)
 
 
+def _md_cell(text: str) -> str:
+    return markdown_guard(text, block=False).replace("|", "\\|")
+
+
 def df_to_markdown(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
-    """A GitHub-flavoured Markdown table (no external dependency)."""
-    cols = [str(c) for c in df.columns]
+    """A GitHub-flavoured Markdown table (no external dependency); every cell and column
+    name passes :func:`~comparison.safe_text.markdown_guard` (no HTML, no line break)."""
+    cols = [_md_cell(str(c)) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for row in df.itertuples(index=False):
-        cells = [_fmt(v, floatfmt).replace("|", "\\|").replace("\n", " ") for v in row]
+        cells = [_md_cell(_fmt(v, floatfmt)) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -127,26 +145,27 @@ def _part_note(i: int, n: int) -> str:
 
 
 def _render_md(rep: Report) -> str:
-    out = [f"# {rep.title}", ""]
+    g = markdown_guard   # every block is one line: no raw HTML, no forged heading (safe_text)
+    out = [f"# {g(rep.title)}", ""]
     for kind, val in rep.blocks:
         if kind == "h":
             if val[2]:
                 out += [f'<a id="{val[2]}"></a>', ""]
-            out += ["#" * (val[0] + 1) + " " + val[1], ""]
+            out += ["#" * (val[0] + 1) + " " + g(val[1]), ""]
         elif kind == "p":
-            out += [val, ""]
+            out += [g(val), ""]
         elif kind == "ul":
-            out += [f"- {x}" for x in val] + [""]
+            out += [f"- {g(x)}" for x in val] + [""]
         elif kind == "box":
-            out += [f"> **{val[0]}**", ">"] + [f"> - {x}" for x in val[1]] + [""]
+            out += [f"> **{g(val[0], block=False)}**", ">"] + [f"> - {g(x)}" for x in val[1]] + [""]
         elif kind == "table":
             parts = _parts(val[0], val[2])
             for i, part in enumerate(parts):
                 out += ([_part_note(i, len(parts)), ""] if len(parts) > 1 else []) + [df_to_markdown(part, val[1]), ""]
         elif kind == "fig":
-            stem = val[0][:-4]
-            out += [f"![{val[1]}](figures/{val[0]})", "",
-                    f"*{val[1]}* ([PNG](figures/{val[0]}), [PDF](figures/{stem}.pdf))", ""]
+            stem, cap = val[0][:-4], g(val[1], block=False)
+            out += [f"![{cap}](figures/{val[0]})", "",
+                    f"*{cap}* ([PNG](figures/{val[0]}), [PDF](figures/{stem}.pdf))", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -226,20 +245,36 @@ def _render_html(rep: Report) -> str:
                 out.append(_html_table(part, val[1]))
         elif kind == "fig":
             data = base64.b64encode(rep.figures[val[0]]).decode("ascii")
-            out.append(f"<figure><img class=\"{val[2]}\" alt=\"{e(val[1])}\" src=\"data:image/png;base64,{data}\">"
+            out.append(f"<figure><img class=\"{val[2]}\" alt=\"{e(_plain(val[1]))}\" src=\"data:image/png;base64,{data}\">"
                        f"<figcaption>{_inline(val[1])}</figcaption></figure>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
 _LINK = re.compile(r"\[([^\]]+)\]\((#[A-Za-z0-9_-]+)\)")
+# Markdown's literal-text escapes (safe_text.markdown_safe): backslash + ASCII punctuation, three entities
+_MD_LITERAL = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
+_ENTITY = {"amp": "&", "lt": "<", "gt": ">"}
+_HOLD = re.compile("[\ue000-\ue07f]")   # private-use slots that hold escaped characters while rendering
+
+
+def _plain(text: str) -> str:
+    """The literal text of Markdown ``text`` (escapes resolved, controls visible), for attributes."""
+    text = terminal_safe(text.replace("\n", " "), keep="\t")
+    return _MD_LITERAL.sub(lambda m: m[1] or _ENTITY[m[2]], text)
 
 
 def _inline(text: str) -> str:
-    """Escape, then render `code` spans and in-page links ``[text](#anchor)``."""
+    """Escape, then render `code` spans and in-page links ``[text](#anchor)``; Markdown's
+    escapes (``\\[``, ``&lt;``) stand for the literal character, control characters are
+    shown as visible escapes (:mod:`comparison.safe_text`)."""
+    text = _HOLD.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+    text = terminal_safe(text.replace("\n", " "), keep="\t")
+    text = _MD_LITERAL.sub(lambda m: chr(0xE000 + ord(m[1] or _ENTITY[m[2]])), text)
     parts = html.escape(text, quote=False).split("`")
     out = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
-    return _LINK.sub(r'<a href="\2">\1</a>', out)
+    out = _LINK.sub(r'<a href="\2">\1</a>', out)
+    return _HOLD.sub(lambda m: html.escape(chr(ord(m[0]) - 0xE000)), out)
 
 
 FORMATS = ("md", "html", "pdf")
@@ -260,7 +295,9 @@ def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence
     moment never leaves a document pointing at a deleted figure. ``pdf`` prints
     the HTML with headless Chromium (see :func:`~comparison.report.pdf.html_to_pdf`).
     """
-    from .._written import check_may_write, read_record, remove_owned, write_owned
+    import shutil
+
+    from .._written import RECORD_NAME, check_may_write, read_record, remove_owned, write_owned
 
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -275,9 +312,15 @@ def write_report(rep: Report, out_dir: str | os.PathLike[str], formats: Sequence
     doc_names = sorted({n for f in formats for n in docs[f]})
     check_may_write([figs / n for n in rep.figures] + [out / n for n in doc_names], overwrite=overwrite)
     before = set(read_record(figs)) if figs.is_dir() else set()
+    new_dir = not figs.exists()
     figs.mkdir(parents=True, exist_ok=True)
-    for name, data in rep.figures.items():
-        write_owned(figs / name, data)
+    try:
+        for name, data in rep.figures.items():
+            write_owned(figs / name, data)
+    except OSError:                      # e.g. disk full: leave no empty figures/ behind
+        if new_dir and not any(p.name != RECORD_NAME for p in figs.iterdir()):
+            shutil.rmtree(figs, ignore_errors=True)
+        raise
     if "md" in formats:
         write_owned(out / "report.md", _render_md(rep).encode())
     if "html" in formats or "pdf" in formats:

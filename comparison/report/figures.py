@@ -7,6 +7,8 @@ the figure (or ``None`` when there is nothing to draw).
 """
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import numpy as np
@@ -118,8 +120,9 @@ def fig_sensitivity(a: Any, width: str = "double") -> Any:
         ax1.plot(grp["tau_lo"], grp["nu"], "o-", ms=3, color=PALETTE[(i + 2) % 8], label=rf"window width $\times$ {wf:g}")
     ax1.axhspan(nu.nu_ci[0], nu.nu_ci[1], color=PALETTE[0], alpha=0.2, lw=0, label="95 % CI of the fit")
     ax1.axhline(nu.nu, color=PALETTE[0], lw=1.0, label=rf"fitted $\nu$ = {nu.nu:.4f} (average curve)")
-    if "nu" in a.predictions:
-        ax1.axhline(a.predictions["nu"], color=THEORY, ls="--", lw=1.2, label=rf"theory $\nu$ = {a.predictions['nu']:.4g}")
+    nu_th = a.predicted("nu")
+    if math.isfinite(nu_th):
+        ax1.axhline(nu_th, color=THEORY, ls="--", lw=1.2, label=rf"theory $\nu$ = {nu_th:.4g}")
     ax1.set_xscale("log")
     ax1.set_xlabel(LABELS["tau_lo"])
     ax1.set_ylabel(LABELS["nu_fit"])

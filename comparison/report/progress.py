@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..safe_text import markdown_safe
+
 __all__ = ["add_progress_section"]
 
 _LABELS = {"test_accuracy": "test accuracy", "test_loss": "test loss", "circ_dev": "circulant deviation (task)",
@@ -51,7 +53,7 @@ def add_progress_section(rep: Any, a: Any) -> None:
     rep.p("No theory prediction for this run set; measured quantities only. Mean over runs (band: ± 1 s.d.) "
           "against the iteration; dashed: the median iteration at which the test accuracy starts to rise "
           "(10 % of its change).")
-    rep.figure(_fig(a), f"{a.name}-progress", f"{a.name}: progress measures against the iteration")
+    rep.figure(_fig(a), f"{a.name}-progress", f"{markdown_safe(a.name)}: progress measures against the iteration")
     if a.onsets is not None and len(a.onsets):
         rep.p("Onsets: first iteration with 10 % of each measure's total change (median, min, max over runs), and "
               "the median share of its change made before the accuracy's own onset. A measure that has made most "

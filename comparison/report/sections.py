@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..safe_text import markdown_code, markdown_safe
 from .document import Report, slug
 from .figures import fig_d_eff_aligned, fig_nu_fit, fig_runs, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
+from .onsets_section import add_onsets_section
 from .progress import add_progress_section
 from .style import setup_mpl
 
@@ -49,7 +51,8 @@ def _yes_no(q: str, v: float) -> str:
 def _display_row(r: Any) -> dict[str, str]:
     kind, q = row_kind(r), str(r["quantity"])
     m, p, z = r["measured"], r["predicted"], r["z"]
-    out = {"quantity": q, "prediction tested": str(r.get("theory", "") or ""), "note": str(r.get("note", "") or "")}
+    out = {"quantity": markdown_safe(q), "prediction tested": markdown_safe(r.get("theory", "") or ""),
+           "note": markdown_safe(r.get("note", "") or "")}
     if kind == "not testable":
         out.update(measured=_n(m), predicted="–", test="–", verdict=f"not testable: {out['note']}", note="")
     elif kind == "distance":
@@ -70,6 +73,11 @@ def _display_row(r: Any) -> dict[str, str]:
         out.update(measured=meas, predicted=pred, test=f"z = {z:+.2f}" if math.isfinite(z) else f"z = {z}",
                    verdict=str(r["verdict"]))
     return out
+
+
+def _nm(a: Any) -> str:
+    """The run set's name as literal Markdown text."""
+    return markdown_safe(a.name)
 
 
 def _finite_pos(v: Any) -> bool:
@@ -93,7 +101,8 @@ def verdict_table(analyses: Sequence[Any]) -> pd.DataFrame:
     rows = []
     for a in analyses:
         for r in a.verdicts.to_dict(orient="records"):
-            rows.append({"run set": f"[{a.name}](#{anchor_of(a.name, str(r['quantity']))})", **_display_row(r)})
+            rows.append({"run set": f"[{markdown_safe(a.name)}](#{anchor_of(a.name, str(r['quantity']))})",
+                         **_display_row(r)})
     return pd.DataFrame(rows, columns=_VERDICT_COLS)
 
 
@@ -108,64 +117,71 @@ def verdict_summary(analyses: Sequence[Any]) -> list[str]:
              f"{n_nt} not testable."]
     zs = sorted(((abs(r["z"]), name, r) for name, r in rows
                  if isinstance(r["z"], float) and math.isfinite(r["z"])), key=lambda t: -t[0])
+    m = markdown_safe
     for az, name, r in zs[:3]:
-        lines.append(f"|z| = {az:.3g}: [{name} — {r['quantity']}](#{anchor_of(name, str(r['quantity']))}) "
-                     f"({r['verdict']}; tests {r.get('theory', '')})")
+        lines.append(f"|z| = {az:.3g}: [{m(name)} — {m(r['quantity'])}](#{anchor_of(name, str(r['quantity']))}) "
+                     f"({m(r['verdict'])}; tests {m(r.get('theory', ''))})")
     dist = [(name, r) for name, r in rows if row_kind(r) == "distance" and r["verdict"] == "disagrees"]
     for name, r in dist[:3]:
-        lines.append(f"law rejected: [{name} — {r['quantity']}](#{anchor_of(name, str(r['quantity']))}) "
-                     f"({str(r.get('note', '')).split(';')[0]})")
+        lines.append(f"law rejected: [{m(name)} — {m(r['quantity'])}](#{anchor_of(name, str(r['quantity']))}) "
+                     f"({m(str(r.get('note', '')).split(';')[0])})")
     return lines
 
 
 def _config_line(cfg: dict[str, Any]) -> str:
     keys = [k for k in ("source", "zero_tol", "model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p",
                         "op", "n_replicas", "n_init", "seed", "seeds") if k in cfg]
-    return ", ".join(f"{k} = {cfg[k]}" for k in keys)
+    return ", ".join(f"{k} = {markdown_safe(cfg[k])}" for k in keys)
 
 
 def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = None) -> None:
-    rep.h(1, f"Run set `{a.name}`", anchor=anchor_of(a.name, ""))
-    items = [f"generator: `{a.generator}` (model: {a.model})", f"config: {_config_line(a.config)}"]
+    m = markdown_safe
+    rep.h(1, f"Run set {markdown_code(a.name)}", anchor=anchor_of(a.name, ""))
+    items = [f"generator: {markdown_code(a.generator)} (theories: {m(a.model)})", f"config: {_config_line(a.config)}"]
     if manifest:
-        items.append(f"created: {manifest.get('created', '?')}; seeds: {manifest.get('seeds', [])}")
+        items.append(f"created: {m(manifest.get('created', '?'))}; seeds: {m(manifest.get('seeds', []))}")
     c = a.counts
-    items.append(f"runs: {c['n_runs']}, grokking: {c['n_groks']} (P_grok = {c['p_grok']:.4g} ± "
-                 f"{c['p_grok_se']:.2g}), diverged (excluded): {c['n_diverged']}")
+    if (a.config.get("load") or {}).get("loss_only"):
+        items.append(f"runs: {c['n_runs']}; grokking not measured (loss-only log: no error or accuracy column)")
+    else:
+        items.append(f"runs: {c['n_runs']}, grokking: {c['n_groks']} (P_grok = {c['p_grok']:.4g} ± "
+                     f"{c['p_grok_se']:.2g}), diverged (excluded): {c['n_diverged']}")
     rep.items(items)
     if a.notes:
-        rep.p("Notes: " + " ".join(a.notes))
+        rep.p("Notes: " + " ".join(m(n) for n in a.notes))
     _nu_section(rep, a)
     _t_G_section(rep, a)
     _features_section(rep, a)
     add_progress_section(rep, a)
+    add_onsets_section(rep, a)
 
 
 def _nu_section(rep: Report, a: Any) -> None:
     rep.h(2, "Critical exponent ν", anchor=anchor_of(a.name, "nu"))
-    if a.curves_preview is not None and (a.nu is None or a.generator == "external"):
+    if a.curves_preview is not None and (a.nu is None or a.generator == "external") \
+            and not (a.config.get("load") or {}).get("loss_only"):
         rep.figure(lambda w: fig_runs(a, width=w), f"{a.name}-runs",
-                   f"{a.name}: test error of the runs against time (up to 12 runs; those that never grok first).")
+                   f"{_nm(a)}: test error of the runs against time (up to 12 runs; those that never grok first).")
     if a.nu is None:
-        rep.p(f"Not fitted: {a.nu_error}")
+        rep.p(f"Not fitted: {markdown_safe(a.nu_error)}")
         return
     f = a.nu
     rep.p(f"ν = {f.nu:.4f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] "
           f"({f.ci_method}; {f.n_runs_used} runs), window sensitivity ±{f.window_spread:.3g}. "
-          f"Window τ ∈ [{f.window[0]:.4g}, {f.window[1]:.4g}]: {f.window_rule}. "
+          f"Window τ ∈ [{f.window[0]:.4g}, {f.window[1]:.4g}]: {markdown_safe(f.window_rule)}. "
           f"Goodness of fit: R² = {f.gof['r2']:.6f}, rms log-residual {f.gof['rmse_log']:.3g}, "
           f"slopes of the lower/upper half-window {f.gof['nu_lower_half']:.4f} / "
-          f"{f.gof['nu_upper_half']:.4f}. Excluded runs: {f.excluded}.")
+          f"{f.gof['nu_upper_half']:.4f}. Excluded runs: {markdown_safe(f.excluded)}.")
     rep.figure(lambda w: fig_nu_fit(f, width=w), f"{a.name}-nu-fit",
-               f"{a.name}: test error averaged at equal τ = t_ε − t (log-log) with ±1 s.e., the power-law fit "
+               f"{_nm(a)}: test error averaged at equal τ = t_ε − t (log-log) with ±1 s.e., the power-law fit "
                "over the shaded window, and the log-residuals.")
     rep.figure(lambda w: fig_sensitivity(a, width=w), f"{a.name}-nu-sensitivity",
-               f"{a.name}: (a) fitted ν against the window start for each window width, with the fit's 95 % CI "
+               f"{_nm(a)}: (a) fitted ν against the window start for each window width, with the fit's 95 % CI "
                "(band) and the theory (dashed); (b) per-run fits over the same window, as deviations from the "
                "fitted ν.", width="double")
     if a.d_eff_aligned is not None and len(a.d_eff_aligned):
         rep.figure(lambda w: fig_d_eff_aligned(a, width=w), f"{a.name}-d-eff",
-                   f"{a.name}: D_eff averaged at equal τ before the transition.")
+                   f"{_nm(a)}: D_eff averaged at equal τ before the transition.")
 
 
 def _t_G_text(a: Any) -> str:
@@ -198,7 +214,7 @@ def _t_G_section(rep: Report, a: Any) -> None:
     rep.p(_t_G_text(a))
     if a.t_G.size >= 3 and np.ptp(a.t_G) > 0:
         rep.figure(lambda w: fig_t_G(a, width=w), f"{a.name}-t-G",
-                   f"{a.name}: grokking-time law on a log axis, plotted as the density in log t (t·p(t)), so that "
+                   f"{_nm(a)}: grokking-time law on a log axis, plotted as the density in log t (t·p(t)), so that "
                    f"areas are probabilities: histogram and KDE of the {a.t_G.size} positive t_G, theory "
                    f"(continuous part; atom dashed). Not shown: {n_at_init(a)} replicas with t_G = 0.")
 
@@ -215,7 +231,7 @@ def _features_section(rep: Report, a: Any) -> None:
         rep.p(f"G spectrum: {sp.slow.size} slow and {sp.fast.size} fast eigenvalues, gap ratio "
               f"{sp.ratio:.3g} ({'split' if sp.split else 'no split'} at threshold {sp.threshold:g}).")
         rep.figure(lambda w: fig_spectrum(a, width=w), f"{a.name}-spectrum",
-                   f"{a.name}: eigenvalues of G (median over runs), slow and fast groups.")
+                   f"{_nm(a)}: eigenvalues of G (median over runs), slow and fast groups.")
 
 
 def _version() -> str:
@@ -241,8 +257,8 @@ def build_report(analyses: Sequence[Any], *, title: str = "grokcheck report",
 
     setup_mpl()
     rep = Report(title=title, variants=variants)
-    rep.p(f"Generated by grokcheck {_version()}. Inputs: " +
-          ", ".join(f"`{a.name}` ({a.generator})" for a in analyses) + ". The same inputs give the same report. "
+    inputs = ", ".join(f"{markdown_code(a.name)} ({markdown_safe(a.generator)})" for a in analyses)
+    rep.p(f"Generated by grokcheck {_version()}. Inputs: " + inputs + ". The same inputs give the same report. "
           "Figures: PNG (300 dpi) and vector PDF in `figures/`, single-column (3.4 in) or double-column (7 in).")
     rep.h(1, "Verdicts", anchor="verdicts")
     rep.p("Tolerance (stated once; it applies to every verdict in this report):")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..estimate.nu_quality import FIXED_WINDOWS
 from .style import setup_mpl
 
 __all__ = ["draw_table1"]
@@ -23,7 +24,7 @@ def _fig_local_slope(rows: list[dict[str, Any]]) -> Any:
             ax.plot(ls["tau"], ls["slope"], "-", color=f"C{i}", label=f"λ1 = {r['lam1']:g}, λ2 = {r['lam2']:g}")
             if r.get("nu_pred") is not None:
                 ax.axhline(r["nu_pred"], color=f"C{i}", ls=":", lw=1)
-        for lo, hi in ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0)):
+        for lo, hi in FIXED_WINDOWS:
             ax.axvspan(lo, hi, color="0.9" if lo != 0.1 else "0.82", zorder=0)
         ax.set_xscale("log")
         ax.set_xlabel(r"$\tau = t_\varepsilon - t$")

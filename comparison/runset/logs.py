@@ -9,13 +9,22 @@ and JSON lines (``.jsonl``, ``.ndjson``). Columns are mapped with
 ``--run-col``); accuracies become errors (E = 1 − accuracy) after the scale
 (fraction or percent) is settled by :func:`decide_scale`.
 
+Losses are never read as error rates: a column given as an error or accuracy
+whose name marks it as a loss (:func:`loss_like_name`: ``loss``,
+``cross_entropy``, ``nll``, a ``ce`` word, ...) is refused, and so is one
+whose values lie outside [0, 1] and outside [0, 100] (not a fraction, not a
+percent). Losses are named with ``--test-loss-col`` / ``--train-loss-col``
+(keys ``test_loss`` / ``train_loss``) and give loss-based onsets instead.
+
 >>> m = ColumnMap.from_mapping({"time": "step", "accuracy": "val_acc"})
 >>> (m.time, m.test, m.test_is_accuracy)
 ('step', 'val_acc', True)
 """
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels"]
+__all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels",
+           "loss_like_name", "LOSS_OPTIONS", "input_limits"]
 
-COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run")
+COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run", "test_loss", "train_loss")
+LOSS_OPTIONS = ("give a loss with --test-loss-col or --train-loss-col (Python: columns={'test_loss': ...}) "
+                "and --loss-threshold for a loss-based onset")
+_LOSS_WORDS = ("loss", "cross_entropy", "crossentropy", "nll", "xent", "perplexity")
+_LOSS_TOKENS = ("ce", "bce", "mse", "ppl")
 SCALES = ("fraction", "percent", "auto")
 _CSV = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_ONE = 1 + 1e-9   # values up to 1 + 1e-9 (rounding of a computed fraction) read as at most 1
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,9 @@ class ColumnMap:
     train_explicit: bool = False
     run: str | None = "run"
     run_explicit: bool = False
+    test_explicit: bool = False
+    test_loss: str | None = None
+    train_loss: str | None = None
 
     @classmethod
     def from_mapping(cls, columns: Mapping[str, str | None] | None) -> "ColumnMap":
@@ -64,11 +82,39 @@ class ColumnMap:
                    train=cols.get("train_accuracy", cols.get("train_error", "train_error")),
                    train_is_accuracy="train_accuracy" in cols,
                    train_explicit=("train_error" in cols or "train_accuracy" in cols),
-                   run=cols.get("run", "run"), run_explicit="run" in cols)
+                   run=cols.get("run", "run"), run_explicit="run" in cols,
+                   test_explicit=("error" in cols or "accuracy" in cols),
+                   test_loss=cols.get("test_loss"), train_loss=cols.get("train_loss"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
-                ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
+        out = {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
+               ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
+        return {**out, **{k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v}}
+
+    def losses(self) -> dict[str, str]:
+        """``{"test_loss": column, "train_loss": column}`` for the loss columns named."""
+        return {k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v}
+
+
+def loss_like_name(name: str) -> str | None:
+    """The part of a column name that marks it as a loss, or None.
+
+    >>> [loss_like_name(n) for n in ("val_loss", "test_cross_entropy", "valCE", "balanced_acc", "val_acc")]
+    ['loss', 'cross_entropy', 'ce', None, None]
+    """
+    low = str(name).lower()
+    for w in _LOSS_WORDS:
+        if w in low:
+            return w
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower())
+    return next((w for w in words if w in _LOSS_TOKENS), None)
+
+
+def _refuse_loss(col: str, what: str, flag: str) -> None:
+    word = loss_like_name(col)
+    if word is not None:
+        raise ValueError(f"column {col!r} ({flag}) looks like a loss (its name contains {word!r}), not an {what}: "
+                         f"losses are never read as error rates; {LOSS_OPTIONS}")
 
 
 def _suffix(p: Path) -> str:
@@ -78,15 +124,12 @@ def _suffix(p: Path) -> str:
     return s[-1] if s else ""
 
 
-def _read_json(p: Path) -> pd.DataFrame:
-    import gzip
-
-    raw = gzip.open(p, "rt").read() if p.suffix.lower() == ".gz" else p.read_text()
+def _read_json(raw: str, p: Path) -> pd.DataFrame:
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
         if "Extra data" in str(exc):  # several documents: JSON lines under a .json name
-            return pd.read_json(p, lines=True)
+            return pd.read_json(io.StringIO(raw), lines=True)
         raise
     if isinstance(doc, list):
         if not all(isinstance(r, dict) for r in doc):
@@ -104,18 +147,82 @@ def _read_json(p: Path) -> pd.DataFrame:
 
 
 def read_log(path: str | Path) -> pd.DataFrame:
-    """Read one log file into a DataFrame (format from the suffix; see the module docstring)."""
+    """Read one log file into a DataFrame (format from the suffix; see the module docstring).
+
+    Sizes are capped before they are read whole (:func:`input_limits`): the bytes of the file
+    after decompression (a 1 MB ``.csv.gz`` may expand to 1 GB) and its number of rows."""
     p = Path(path)
     suf = _suffix(p)
-    if suf in _CSV:
-        return pd.read_csv(p, sep=_CSV[suf])
+    max_bytes, max_rows = input_limits()
     if suf in (".parquet", ".pq"):
+        _check_parquet_rows(p, max_rows)
         return pd.read_parquet(p)
-    if suf == ".json":
-        return _read_json(p)
-    if suf in (".jsonl", ".ndjson"):
-        return pd.read_json(p, lines=True)
-    raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+    if suf not in _CSV and suf not in (".json", ".jsonl", ".ndjson"):
+        raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+    with _Bounded(p, max_bytes) as fh:
+        if suf in _CSV:
+            df = pd.read_csv(fh, sep=_CSV[suf], nrows=max_rows + 1)
+        elif suf == ".json":
+            df = _read_json(fh.read().decode("utf-8"), p)
+        else:
+            df = pd.read_json(io.StringIO(fh.read().decode("utf-8")), lines=True)
+    if len(df) > max_rows:
+        raise ValueError(f"{str(p)!r} has more than {max_rows:,} rows, the limit for one table (raise it with "
+                         "GROKCHECK_MAX_MEM_GB, or split the log)")
+    return df
+
+
+def input_limits() -> tuple[int, int]:
+    """(bytes after decompression, rows) that one table may have: ``GROKCHECK_MAX_MEM_GB`` / 32
+    and / 1600 bytes (512 MiB and about 10.7 million rows at the default 16 GiB; parsed, a table
+    takes a few times its text)."""
+    from ..simulators import memory_limit_bytes
+
+    limit = memory_limit_bytes()
+    return int(limit / 32), int(limit / 1600)
+
+
+class _Bounded(io.RawIOBase):
+    """A read-only stream of ``path`` (decompressed for ``.gz``) that refuses to yield more than
+    ``limit`` bytes: a small compressed file cannot expand into the whole memory."""
+
+    def __init__(self, path: Path, limit: int):
+        import gzip
+
+        self.path, self.limit, self.seen = path, limit, 0
+        self.fh = gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.fh.readinto(b)
+        self.seen += n
+        if self.seen > self.limit:
+            raise ValueError(f"{str(self.path)!r} holds more than {self.limit / 2 ** 30:.3g} GiB of data "
+                             "(after decompression), the limit for one table (raise it with GROKCHECK_MAX_MEM_GB)")
+        return n
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            out = bytearray()
+            while chunk := super().read(1 << 20):
+                out += chunk
+            return bytes(out)
+        return super().read(size)
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
+
+
+def _check_parquet_rows(p: Path, max_rows: int) -> None:
+    import pyarrow.parquet as pq
+
+    n = pq.ParquetFile(p).metadata.num_rows
+    if n > max_rows:
+        raise ValueError(f"{str(p)!r} has {n:,} rows, more than the limit of {max_rows:,} for one table "
+                         "(raise it with GROKCHECK_MAX_MEM_GB, or split the log)")
 
 
 def _need(df: pd.DataFrame, col: str, flag: str, what: str) -> list[str]:
@@ -125,32 +232,54 @@ def _need(df: pd.DataFrame, col: str, flag: str, what: str) -> list[str]:
     return [f"missing columns [{col!r}] (the {what} column; choose one with {flag}; columns are: {avail})"]
 
 
+def _mapped_names(df: pd.DataFrame, cmap: ColumnMap) -> dict[str, str | None]:
+    """The log column behind each mapped name (None: not used); refuses losses given as error rates."""
+    loss_only = bool(cmap.losses()) and not cmap.test_explicit and cmap.test not in df.columns
+    names: dict[str, str | None] = {"t": cmap.time, "test": None if loss_only else cmap.test}
+    names["train"] = cmap.train if (cmap.train is not None and (cmap.train_explicit or cmap.train in df.columns)) \
+        else None
+    names.update(cmap.losses())
+    names["run"] = cmap.run if (cmap.run is not None and (cmap.run_explicit or cmap.run in df.columns)) else None
+    if names["test"] is not None:
+        _refuse_loss(names["test"], "accuracy" if cmap.test_is_accuracy else "error rate",
+                     "--accuracy-col" if cmap.test_is_accuracy else "--error-col")
+    if names["train"] is not None and cmap.train_explicit:
+        _refuse_loss(names["train"], "accuracy" if cmap.train_is_accuracy else "error rate",
+                     "--train-accuracy-col" if cmap.train_is_accuracy else "--train-error-col")
+    problems = _need(df, cmap.time, "--time-col", "time")
+    if names["test"] is not None:
+        problems += _need(df, cmap.test, "--accuracy-col" if cmap.test_is_accuracy else
+                          "--error-col or --accuracy-col (or --test-loss-col for a loss-only log)",
+                          "test accuracy" if cmap.test_is_accuracy else "test error")
+    for key, flag, what in (("train", "--train-error-col or --train-accuracy-col", "train"),
+                            ("test_loss", "--test-loss-col", "test loss"),
+                            ("train_loss", "--train-loss-col", "train loss"), ("run", "--run-col", "run")):
+        if names.get(key) is not None:
+            problems += _need(df, str(names[key]), flag, what)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return names
+
+
 def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:
-    """The mapped columns of one log as ``run, t, test[, train]`` (raw values, not yet scaled).
+    """The mapped columns of one log as ``run, t[, test, train, test_loss, train_loss]`` (raw values, not
+    yet scaled; no ``test`` column for a loss-only log: loss columns named, no error or accuracy column).
 
     ``run`` is ``label`` (the file's name) unless the log has the run column,
     then ``label:run-id`` (or the run id alone when ``label`` is empty).
     """
-    problems = _need(df, cmap.time, "--time-col", "time")
-    problems += _need(df, cmap.test, "--accuracy-col" if cmap.test_is_accuracy else "--error-col or --accuracy-col",
-                      "test accuracy" if cmap.test_is_accuracy else "test error")
-    train = cmap.train if (cmap.train is not None and (cmap.train_explicit or cmap.train in df.columns)) else None
-    if train is not None:
-        problems += _need(df, train, "--train-error-col or --train-accuracy-col", "train")
-    run = cmap.run if (cmap.run is not None and (cmap.run_explicit or cmap.run in df.columns)) else None
-    if run is not None:
-        problems += _need(df, run, "--run-col", "run")
-    if problems:
-        raise ValueError("; ".join(problems))
-    out = pd.DataFrame({"t": pd.to_numeric(df[cmap.time], errors="coerce"),
-                        "test": pd.to_numeric(df[cmap.test], errors="coerce")})
-    for col, name in ((cmap.time, "time"), (cmap.test, "test")):
-        bad = df[col].notna() & out["t" if name == "time" else "test"].isna()
+    names = _mapped_names(df, cmap)
+    out = pd.DataFrame({k: pd.to_numeric(df[c], errors="coerce") for k, c in names.items()
+                        if c is not None and k != "run"})
+    for key, what in (("t", "time"), ("test", "test"), ("test_loss", "test loss"), ("train_loss", "train loss")):
+        col = names.get(key)
+        if col is None:
+            continue
+        bad = df[col].notna() & out[key].isna()
         if bad.any():
-            raise ValueError(f"{name} column {col!r} has {int(bad.sum())} non-numeric values "
+            raise ValueError(f"{what} column {col!r} has {int(bad.sum())} non-numeric values "
                              f"(e.g. {df.loc[bad, col].iloc[0]!r})")
-    if train is not None:
-        out["train"] = pd.to_numeric(df[train], errors="coerce")
+    run = names["run"]
     if run is not None:
         ids = df[run].astype(str)
         out["run"] = ids if not label else label + ":" + ids
@@ -158,6 +287,12 @@ def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:
     else:
         out["run"] = label
     return out
+
+
+def _range_hint(v: np.ndarray, scale: str) -> str:
+    if scale == "fraction" and v.min() >= 0 and v.max() <= 100:
+        return f" (a percent? pass --scale percent or auto; if it is a loss: {LOSS_OPTIONS})"
+    return f": neither a fraction nor a percent, so it looks like a loss, not an error rate; {LOSS_OPTIONS}"
 
 
 def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accuracy: bool) -> tuple[str, str]:
@@ -173,16 +308,16 @@ def decide_scale(values: Mapping[str, np.ndarray], scale: str, *, test_is_accura
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {list(SCALES)}, got {scale!r}")
     allv = np.concatenate([np.asarray(v, float) for v in values.values()]) if values else np.empty(0)
-    top = 100 if scale != "fraction" else 1
+    top = (100 if scale != "fraction" else 1) * _ONE   # rounding (1.0000000000000002) is not above 1
     for name, v in values.items():
         v = np.asarray(v, float)
         if v.size and (v.min() < 0 or v.max() > top):
             rng = "[0, 1]" if scale == "fraction" else "[0, 100]"
             raise ValueError(f"column {name} must lie in {rng} (scale={scale!r}); got range "
-                             f"[{v.min():.4g}, {v.max():.4g}]")
+                             f"[{v.min():.4g}, {v.max():.4g}]{_range_hint(v, scale)}")
     if scale != "auto":
         return scale, "given (--scale)"
-    kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > 1 else "fraction") for k, v in values.items()}
+    kinds = {k: ("percent" if np.asarray(v).size and np.max(v) > _ONE else "fraction") for k, v in values.items()}
     if len(set(kinds.values())) > 1:
         detail = ", ".join(f"{k}: {v} (max {np.max(values[k]):.4g})" for k, v in kinds.items())
         raise ValueError(f"--scale auto: the columns disagree ({detail}); pass --scale fraction or --scale percent")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import atomic_dir, sha256_file, to_jsonable
-from ..errors import RunSetError
+from ..errors import RunSetError, join_problems
 from .schema import (CURVES_REQUIRED, DATA_FILES, MANIFEST_REQUIRED, SCHEMA_NAME, SCHEMA_VERSION,
                      SUMMARY_REQUIRED, RunSet, check_frame, content_problems, normalise, seeds_of,
                      summary_problems)
@@ -121,7 +121,7 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
         if a.dtype == object:
             problems.append(f"feature {key!r} has object dtype (only numeric/bool arrays are stored)")
     if problems:
-        raise ValueError("cannot write run set: " + "; ".join(problems))
+        raise ValueError("cannot write run set: " + join_problems(problems))
     jconfig = to_jsonable(dict(config))
     curves, summary = normalise(result.curves, result.summary)
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import RunSetError
+from ..errors import RunSetError, join_problems
 from .logs import ColumnMap, decide_scale, mapped_frame, read_log, run_labels
 from .schema import CURVES_REQUIRED, RunSet, check_frame, content_problems, normalise
 from .store import load_runset
@@ -42,7 +42,7 @@ def runset_from_curves(curves: pd.DataFrame, *, config: Mapping[str, Any] | None
     if not problems:
         problems = content_problems(curves, None)
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError(join_problems(problems))
     labels = None
     if not pd.api.types.is_integer_dtype(curves["run"]):
         codes, uniques = pd.factorize(curves["run"].astype(str), sort=True)
@@ -63,15 +63,22 @@ def resolve_tolerance(test_error: np.ndarray, tolerance: float | str | None) -> 
     inferred from the error values (:func:`~comparison.estimate.transitions.infer_error_quantum`;
     the tolerance is the quantum plus 2 % for rounding in the log), else exact zero.
     """
+    tol, src, _ = _tolerance_quantum(test_error, tolerance)
+    return tol, src
+
+
+def _tolerance_quantum(test_error: np.ndarray, tolerance: float | str | None) -> tuple[float, str, float | None]:
+    """:func:`resolve_tolerance` plus the inferred test-set quantum (None when not inferred)."""
     from ..estimate.transitions import check_tolerance, infer_error_quantum
 
+    q = infer_error_quantum(test_error)
+    q_or_none = float(q) if np.isfinite(q) else None
     if tolerance is None or (isinstance(tolerance, str) and tolerance == "auto"):
-        q = infer_error_quantum(test_error)
-        if np.isfinite(q):
+        if q_or_none is not None:
             return (float(q * 1.02), f"one test example: the test-set quantum {q:.6g} (about {1 / q:.0f} test "
-                                     "examples) inferred from the error values, +2 % for rounding")
-        return 0.0, "exact zero: no test-set quantum could be inferred from the error values"
-    return check_tolerance(tolerance, "tolerance"), "given"
+                                     "examples) inferred from the error values, +2 % for rounding", q_or_none)
+        return 0.0, "exact zero: no test-set quantum could be inferred from the error values", None
+    return check_tolerance(tolerance, "tolerance"), "given", q_or_none
 
 
 def _read_all(paths: Sequence[Path], cmap: ColumnMap) -> pd.DataFrame:
@@ -98,7 +105,7 @@ def _has_run(df: pd.DataFrame, cmap: ColumnMap) -> bool:
 
 def _merge_same_step(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Rows logged at the same (run, t) hold different metrics: merge them (conflicts refused)."""
-    cols = [c for c in ("test", "train") if c in raw]
+    cols = [c for c in ("test", "train", "test_loss", "train_loss") if c in raw]
     key = ["run", "t"]
     if not raw.duplicated(subset=key).any():
         return raw
@@ -124,12 +131,12 @@ def _to_error(test: pd.DataFrame, train: pd.DataFrame | None, cmap: ColumnMap, s
                 vals[f"{f}: {name} ({what})"] = v[np.isfinite(v)]
     used, why = decide_scale({k: v for k, v in vals.items() if v.size}, scale, test_is_accuracy=cmap.test_is_accuracy)
     div = 100.0 if used == "percent" else 1.0
-    te = test["test"].to_numpy(dtype=float) / div
+    te = np.clip(test["test"].to_numpy(dtype=float) / div, 0.0, 1.0)   # rounding above 1 (checked) is 1
     curves = pd.DataFrame({"run": test["run"].to_numpy(), "t": test["t"].to_numpy(dtype=float),
                            "test_error": 1.0 - te if cmap.test_is_accuracy else te})
     tr_out = None
     if train is not None:
-        tr = train["train"].to_numpy(dtype=float) / div
+        tr = np.clip(train["train"].to_numpy(dtype=float) / div, 0.0, 1.0)
         tr_out = pd.DataFrame({"run": train["run"].to_numpy(), "t": train["t"].to_numpy(dtype=float),
                                "test_error": 1.0 - tr if cmap.train_is_accuracy else tr})
     conv = (["percent -> fraction"] if used == "percent" else []) + (
@@ -173,18 +180,60 @@ def _record_runs(rs: RunSet, load: dict[str, Any], tol: float, transition: str) 
     load["runs"] = [{"run": str(r.label), "t_eps": float(r.t_eps), "t_train": float(r.t_train),
                      "groks": bool(r.groks), "reentry": bool(r.reentry), "flag": str(r.flag)}
                     for r in s.itertuples(index=False)]
+    for key, entry in (load.get("losses") or {}).items():
+        if isinstance(entry, dict) and "onsets" in entry:
+            for rec in load["runs"]:
+                rec[f"onset_{key}"] = entry["onsets"].get(rec["run"], float("nan"))
+
+
+def _split_rows(raw: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The rows with a test value, and those with a train value (loggers interleave them)."""
+    train = raw[np.isfinite(raw["train"].to_numpy(dtype=float))] if "train" in raw else None
+    n0 = len(raw)
+    test = raw[np.isfinite(raw["test"].to_numpy(dtype=float))]
+    if n0 > len(test):
+        notes.append(f"dropped {n0 - len(test)} of {n0} rows with no test value (NaN: loggers write "
+                     "metrics on alternating rows); the train values on them still give t_train")
+    if not len(test):
+        raise ValueError("no row has a test value")
+    return test, train
+
+
+def _error_runset(raw: pd.DataFrame, cmap: ColumnMap, opts: dict[str, Any], notes: list[str],
+                  load: dict[str, Any]) -> RunSet:
+    """The run set of a log with an error or accuracy column (the summary from its test error)."""
+    test, train = _split_rows(raw, notes)
+    curves, train, used = _to_error(test, train, cmap, opts["scale"], notes)
+    bad_t = ~np.isfinite(curves["t"].to_numpy(dtype=float))
+    if bad_t.any():
+        raise ValueError(f"curves column 't' has {int(bad_t.sum())} non-finite times (NaN/inf), "
+                         f"first in run {curves.loc[bad_t, 'run'].iloc[0]}")
+    if train is not None and len(train):
+        curves = _attach_train(curves, train)
+    tol, tol_src, q = _tolerance_quantum(curves["test_error"].to_numpy(), opts["tolerance"])
+    load.update({"scale": used, "tolerance": tol, "tolerance_source": tol_src, "error_column": cmap.test,
+                 "test_quantum": q})
+    rs = runset_from_curves(curves, config={"source": ", ".join(load["files"]), "load": load}, zero_tol=tol,
+                            definition=opts["transition"], train_missing_ok=True)
+    if train is not None and len(train):
+        _train_times(rs, train, tol, opts["transition"])
+    return rs
 
 
 def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str | None] | None = None,
                scale: str = "auto", transition: str = "first", tolerance: float | str | None = "auto",
-               zero_tol: float | None = None, time_unit: str | None = None) -> RunSet:
+               zero_tol: float | None = None, time_unit: str | None = None,
+               loss_threshold: float | None = None) -> RunSet:
     """Load training logs (one file per run, or files with a run column) as a run set.
 
     Parameters
     ----------
     path : one file or several (each one run unless it has the run column).
-    columns : ``{"time", "error" | "accuracy", "train_error" | "train_accuracy", "run"}``
-        → column names (default: ``t``, ``test_error``, ``train_error``, ``run``).
+    columns : ``{"time", "error" | "accuracy", "train_error" | "train_accuracy", "run",
+        "test_loss", "train_loss"}`` → column names (default: ``t``, ``test_error``,
+        ``train_error``, ``run``; no loss). A loss is never read as an error rate
+        (:mod:`comparison.runset.logs`); with loss columns and no error or accuracy
+        column the log is *loss-only*: onsets from the losses, no t_eps.
     scale : ``"fraction"``, ``"percent"`` or ``"auto"`` (refuses ambiguous data).
     transition : ``"first"``, ``"sustained"`` or ``"last-entry"`` (see
         :func:`comparison.detect_transitions`).
@@ -192,12 +241,14 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
         when the test-set quantum can be inferred, else 0 (:func:`resolve_tolerance`).
     zero_tol : older name of ``tolerance`` (overrides it when given).
     time_unit : label of the time axis (e.g. ``"step"``), recorded only.
+    loss_threshold : the loss-based onset of each loss column is the first time the
+        loss is ``<=`` this (Eq. O1 of :mod:`comparison.estimate.onsets`); None: none.
 
     Returns
     -------
     RunSet with ``config["load"]`` recording files, columns, scale, tolerance,
-    transition, notes (rows dropped or merged) and the re-entry runs; the summary
-    has a ``label`` column with each run's name.
+    transition, notes (rows dropped or merged), the re-entry runs and the loss
+    onsets (``load["losses"]``); the summary has a ``label`` column with each run's name.
 
     Examples
     --------
@@ -208,6 +259,8 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
     >>> float(rs.summary["t_eps"].iloc[0]), rs.config["load"]["scale"]
     (20.0, 'percent')
     """
+    from .log_onsets import loss_onsets, loss_only_runset, never_grok_hints
+
     paths = [Path(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else list(path))]
     if not paths:
         raise ValueError("load_table needs at least one file")
@@ -218,34 +271,20 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
     where = paths[0] if len(paths) == 1 else Path(", ".join(str(p) for p in paths))
     notes: list[str] = []
     raw = _read_all(paths, cmap)
+    opts = {"scale": scale, "transition": transition, "tolerance": tolerance if zero_tol is None else zero_tol}
+    load: dict[str, Any] = {"files": [p.name for p in paths], "columns": cmap.as_dict(), "transition": transition,
+                            "time_unit": time_unit, "notes": notes}
     try:
         raw = _merge_same_step(raw, notes)
-        train = raw[np.isfinite(raw["train"].to_numpy(dtype=float))] if "train" in raw else None
-        n0 = len(raw)
-        test = raw[np.isfinite(raw["test"].to_numpy(dtype=float))]
-        if n0 > len(test):
-            notes.append(f"dropped {n0 - len(test)} of {n0} rows with no test value (NaN: loggers write "
-                         "metrics on alternating rows); the train values on them still give t_train")
-        if not len(test):
-            raise ValueError("no row has a test value")
-        curves, train, used = _to_error(test, train, cmap, scale, notes)
-        bad_t = ~np.isfinite(curves["t"].to_numpy(dtype=float))
-        if bad_t.any():
-            raise ValueError(f"curves column 't' has {int(bad_t.sum())} non-finite times (NaN/inf), "
-                             f"first in run {curves.loc[bad_t, 'run'].iloc[0]}")
-        if train is not None and len(train):
-            curves = _attach_train(curves, train)
-        tol, tol_src = resolve_tolerance(curves["test_error"].to_numpy(), tolerance if zero_tol is None else zero_tol)
-        load = {"files": [p.name for p in paths], "columns": cmap.as_dict(), "scale": used, "tolerance": tol,
-                "tolerance_source": tol_src, "transition": transition, "time_unit": time_unit, "notes": notes}
-        cfg = {"source": ", ".join(load["files"]), "load": load}
-        rs = runset_from_curves(curves, config=cfg, zero_tol=tol, definition=transition,
-                                train_missing_ok=True)
-        if train is not None and len(train):
-            _train_times(rs, train, tol, transition)
+        if "test" in raw:
+            rs = _error_runset(raw, cmap, opts, notes, load)
+        else:
+            rs = loss_only_runset(raw, transition, load)
+        load["losses"] = loss_onsets(raw, cmap.losses(), loss_threshold, notes)
     except ValueError as exc:
         raise RunSetError(where, [str(exc)]) from exc
-    _record_runs(rs, load, tol, transition)
+    _record_runs(rs, load, float(load["tolerance"]), transition)
+    never_grok_hints(rs, load)
     if len(paths) == 1:
         rs.path = paths[0]
     else:  # named after the files, no single path

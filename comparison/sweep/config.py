@@ -187,6 +187,29 @@ def read_sweep_toml(path: str) -> dict[str, Any]:
         raise ValueError(f"sweep config {path!r} is not valid TOML: {exc}") from exc
 
 
+def _size_key(sim: str, given: Any) -> str:
+    """The run-count parameter: a registered simulator's own (``sweep.size_key`` may only repeat
+    it: a wrong key such as ``seed`` would give every chunk the same runs, ``D`` would mix
+    settings); for a custom ``module:function`` the given name, never a seed."""
+    from ..simulators import get_spec
+
+    spec = get_spec(sim)
+    own = spec.size_key if spec is not None else DEFAULT_SIZE_KEYS.get(sim)
+    if given is None:
+        if own is None:
+            raise ValueError(f"sweep.size_key is required for the custom simulator {sim!r} "
+                             f"(its run-count parameter, e.g. one of {list(_SIZE_CANDIDATES)})")
+        return own
+    if not isinstance(given, str) or not given.isidentifier():
+        raise ValueError(f"sweep.size_key must be a parameter name, got {given!r}")
+    if own is not None and given != own:
+        raise ValueError(f"sweep.size_key of {sim} must be its run-count parameter {own!r}, got {given!r} "
+                         "(leave it out)")
+    if given in _RESERVED:
+        raise ValueError(f"sweep.size_key must be the simulator's run-count parameter, not {given!r}")
+    return given
+
+
 def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     """Validate a sweep config dict (as read from TOML); ``ValueError`` names the key."""
     if not isinstance(data, dict):
@@ -200,12 +223,15 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     bad = sorted(set(sw) - _SWEEP_KEYS)
     if bad:
         raise ValueError(f"unknown key(s) {bad} in [sweep]; allowed: {sorted(_SWEEP_KEYS)}")
+    from ..simulators import SIMULATORS
+
+    known = {**DEFAULT_SIZE_KEYS, **{name: spec.size_key for name, spec in SIMULATORS.items()}}
     sim = sw.get("simulator")
     if not isinstance(sim, str) or not sim:
         raise ValueError("sweep.simulator must be a `grokcheck simulate` name "
-                         f"({sorted(DEFAULT_SIZE_KEYS)}) or 'package.module:function'")
-    if sim not in DEFAULT_SIZE_KEYS and ":" not in sim:
-        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(DEFAULT_SIZE_KEYS)} "
+                         f"({sorted(known)}) or 'package.module:function'")
+    if sim not in known and ":" not in sim:
+        raise ValueError(f"sweep.simulator {sim!r} is unknown; use one of {sorted(known)} "
                          "or 'package.module:function'")
     seed = sw.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -216,12 +242,7 @@ def parse_sweep_config(data: dict[str, Any]) -> SweepConfig:
     chunk = sw.get("chunk", runs)
     if not isinstance(chunk, int) or isinstance(chunk, bool) or not 1 <= chunk <= runs:
         raise ValueError(f"sweep.chunk must be an integer in [1, runs_per_setting={runs}], got {chunk!r}")
-    size_key = sw.get("size_key", DEFAULT_SIZE_KEYS.get(sim))
-    if size_key is None:
-        raise ValueError(f"sweep.size_key is required for the custom simulator {sim!r} "
-                         f"(its run-count parameter, e.g. one of {list(_SIZE_CANDIDATES)})")
-    if not isinstance(size_key, str) or not size_key.isidentifier():
-        raise ValueError(f"sweep.size_key must be a parameter name, got {size_key!r}")
+    size_key = _size_key(sim, sw.get("size_key"))
 
     fixed = data.get("fixed", {})
     if not isinstance(fixed, dict):

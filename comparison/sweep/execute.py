@@ -232,8 +232,10 @@ def _dask_client(scheduler: str | None, n_workers: int) -> Iterator[tuple[Any, s
         raise SweepError("dask.distributed is needed for parallel sweeps (pip install 'dask[distributed]'); "
                          "or run serially with n_workers=0 / --workers 0") from exc
     if scheduler:
+        from . import probe
+
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=f"{probe.CONNECT_DEADLINE_S:g}s")
         except (OSError, TimeoutError) as exc:
             raise SweepError(f"cannot connect to the dask scheduler at {scheduler!r} ({exc})") from exc
         try:
@@ -263,17 +265,8 @@ def _check_simulator(cfg: SweepConfig, settings: list[Setting]) -> None:
         raise SweepError(f"sweep config: {exc}") from exc
 
 
-def run_sweep(config: SweepConfig | dict[str, Any] | str | os.PathLike[str], out: str | os.PathLike[str], *,
-              scheduler: str | None = None, n_workers: int | None = None, retries: int = 2,
-              progress: bool = True, client: Any = None) -> SweepOutcome:
-    """Run (or resume) the sweep ``config`` in the directory ``out``.
-
-    Finished tasks are skipped; unfinished and failed ones are (re-)run. See the
-    module docstring for ``scheduler`` / ``n_workers``; an existing
-    ``distributed.Client`` may be passed as ``client``. Returns a
-    :class:`SweepOutcome`; failed tasks are listed there and in ``sweep.json``.
-    """
-    cfg = load_sweep_config(config)
+def _check_run_args(out: str | os.PathLike[str], n_workers: int | None, retries: int) -> tuple[Path, int]:
+    """The output directory and worker count of :func:`run_sweep`, checked before any work."""
     if not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an integer >= 0, got {retries!r}")
     if n_workers is None:
@@ -285,8 +278,27 @@ def run_sweep(config: SweepConfig | dict[str, Any] | str | os.PathLike[str], out
         raise SweepError(f"sweep output {str(root)!r} exists and is not a directory")
     if root.is_dir() and not is_sweep_dir(root) and any(p.name != LOCK_NAME for p in root.iterdir()):
         raise SweepError(f"{str(root)!r} exists and is not a sweep directory; choose another --out")
+    return root, n_workers
+
+
+def run_sweep(config: SweepConfig | dict[str, Any] | str | os.PathLike[str], out: str | os.PathLike[str], *,
+              scheduler: str | None = None, n_workers: int | None = None, retries: int = 2,
+              progress: bool = True, client: Any = None) -> SweepOutcome:
+    """Run (or resume) the sweep ``config`` in the directory ``out``.
+
+    Finished tasks are skipped; unfinished and failed ones are (re-)run. See the
+    module docstring for ``scheduler`` / ``n_workers``; an existing
+    ``distributed.Client`` may be passed as ``client``. Returns a
+    :class:`SweepOutcome`; failed tasks are listed there and in ``sweep.json``.
+    """
+    cfg = load_sweep_config(config)
+    root, n_workers = _check_run_args(out, n_workers, retries)
     settings, tasks = cfg.settings(), cfg.tasks()
     _check_simulator(cfg, settings)
+    if scheduler and client is None:
+        from .probe import probe_scheduler
+
+        probe_scheduler(scheduler)   # an overall deadline; garbage answers refused: before anything is written
     root.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     with locked(root):

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunSetError, SweepError
+from ..errors import RunSetError
 from ..runset import load_runset, merge_runsets
 from ..simulators import get_spec
-from .config import SweepConfig, Task, parse_sweep_config
-from .manifest import SWEEP_MANIFEST, read_sweep_manifest, task_key
+from .config import SweepConfig, Task
+from .manifest import manifest_config, read_sweep_manifest, task_history, task_key
 from .task import task_done
 
 __all__ = ["LoadedSweep", "sweep_status", "load_sweep"]
@@ -36,11 +36,11 @@ def sweep_status(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Per-task records of ``sweep.json`` with ``done`` recomputed from disk (reads only)."""
     root = Path(path)
     manifest = read_sweep_manifest(root)
-    out = []
-    for r in manifest["tasks"]:
-        key = {"sweep": manifest["config_hash"], "task": r["index"], "seed": r["seed"]}
-        out.append({**r, "done": task_done(root / r["path"], key)})
-    return out
+    cfg = manifest_config(manifest, root)
+    hist = task_history(manifest)
+    return [{"index": t.index, "setting": t.setting, "chunk": t.chunk, "seed": t.seed, "n_runs": t.n_runs,
+             "path": t.relpath, **hist.get(t.index, {}), "done": task_done(root / t.relpath, task_key(cfg, t))}
+            for t in cfg.tasks()]
 
 
 def load_sweep(path: str | os.PathLike[str]) -> LoadedSweep:
@@ -51,9 +51,7 @@ def load_sweep(path: str | os.PathLike[str]) -> LoadedSweep:
     """
     root = Path(path)
     manifest = read_sweep_manifest(root)
-    cfg = parse_sweep_config(manifest["config"])
-    if cfg.config_hash != manifest.get("config_hash"):
-        raise SweepError(f"{str(root / SWEEP_MANIFEST)!r}: config and config_hash disagree (edited by hand?)")
+    cfg = manifest_config(manifest, root)
     settings, tasks = cfg.settings(), cfg.tasks()
     by_setting: dict[int, list[Task]] = {}
     for t in tasks:

@@ -48,7 +48,7 @@ def sweep_summary(loaded: Any, analyses: Sequence[Any]) -> pd.DataFrame:
                        nu=f.nu if f is not None else nan,
                        nu_lo=f.nu_ci[0] if f is not None else nan,
                        nu_hi=f.nu_ci[1] if f is not None else nan,
-                       nu_pred=float(a.predictions.get("nu", nan)),
+                       nu_pred=a.predicted("nu"),
                        nu_verdict=_nu_verdict(a) or ("not fitted" if f is None else ""))
         rows.append(row)
     return pd.DataFrame(rows)

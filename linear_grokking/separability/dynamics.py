@@ -26,6 +26,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -41,11 +42,16 @@ def memory_bytes(n_runs: int, N: int, d: int, n_points: int = 64) -> float:
     return 8.0 * (n_runs * (4 * N * d + 3 * d * d + 6 * N + 4 * d) + len(_QUANTITIES) * n_runs * n_points)
 
 
+@functools.lru_cache(maxsize=1)
+def _hermite_nodes() -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.hermite_e.hermegauss(48)
+
+
 def _test_metrics(torch: Any, S: Any, b: Any, sigma: float, shift: float) -> tuple[Any, Any]:
     m = b + shift * S[:, 0]
     s = sigma * S.norm(dim=1)
     acc = 0.5 * (1 + torch.erf(m / (s * math.sqrt(2.0) + 1e-300)))
-    nodes, weights = np.polynomial.hermite_e.hermegauss(48)
+    nodes, weights = _hermite_nodes()
     xi = torch.as_tensor(nodes, dtype=S.dtype, device=S.device)
     w = torch.as_tensor(weights / math.sqrt(2 * math.pi), dtype=S.dtype, device=S.device)
     loss = (torch.nn.functional.softplus(-(m[:, None] + s[:, None] * xi[None, :])) * w).sum(1)
@@ -53,17 +59,17 @@ def _test_metrics(torch: Any, S: Any, b: Any, sigma: float, shift: float) -> tup
 
 
 def _grads(torch: Any, X: Any, S: Any, b: Any) -> tuple[Any, ...]:
-    f = torch.einsum("rnd,rd->rn", X, S) + b[:, None]
+    f = torch.bmm(X, S[:, :, None])[:, :, 0] + b[:, None]
     p = torch.sigmoid(-f)
-    gS = -torch.einsum("rn,rnd->rd", p, X) / X.shape[1]
+    gS = -torch.bmm(p[:, None, :], X)[:, 0, :] / X.shape[1]
     gb = -p.mean(1)
     return f, p, gS, gb
 
 
 def _hessian_bound(torch: Any, X: Any, p: Any) -> Any:
     w = p * (1 - p) / X.shape[1]
-    A = torch.einsum("rn,rnd,rne->rde", w, X, X)
-    c = torch.einsum("rn,rnd->rd", w, X)
+    A = torch.bmm((X * w[:, :, None]).transpose(1, 2), X)
+    c = torch.bmm(w[:, None, :], X)[:, 0, :]
     frob2 = (A ** 2).sum((1, 2)) + 2 * (c ** 2).sum(1) + w.sum(1) ** 2
     return frob2.sqrt()
 

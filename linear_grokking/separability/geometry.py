@@ -72,7 +72,23 @@ def is_separable(X: np.ndarray) -> bool:
         return True
     if res.status == 2:
         return False
-    raise RuntimeError(f"separability LP failed: {res.message}")
+    return _separable_bounded(X)
+
+
+def _separable_bounded(X: np.ndarray) -> bool:
+    """Fallback near the boundary: ``max t s.t. X S >= t, |S_j| <= 1, t <= 1`` (always feasible, bounded).
+
+    Separable iff ``t* > 0``; decided against the LP's own tolerance scaled by the data.
+    """
+    from scipy.optimize import linprog
+
+    N, d = X.shape
+    A = np.c_[-X, np.ones(N)]
+    res = linprog(np.r_[np.zeros(d), -1.0], A_ub=A, b_ub=np.zeros(N), bounds=[(-1, 1)] * d + [(None, 1)],
+                  method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"separability LP failed: {res.message}")
+    return bool(-res.fun > 1e-9 * max(1.0, float(np.abs(X).max())))
 
 
 def max_margin_direction(X: np.ndarray) -> np.ndarray:

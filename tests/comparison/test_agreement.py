@@ -37,7 +37,7 @@ def test_eq50_prediction_agrees_when_planted_consistently():
     v = a.verdicts.set_index("quantity")
     # no 2-d contexts, so xi is not measured: Eq. 50 is not testable (never a silent xi = 0) ...
     assert v.loc["nu", "verdict"] == "not testable" and "xi was not measured" in v.loc["nu", "note"]
-    assert "nu" not in a.predictions and v.loc["nu", "predicted"] != v.loc["nu", "predicted"]
+    assert all(p["not_testable"] for p in a.predictions["eq50"]) and v.loc["nu", "predicted"] != v.loc["nu", "predicted"]
     # ... while the margin exponent (Eq. 48) predicts nu directly and agrees
     assert v.loc["nu (margin exponent)", "verdict"] == "agrees"
     assert a.spectrum.split and a.spectrum.fast.tolist() == [1.0]
@@ -72,4 +72,4 @@ def test_perceptron_runsets_get_theory_rows(model):
     assert v.loc["nu", "predicted"] == (1.0 if model == "exponential" else 2.0)
     assert v.loc["nu", "verdict"] == "agrees"
     d = a.as_dict()
-    assert d["model"] == model and d["nu"]["nu"] == pytest.approx(v.loc["nu", "measured"])
+    assert d["model"] == {"exponential": "1d", "ball": "ball"}[model] and d["nu"]["nu"] == pytest.approx(v.loc["nu", "measured"])

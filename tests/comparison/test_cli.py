@@ -56,10 +56,10 @@ def test_errors_are_one_line_with_nonzero_exit(tmp_path, capsys):
 
 def test_theory_json_matches_eq23(capsys):
     rc, out, _ = run(["theory", "ball", "--D", "7", "--N", "20", "--eps", "1.5", "--lam2", "0.05", "--json"], capsys)
-    data = json.loads(out)
-    assert rc == 0 and data["nu"] == 4.0 and 0 <= data["P_grok"] <= 1
+    pred = json.loads(out)["predictions"]
+    assert rc == 0 and pred["nu"]["value"] == 4.0 and 0 <= pred["P_grok"]["value"] <= 1
     rc, out, _ = run(["theory", "eq50", "--d-eff", "3.0", "--xi", "0.25", "--json"], capsys)
-    assert json.loads(out)["nu"] == 1.75
+    assert json.loads(out)["predictions"]["nu"]["value"] == 1.75
 
 
 def test_simulate_fit_and_refuse_overwrite(tmp_path, capsys):
@@ -137,3 +137,21 @@ def test_report_is_deterministic_and_self_contained(tmp_path, capsys):
     md = (tmp_path / "rep1" / "report.md").read_text()
     assert "## Verdicts" in md and "| [exp](#rs-exp-nu) | nu |" in md and "figures/exp-nu-fit.png" in md
     assert (tmp_path / "rep1" / "figures" / "exp-t-g.png").exists()
+
+
+@pytest.mark.parametrize("name", ["1d", "ball", "margin"])
+def test_theory_text_output_for_every_builtin(name, capsys):
+    """Every registered built-in prints a table (laws, not-testable rows and all) without a traceback."""
+    argv = ["theory", name] + (["--set", "x=1"] if name == "margin" else [])
+    rc, out, err = run(argv, capsys)
+    if name == "margin":  # needs the measured margin exponent: refused, never defaulted
+        assert rc == 2 and "nu_margin" in err
+    else:
+        assert rc == 0 and out.startswith(f"theory {name}") and "nu" in out and err == ""
+
+
+def test_theory_list_shows_every_registered_theory(capsys):
+    from comparison.registry import all_theories
+
+    rc, out, _ = run(["theory", "list", "--json"], capsys)
+    assert rc == 0 and [r["name"] for r in json.loads(out)] == [t.name for t in all_theories()]

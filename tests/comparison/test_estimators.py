@@ -51,7 +51,9 @@ def test_nu_detects_t_eps_from_curves_and_excludes_diverged():
     assert f.excluded_["diverged"] == 1 and f.n_runs_used_ == 30
     assert f.nu_ci_[0] <= 1.5 <= f.nu_ci_[1]
     res = f.result()
-    assert res["window_rule"].startswith("tau_lo") and len(res["sensitivity"]) == 12
+    # the rule's window starts at its resolution floor: the tau_lo x 1/2 windows are left out (issue 23)
+    assert res["window_rule"].startswith("tau_lo") and len(res["sensitivity"]) == 9
+    assert min(w["tau_lo"] for w in res["sensitivity"]) >= res["resolution_floor"] * (1 - 1e-9)
 
 
 def test_nu_explicit_window_and_errors():

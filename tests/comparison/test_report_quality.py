@@ -17,10 +17,12 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import dataclasses
+
 import pandas as pd
 import pytest
 
-from comparison.agreement import KS_P_MIN, TOLERANCE_RULES, Z_TOL, _verdict_row, analyse
+from comparison.agreement import KS_P_MIN, TOLERANCE_RULES, Z_TOL, Verdict, analyse
 from comparison.report import build_report, verdict_table, write_report
 from comparison.report.figures import fig_nu_fit, fig_sensitivity, fig_spectrum, fig_t_G
 from comparison.report.style import setup_mpl
@@ -34,13 +36,12 @@ def analyses():
     out = []
     for name, res in (("one-d", pt.simulate_exponential(5, 0.4, n_replicas=150, seed=1, progress=False)),
                       ("ball-d3", pt.simulate_ball(3, 50, 1.5, n_replicas=150, seed=2, progress=False))):
-        a = analyse(RunSet(res.config, res.curves, res.summary, res.features))
-        a.name = name
-        out.append(a)
+        out.append(dataclasses.replace(analyse(RunSet(res.config, res.curves, res.summary, res.features)), name=name))
     # a planted bound row (as the verification table has for Eq. 33), far on the safe side
-    bound = _verdict_row("P_grok (lower bound)", 1.0, 0.004, 0.0395, source="Eq. 33 lower bound, D = 5, N = 10",
-                         kind="lower bound")
-    out[1].verdicts = pd.concat([out[1].verdicts, pd.DataFrame([bound])], ignore_index=True)
+    bound = Verdict.bound("P_grok (lower bound)", 1.0, 0.004, 0.0395, side="lower",
+                          theory="Eq. 33 lower bound, D = 5, N = 10")
+    out[1] = dataclasses.replace(out[1], verdicts=pd.concat([out[1].verdicts, pd.DataFrame([bound.row()])],
+                                                            ignore_index=True))
     return out
 
 
@@ -65,11 +66,11 @@ def _verdict_rows(analyses) -> pd.DataFrame:
 
 def test_verdict_rules_single_threshold_and_bounds():
     assert Z_TOL == 4.0 and KS_P_MIN == pytest.approx(6.334e-5, rel=1e-3)
-    assert _verdict_row("x", 3.42, 1.0, 0.0)["verdict"] == "agrees"          # |z| = 3.42 < 4
-    assert _verdict_row("x", -4.1, 1.0, 0.0)["verdict"] == "disagrees"
-    assert _verdict_row("b", 678.4, 1.0, 0.0, kind="lower bound")["verdict"] == "bound holds"
-    assert _verdict_row("b", -4.5, 1.0, 0.0, kind="lower bound")["verdict"] == "bound violated"
-    assert _verdict_row("b", 4.5, 1.0, 0.0, kind="upper bound")["verdict"] == "bound violated"
+    assert Verdict.estimate("x", 3.42, 1.0, 0.0).verdict == "agrees"          # |z| = 3.42 < 4
+    assert Verdict.estimate("x", -4.1, 1.0, 0.0).verdict == "disagrees"
+    assert Verdict.bound("b", 678.4, 1.0, 0.0, side="lower").verdict == "bound holds"
+    assert Verdict.bound("b", -4.5, 1.0, 0.0, side="lower").verdict == "bound violated"
+    assert Verdict.bound("b", 4.5, 1.0, 0.0, side="upper").verdict == "bound violated"
     assert "Why 4" in TOLERANCE_RULES[0]
 
 

@@ -16,7 +16,7 @@ def test_never_grokking_run_is_drawn_and_labelled_runs(tmp_path, capsys):
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "never-csv-runs.png" in md and (tmp_path / "rep" / "figures" / "never-csv-runs.png").is_file()
 
-    from comparison.analysis import Analysis
+    from comparison.agreement import Analysis
     from comparison.report.figures import fig_runs
 
     fig = fig_runs(Analysis.from_dict(fits))

@@ -1,7 +1,7 @@
 """A toy simulator for the registry test and the docs' worked example (docs/comparison.md).
 
 ``simulate_toy`` plants E(t) = A (t_eps - t)^nu before each run's t_eps, so a fit must
-recover ``nu``; registered with ``theory_model="eq50"``-free ``None`` it has no theory.
+recover ``nu``; no registered theory applies to it (measured quantities only).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 import local_rules as lr
-from local_rules._bulk_transition import last_wrong
+from local_rules import last_wrong
 
 
 def _err_np(w, Z, y):

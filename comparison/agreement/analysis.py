@@ -5,24 +5,23 @@ drawn from ``Analysis.from_dict`` of that file alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .estimate import BimodalityResult, LawDistance, NuFit, SpectrumSplit
-from .theory import theory_law
+from ..estimate import BimodalityResult, LawDistance, NuFit, SpectrumSplit
+from .verdict import VERDICT_COLUMNS
 
-__all__ = ["Analysis", "VERDICT_COLUMNS"]
-
-VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
-                   "theory", "note", "kind"]
+__all__ = ["Analysis", "AnalysisDraft"]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Analysis:
-    """Everything measured on one run set, the predictions and the verdict table.
+    """Everything measured on one run set, the predictions and the verdict table (frozen: built
+    once, at the end of :func:`~comparison.agreement.analyse` or by :meth:`from_dict`, from an
+    :class:`AnalysisDraft`; derive a variant with :func:`dataclasses.replace`).
 
     :meth:`to_dict` is what ``grokcheck fit`` writes (``fits.json``);
     :meth:`from_dict` reads it back, and the report is drawn from that alone.
@@ -52,12 +51,23 @@ class Analysis:
 
     @property
     def law(self) -> Any:
-        """The theory's t_G law object for this run set's config (rebuilt, never stored)."""
-        return theory_law(self.config) if self.model in ("ball", "exponential") else None
+        """The registered theory's t_G law object for this run set's config (rebuilt, never stored)."""
+        from ..registry import theory_law
+
+        return theory_law(self.config)
+
+    def predicted(self, quantity: str) -> float:
+        """The first testable prediction of ``quantity`` among the theories, in table order, else NaN
+        (``predictions`` maps each theory's name to its predictions)."""
+        for preds in self.predictions.values():
+            for p in preds:
+                if p.get("quantity") == quantity and not p.get("not_testable"):
+                    return float(p["value"])
+        return float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable digest; :meth:`from_dict` inverts it."""
-        from ._io import to_jsonable
+        from .._io import to_jsonable
 
         out: dict[str, Any] = {"name": self.name, "generator": self.generator, "model": self.model,
                                "config": self.config, "counts": self.counts, "notes": self.notes,
@@ -94,13 +104,13 @@ class Analysis:
     def from_dict(cls, d: dict[str, Any]) -> "Analysis":
         """Rebuild an analysis from :meth:`to_dict` output (e.g. a ``fits.json``)."""
         nu = NuFit.from_dict(d["nu"]) if "nu" in d and "error" not in d["nu"] else None
-        a = cls(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
+        a = AnalysisDraft(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
                 counts=_floats(d["counts"]), nu=nu, nu_error=None if nu else d.get("nu", {}).get("error"),
                 t_G=np.asarray(d.get("t_G", {}).get("values", []), dtype=float), features=_floats(d["features"]),
                 predictions=_floats(d["predictions"]), notes=list(d.get("notes", [])),
                 manifest=dict(d.get("manifest") or {}))
         if d.get("t_G_bimodality"):
-            b = d["t_G_bimodality"]
+            b = _floats(d["t_G_bimodality"])   # delta_bic = -inf (no 2-component fit) reads back as a float
             a.bimodality = BimodalityResult(**{f.name: (tuple(b[f.name]) if isinstance(b[f.name], list)
                                                         else b[f.name]) for f in fields(BimodalityResult)})
         if d.get("t_G_law_distance"):
@@ -123,7 +133,19 @@ class Analysis:
         for key in ("progress", "onsets", "curves_preview"):
             if d.get(key):
                 setattr(a, key, pd.DataFrame(_floats(d[key])))
-        return a
+        return a.freeze()
+
+
+def _freeze(draft: Any) -> Analysis:
+    return Analysis(**{f.name: getattr(draft, f.name) for f in fields(Analysis)})
+
+
+AnalysisDraft = make_dataclass(
+    "AnalysisDraft",
+    [(f.name, f.type, field(default=f.default, default_factory=f.default_factory)) for f in fields(Analysis)],
+    namespace={"freeze": _freeze, "__doc__": "The mutable analysis under construction; ``freeze()`` gives the "
+                                             ":class:`Analysis` (same fields)."},
+    eq=False)
 
 
 def _floats(d: Any) -> Any:

@@ -1,0 +1,146 @@
+"""What ``grokcheck fit`` prints: the table rows of an analysis and the ``--json`` digest."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["fit_rows", "fit_digest"]
+
+
+def fit_rows(a: Any) -> list[tuple[str, str]]:
+    import numpy as np
+
+    c = a.counts
+    rows = [("run set", a.name), ("generator", a.generator),
+            ("runs / grokking / diverged", f"{c['n_runs']} / {c['n_groks']} / {c['n_diverged']}"),
+            ("P_grok", f"{c['p_grok']:.4g} ± {c['p_grok_se']:.2g}")]
+    if (a.config.get("load") or {}).get("loss_only"):
+        rows[2:] = [("runs", str(c["n_runs"])), ("P_grok", "not measured: loss-only log (no error or accuracy "
+                                                          "column; losses are never read as error rates)")]
+    rows += _load_rows(a.config.get("load"))
+    if a.nu is not None:
+        f = a.nu
+        rows += [("nu", f.describe()), ("nu estimate", f.label or f.kind),
+                 ("nu window", f"[{f.window[0]:.4g}, {f.window[1]:.4g}]  ({f.window_rule})"),
+                 ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
+        for k, w in f.windows.items():
+            if k != "auto":
+                rows.append((f"nu in tau [{w['tau_lo']:.3g}, {w['tau_hi']:.3g}]",
+                             f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
+                             if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
+        if f.no_plateau:
+            rows.append(("nu plateau", "none: nu drifts across the windows by more than its CI"))
+        j = f.jumps
+        if j.get("n"):
+            with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
+            rows.append(("jump runs", f"{j['n']} of {j.get('n_runs', '?')} ({j.get('rule', '')}); "
+                                      f"headline: {j.get('headline', '')}{with_}"))
+    else:
+        loss_only = (a.config.get("load") or {}).get("loss_only")
+        rows.append(("nu", "not fitted: loss-only log (no error rate to align)" if loss_only
+                     else f"not fitted: {a.nu_error}"))
+    if a.t_G.size:
+        rows.append(("t_G mean / median", f"{np.mean(a.t_G):.4g} / {np.median(a.t_G):.4g} (n = {a.t_G.size})"))
+    if a.bimodality is not None:
+        b = a.bimodality
+        dbic = f"Delta-BIC {float(b.delta_bic):.1f}" if math.isfinite(float(b.delta_bic)) else \
+            "no two-component fit"
+        rows.append(("t_G bimodal", f"{'yes' if b.bimodal else 'no'} ({dbic}, {b.n_modes} mode(s))"))
+    for k in ("d_eff", "xi", "eps", "nu_margin"):
+        if k in a.features:
+            se = a.features.get(f"{k}_se")
+            rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
+    if a.spectrum is not None:
+        rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
+    users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
+    for r in a.verdicts.itertuples(index=False):
+        z = "" if r.z != r.z else f", z = {r.z:+.2f}"
+        who = next((f" [{n}]" for n in users if str(r.theory).startswith(f"{n}: ")), "")
+        if r.verdict == "not testable":
+            rows.append((f"verdict: {r.quantity}{who}", f"not testable: {r.note}"))
+        else:
+            pred = "" if r.predicted != r.predicted else f", predicted {r.predicted:.4g}"   # none for a distance
+            rows.append((f"verdict: {r.quantity}{who}", f"{r.verdict} (measured {r.measured:.4g}{pred}{z})"))
+    return rows
+
+
+def _loss_rows(load: dict[str, Any], unit: str) -> list[tuple[str, str]]:
+    losses = load.get("losses") or {}
+    rows = []
+    for key in ("test_loss", "train_loss"):
+        e = losses.get(key)
+        if not e:
+            continue
+        name = key.replace("_", " ")
+        if "onsets" not in e:
+            rows.append((f"{name} onset", f"{e['column']}: no threshold stated (--loss-threshold)"))
+            continue
+        med = "never" if e["median"] != e["median"] else f"median {e['median']:.6g}{unit}"
+        rows.append((f"{name} onset", f"{e['column']} <= {losses['threshold']:.4g}: {med}; reached by "
+                                      f"{e['n_reached']} of {e['n_runs']} runs"))
+    return rows
+
+
+def _never_text(r: dict[str, Any], load: dict[str, Any]) -> str:
+    if r.get("flag") == "no_error_rate":
+        return "no error-rate column (loss-only log)"
+    if "floor" not in r or r["floor"] != r["floor"]:
+        return "never"
+    ex = f" = {r['floor_examples']} wrong test examples" if "floor_examples" in r else ""
+    if r.get("levels_off") and r["floor"] > 0.05:
+        return f"never: levels off at {r['floor']:.4g}{ex}, far above zero (no generalisation)"
+    if r.get("levels_off") and r["floor"] > 0:
+        return (f"never: levels off at {r['floor']:.4g}{ex} (above the tolerance {load['tolerance']:.4g}; "
+                f"--tolerance {1.02 * r['floor']:.4g} counts it as zero)")
+    return f"never: lowest {r['floor']:.4g}{ex}, still falling at the end of the log"
+
+
+def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not load:
+        return []
+    unit = f" ({load['time_unit']})" if load.get("time_unit") else ""
+    re = load.get("reentry", {})
+    rows = [("transition", f"{load['transition']}; tolerance {load['tolerance']:.4g} ({load['tolerance_source']})"),
+            ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
+    rows += _loss_rows(load, unit)
+    for r in load.get("runs", []):
+        te = _never_text(r, load) if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
+        rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
+        for key in ("test_loss", "train_loss"):
+            if f"onset_{key}" in r:
+                v = r[f"onset_{key}"]
+                rows.append((f"{key.replace('_', ' ')} onset {r['run']}", "never" if v != v else f"{v:.6g}{unit}"))
+    rows += [("note", n) for n in load.get("notes", [])]
+    return rows
+
+
+def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
+    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window."""
+    from .._io import to_jsonable
+
+    load = a.config.get("load") or {}
+    out: dict[str, Any] = {"run_set": a.name, "generator": a.generator, "n_runs": a.counts["n_runs"],
+                           "n_grok": a.counts["n_groks"], "n_diverged": a.counts["n_diverged"],
+                           "n_reentry": load.get("reentry", {}).get("n"),
+                           "reentry_runs": load.get("reentry", {}).get("runs"),
+                           **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
+                                                      "time_unit", "files", "error_column", "losses",
+                                                      "floor_hint", "test_quantum")},
+                           "loss_only": bool(load.get("loss_only")),
+                           "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}
+    if load.get("runs") is not None:
+        out["runs"] = load["runs"]
+    elif a.nu is not None:
+        out["runs"] = [{"run": str(r), "t_eps": float(v)} for r, v in a.nu.t_eps_used.items()]
+    f = a.nu
+    out["nu"] = {"error": a.nu_error} if f is None else {
+        "value": f.nu, "ci": list(f.nu_ci), "ci_level": f.ci, "ci_method": f.ci_method, "se": f.nu_se,
+        "kind": f.kind, "label": f.label, "weak": f.weak, "flags": f.flags, "window": list(f.window),
+        "window_rule": f.window_rule, "r2": f.gof.get("r2"), "n_points": f.gof.get("n_points"),
+        "n_runs_used": f.n_runs_used, "windows": f.windows, "no_plateau": f.no_plateau, "jumps": f.jumps,
+        "window_spread": f.window_spread}
+    out["verdicts"] = a.verdicts.to_dict(orient="records")  # every theory's rows, each naming its theory
+    out["predictions"] = a.predictions
+    return to_jsonable(out)
+
+
