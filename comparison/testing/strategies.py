@@ -163,7 +163,7 @@ def param_strategy(p: Param, lo: Any = None, hi: Any = None) -> st.SearchStrateg
         raise ConfigError(f"params: {p.name} has an unbounded declared range ({p.range_text()}); narrow it")
     if p.kind is int:
         return sample_sizes(int(lo), int(hi)) if lo >= 1 and hi > 10 ** LOG_DECADES * lo else st.integers(int(lo), int(hi))
-    floor = max(lo, LOG_FLOOR)
+    floor = max(math.nextafter(lo, math.inf) if open_lo else lo, LOG_FLOOR)  # an open end is never drawn
     if lo >= 0 and hi > floor * 10 ** LOG_DECADES:
         s = log_uniform(floor, hi)
         return st.one_of(st.just(float(lo)), s) if lo == 0 and not open_lo else s

@@ -105,3 +105,18 @@ def test_domain_helpers_reject_bad_ranges():
         dimensions(0, 3)
     with pytest.raises(ValueError, match="1 <= lo <= hi"):
         sample_sizes(10, 5)
+
+
+def test_an_open_lower_end_is_never_drawn_even_on_a_log_scale():
+    # found on the linear-estimator simulator: horizon in (1, 1e30] drew exactly 1 (the log scale's shrink target)
+    from comparison.simulators import Param
+
+    p = Param("horizon", float, "a time", "--horizon", lo=1.0, hi=1e30, lo_open=True)
+    assert simplest(param_strategy(p)) > 1.0
+
+    @FAST
+    @given(param_strategy(p), param_strategy(Param("x", float, "x", "--x", lo=0.0, hi=1e6, lo_open=True)))
+    def inside(h, x):
+        assert h > 1.0 and x > 0.0
+
+    inside()
