@@ -25,6 +25,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .errors import ConfigError
+from .simulator_costs import (cost_1d, cost_ball, cost_linear_estimator, cost_rfm, cost_scenario_a, cost_scenario_b,
+                              cost_separability)
 
 __all__ = ["Param", "SimulatorSpec", "SIMULATORS", "register", "get_spec", "spec_for_generator",
            "load_simulator", "check_params", "call_simulator", "check_resources", "memory_limit_bytes",
@@ -171,38 +173,6 @@ def memory_limit_bytes() -> float:
     return gb * 2 ** 30
 
 
-def _cost_1d(p: dict[str, Any]) -> float:
-    R, N = p["n_replicas"], p["N"]
-    r = min(p.get("chunk", 4096), R)
-    return 8.0 * (6 * r * N + 700 * r + R * (12 + 3 * p.get("record_curves", True) * p.get("n_curve_points", 48)))
-
-
-def _cost_ball(p: dict[str, Any]) -> float:
-    R, N, D = p["n_replicas"], p["N"], p["D"]
-    r = min(p.get("chunk", 256), R)
-    grid = 0 if p.get("final_only", False) else p.get("n_grid", 160)
-    curves = p.get("record_curves", True) * p.get("n_curve_points", 48)
-    return 8.0 * (r * (6 * N * D + 3 * D * D + 2 * N * grid) + R * (3 * D + 16 + 3 * curves))
-
-
-def _cost_rfm(p: dict[str, Any]) -> float:
-    from modular_rfm import rfm_memory_bytes  # the package's own estimate: train and ~p^2 test pairs
-
-    return rfm_memory_bytes(p["p"], p["train_frac"], op=p.get("op", "+"), n_iter=p.get("n_iter", 30),
-                            gradient_path=p.get("gradient_path", "onehot"), keep_history=p.get("keep_history", False))
-
-
-def _cost_scenario_b(p: dict[str, Any]) -> float:
-    from local_rules import resolve_A, scenario_b_memory_bytes
-
-    return scenario_b_memory_bytes(p["n_init"], p["n_times"], p["n_tau"], resolve_A(p["A"])[0].shape[0])
-
-
-def _cost_scenario_a(p: dict[str, Any]) -> float:
-    from local_rules import scenario_a_memory_bytes
-
-    return scenario_a_memory_bytes(p["n_init"], p["n_steps"], p["d"], p["n_checkpoints"], p["deff_every"])
-
 _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
                _opt("n_curve_points", int, "curve points per run", lo=4, hi=10 ** 4),
                _opt("chunk", int, "runs simulated at once", lo=1, hi=10 ** 7))
@@ -225,7 +195,7 @@ register(SimulatorSpec(
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
                    _COMMON_SEED, *_CURVE_OPTS),
-    cost=_cost_1d))
+    cost=cost_1d))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
@@ -238,7 +208,7 @@ register(SimulatorSpec(
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
                       choices=("exact", "zeroth_order"))),
-    cost=_cost_ball))
+    cost=cost_ball))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
@@ -247,7 +217,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_b))
+    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_b))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -263,7 +233,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    extra={"nu_fixed_windows": "paper"}, cost=_cost_scenario_a))
+    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_a))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
@@ -275,17 +245,11 @@ register(SimulatorSpec(
                   choices=("block_circulant",)),
                _p("device", str, "None: numpy (default); cpu or cuda: the float64 torch path", validate=check_device),
                _COMMON_SEED),
-    cost=_cost_rfm, seed_keys=("split_seeds",),
+    cost=cost_rfm, seed_keys=("split_seeds",),
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",
            "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
-
-
-
-def _cost_separability(p: dict[str, Any]) -> float:
-    R, N, d, P = p["n_seeds"], p["N"], p["d"], p.get("n_points", 64)
-    return 8.0 * (R * (4 * N * d + 3 * d * d + 6 * N + 4 * d) + 31 * R * (P + 1))
 
 
 register(SimulatorSpec(
@@ -305,14 +269,7 @@ register(SimulatorSpec(
                 _p("device", str, "torch device of the dynamics", validate=check_device),
                 _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
                 _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
-    cost=_cost_separability))
-
-
-def _cost_linear_estimator(p: dict[str, Any]) -> float:
-    from linear_grokking.estimator import contract_memory_bytes  # the package's own estimate
-
-    return contract_memory_bytes(p["d_in"], p["lam"], d_out=p.get("d_out", 1), n_test=p.get("n_test", 1000),
-                                 n_seeds=p["n_seeds"], chunk=p.get("chunk"), n_points=p.get("n_points", 64))
+    cost=cost_separability))
 
 
 register(SimulatorSpec(
@@ -336,7 +293,7 @@ register(SimulatorSpec(
                 _opt("t_min", float, "first time of the log grid", lo=0, lo_open=True, hi=1e30),
                 _opt("n_points", int, "log-spaced grid points", lo=2, hi=10 ** 5),
                 _opt("chunk", int, "runs vectorised at once", lo=1, hi=10 ** 5), _COMMON_SEED),
-    cost=_cost_linear_estimator))
+    cost=cost_linear_estimator))
 
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""
