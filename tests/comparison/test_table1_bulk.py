@@ -22,7 +22,10 @@ def test_population_nu_recovers_a_planted_staircase_and_flags_a_drift():
     tau = np.logspace(-7, 1, 161)
     c = 0.01
     r = population_nu(lr, tau, _staircase(0.3, c, tau), 1e9, c, n_boot=50)
-    assert r["periods"] == 3 and r["window"][1] == pytest.approx(1.0)  # whole periods below TAU_HI = 1
+    # the two lowest whole periods above the first resolved tau; all three below TAU_HI = 1 beside them
+    assert r["periods"] == 2 and r["window"][0] == pytest.approx(r["resolved_from"])
+    assert r["window"][1] == pytest.approx(r["window"][0] * (1 / c) ** 2)
+    assert r["all_periods"]["periods"] == 3 and r["all_periods"]["window"][1] == pytest.approx(1.0)
     assert r["ci"][0] <= 0.3 <= r["ci"][1] and r["plateau"] is True
     # a drifting exponent (0.2 below tau = 1e-3, 0.8 above) is not a plateau over the periods
     E = np.where(tau < 1e-3, (tau / 1e-3) ** 0.2, (tau / 1e-3) ** 0.8)[None].repeat(4, 0) * 1e-3
