@@ -76,3 +76,11 @@ def test_table1_rows_gain_bulk_nu_and_corner_fields():
     assert [v["quantity"] for v in r["nu_verdicts"]] == ["nu bulk (Eq. 50)", "nu bulk (corner)"]
     keep = {k: r[k] for k in ("nu_bulk", "nu_test_set_periods", "nu_corner_pred", "nu_verdicts")}
     json.dumps(to_jsonable(keep), allow_nan=False)  # strict JSON
+
+
+def test_cli_refuses_a_negative_bulk_runs(capsys):
+    from comparison.cli import main
+
+    assert main(["paper", "table1", "--bulk-runs", "-1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("grokcheck: error: ") and "--bulk-runs" in err
