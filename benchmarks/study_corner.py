@@ -1,10 +1,10 @@
 """The corner study of docs/local_rules.md (issue 25): ν on the bulk population, the exit corners and
 Eq. 50 vs the corner law, for the three settings that grok stably.
 
-Usage: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/study_corner.py [N_INIT] [OUT.json]
+Usage: OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/study_corner.py [N_INIT] [OUT.json] [SEED]
 (default 200 initialisations; the bulk sample is the ξ sample of ``grokcheck paper table1``: 64 inputs
 of length 4096, positions 512…3583, 196 608 contexts).  Runs ``table1_rows`` on the three settings and
-prints one line per setting plus the corner groups; about 10 min on one core.
+prints one line per setting plus the corner groups; 7 min on one (shared) core at N_INIT = 200.
 """
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ def _fmt(x: object, f: str = ".3f") -> str:
     return "–" if x is None else format(x, f)
 
 
-def main(n_init: int = 200, out: str | None = None) -> list[dict]:
+def main(n_init: int = 200, out: str | None = None, seed: int = 0) -> list[dict]:
     from comparison._io import to_jsonable, write_json_atomic
     from comparison.paper_table1 import table1_rows
 
     t0 = time.perf_counter()
-    rows = table1_rows(n_init=n_init, settings=STABLE, p_grok_draws=64, n_boot=200, bulk_runs=n_init)
+    rows = table1_rows(n_init=n_init, seed=seed, settings=STABLE, p_grok_draws=64, n_boot=200, bulk_runs=n_init)
     keep = ("example", "lam1", "lam2", "n_grok", "n_init", "xi", "xi_ci", "xi_closed_form", "d_eff", "d_eff_bulk",
             "nu_bulk", "nu_test_set_periods", "nu_corner_pred", "nu_pred_bulk", "nu_verdicts", "seconds")
     slim = [{k: r.get(k) for k in keep} for r in rows]
@@ -46,4 +46,5 @@ def main(n_init: int = 200, out: str | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, sys.argv[2] if len(sys.argv) > 2 else None)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, sys.argv[2] if len(sys.argv) > 2 else None,
+         int(sys.argv[3]) if len(sys.argv) > 3 else 0)

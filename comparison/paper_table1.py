@@ -137,28 +137,37 @@ def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float
                   seed: int = 0) -> dict[str, Any]:
     """ν of an aligned error ``E[run, tau]`` over whole log-periods of ``contraction`` (the staircase of
     the exit edges, :func:`comparison.estimate.logperiodic.fit_log_periodic`) in the resolved window
-    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``).  Adds ``plateau``
-    (≥ 2 whole periods and the period-averaged slopes agree), ``resolved_from`` and ``window_rule``."""
+    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``): the two lowest whole
+    periods above the first resolved τ (the closest approach to the transition the sample allows).
+    Adds ``plateau`` (2 whole periods whose period-averaged slopes agree), ``resolved_from``,
+    ``window_rule`` and ``all_periods`` (every whole period up to ``TAU_HI``, to show the drift)."""
     n_runs = int(np.atleast_2d(E).shape[0])
     base = {"nu": None, "ci": None, "periods": 0, "window": None, "plateau": False, "contraction": contraction,
             "n_runs": n_runs, "n_points": float(n_points)}
     if contraction is None or not 0 < contraction < 1 or n_runs < 2:
         return {**base, "reason": "no one-sided exit edge (no contraction) or fewer than 2 runs"}
     win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=TAU_HI)
-    rule = f"{win['rule']} (tau_hi = {TAU_HI:g}), trimmed to whole log-periods ln(1/c) from the top"
+    rule = f"{win['rule']} (tau_hi = {TAU_HI:g}); the 2 lowest whole log-periods ln(1/c) from lo"
     if win["lo"] is None:
         return {**base, "reason": f"no resolved tau <= {TAU_HI:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
-    r = {**base, **fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), n_boot=n_boot, seed=seed)}
+
+    def fit(**kw: Any) -> dict[str, Any]:
+        return fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), seed=seed, **kw)
+
+    r = {**base, **fit(n_boot=n_boot, anchor="bottom", max_periods=2)}
+    a = fit(n_boot=min(n_boot, 50), anchor="top")
     r.update(contraction=contraction, resolved_from=win["lo"], window_rule=rule, n_points=float(n_points),
-             plateau=bool(r["periods"] >= 2 and r["no_plateau"] is False and r["nu"] is not None))
+             plateau=bool(r["periods"] >= 2 and r["no_plateau"] is False and r["nu"] is not None),
+             all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "no_plateau")})
     return r
 
 
 def _mixture_nu(lr: Any, tau: Any, E: Any, keys: list[str], nus: dict[str, float], window: Any, c: float,
-                n_boot: int, seed: int) -> tuple[float | None, float]:
+                n_boot: int, seed: int, n_ctx: int) -> tuple[float | None, float]:
     """The corner mixture's ν over the same whole periods, and its bootstrap s.e. over runs."""
     def one(rows: Any) -> float | None:
-        mix = lr.corner_mixture(tau, E[rows], [keys[i] for i in rows], nus, window=window)["mixture"]
+        mix = lr.corner_mixture(tau, E[rows], [keys[i] for i in rows], nus, window=window,
+                                n_contexts=n_ctx)["mixture"]
         return fit_log_periodic(tau, mix[None], c, window=window, n_boot=0)["nu"]
 
     rng = np.random.default_rng(seed)
@@ -187,7 +196,7 @@ def corner_prediction(lr: Any, study: dict[str, Any], fit: dict[str, Any], *, n_
     out["unexplained_share"] = 1.0 - len(fin) / len(corners) if corners else None
     if fit.get("nu") is not None:
         nu, se = _mixture_nu(lr, bt["taus"], bt["E"], keys, nus, tuple(fit["window"]), fit["contraction"],
-                             n_boot, seed)
+                             n_boot, seed, bt["n_contexts"])
         out.update(mixture_nu=nu, mixture_nu_se=se, window=fit["window"], periods=fit["periods"])
     for k in sorted(set(pairs)):
         rows = np.array([p == k for p in pairs])

@@ -146,12 +146,15 @@ def identify_corners(W: ArrayLike, contexts: Contexts, A: Any, *, p: float = 0.5
 
 
 def corner_mixture(tau: ArrayLike, E: ArrayLike, corner_keys: list[Any], corner_nu: dict[Any, float],
-                   *, window: tuple[float, float]) -> dict[str, Any]:
+                   *, window: tuple[float, float], n_contexts: int | None = None, n_min: int = 20
+                   ) -> dict[str, Any]:
     r"""Corner groups of aligned runs ``E[run, tau]``: shares :math:`p_k`, per-group mean curves,
-    :math:`C_k` (geometric-mean fit of the group mean at fixed :math:`\nu_k` over ``window``) and the
-    mixture :math:`\sum_k p_k C_k\tau^{\nu_k}` beside the pooled mean.  ``leading``: the smallest
-    :math:`\nu_k` of a group with runs (the τ → 0 exponent); groups with a NaN ν_k stay out of the
-    mixture (``unexplained_share``).
+    :math:`C_k` (geometric-mean fit of the group mean at fixed :math:`\nu_k`) and the mixture
+    :math:`\sum_k p_k C_k\tau^{\nu_k}` beside the pooled mean.  C_k is fitted over ``window``; given
+    ``n_contexts``, over the group's resolved part of it (:func:`local_rules.resolved_window` of the
+    group's runs), shifted up to the group's first resolved τ with the same log-width when the group
+    is not resolved inside it (``fit_window``).  ``leading``: the smallest :math:`\nu_k` of a group
+    with runs (the τ → 0 exponent); groups with a NaN ν_k stay out of the mixture (``unexplained_share``).
 
     Examples
     --------
@@ -177,14 +180,20 @@ def corner_mixture(tau: ArrayLike, E: ArrayLike, corner_keys: list[Any], corner_
         for k in sorted(set(keys)):
             rows = np.array([q == k for q in keys])
             m = np.nanmean(E[rows], axis=0)
-            s = (tau >= lo * (1 - 1e-9)) & (tau <= hi * (1 + 1e-9)) & np.isfinite(m) & (m > 0)
+            a, b = lo, hi
+            if n_contexts is not None:
+                lo_k = resolved_window(tau, E[rows], n_contexts, n_min=n_min, tau_hi=float(tau.max()))["lo"]
+                a = max(lo, lo_k) if lo_k is not None else float("inf")
+                b = max(hi, a * hi / lo) if lo_k is not None else float("inf")
+            s = (tau >= a * (1 - 1e-9)) & (tau <= b * (1 + 1e-9)) & np.isfinite(m) & (m > 0)
             nu = nus.get(k, float("nan"))
             C = float(np.exp(np.mean(np.log(m[s]) - nu * np.log(tau[s])))) if s.any() and math.isfinite(nu) \
                 else float("nan")
             share = float(rows.mean())
             if math.isfinite(C):
                 mix = mix + share * C * tau ** nu
-            groups[k] = {"share": share, "n_runs": int(rows.sum()), "nu_corner": nu, "C": C, "mean": m}
+            groups[k] = {"share": share, "n_runs": int(rows.sum()), "nu_corner": nu, "C": C, "mean": m,
+                         "fit_window": [float(a), float(b)]}
     finite = [g["nu_corner"] for g in groups.values() if math.isfinite(g["nu_corner"])]
     return {"groups": groups, "shares": {k: g["share"] for k, g in groups.items()},
             "leading": min(finite) if finite else None, "mixture": mix, "pooled": pooled, "tau": tau,
@@ -240,6 +249,7 @@ def corner_study(A: Any, *, lam1: float = 0.0, lam2: float = 0.0, n_init: int = 
     mix = None
     if win["lo"] is not None:
         mix = corner_mixture(taus, bt["E"], [r["key"] for r in corners],
-                             {r["key"]: r["nu_corner"] for r in corners}, window=(win["lo"], win["hi"]))
+                             {r["key"]: r["nu_corner"] for r in corners}, window=(win["lo"], win["hi"]),
+                             n_contexts=bt["n_contexts"], n_min=n_min)
     return {"bulk": bt, "corners": corners, "exponents": ex, "window": win, "mixture": mix,
             "contraction": _dominant_contraction(corners, ex), "closed": closed, "taus": taus}

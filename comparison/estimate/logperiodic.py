@@ -12,7 +12,8 @@ the top period of that difference with the bottom period, divided by (n − 1) l
 slope over the one period) (L = ln(1/c); ln E interpolated linearly in
 ln τ); the CI is a percentile bootstrap over runs.  ``period_slopes`` are the OLS
 slopes over each whole period (period-averaged local slopes); ``no_plateau`` is true when two of
-them differ by more than 1.96 × the s.e. of their difference (bootstrap).
+them differ by more than 1.96 × the s.e. of their difference (bootstrap) and by more than 5 % (the
+rule of :mod:`comparison.estimate.nu_quality`).
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from .nu_quality import REL_TOL
 
 __all__ = ["fit_log_periodic"]
 
@@ -42,11 +45,13 @@ def _fit(lt: NDArray[np.float64], ly: NDArray[np.float64], L: float,
 
 
 def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window: tuple[float, float],
-                     n_boot: int = 200, seed: int = 0, ci: float = 0.95) -> dict[str, Any]:
+                     n_boot: int = 200, seed: int = 0, ci: float = 0.95, anchor: str = "top",
+                     max_periods: int | None = None) -> dict[str, Any]:
     r"""ν of ``E[run, tau]`` (runs × τ, NaN where a run has no point) over whole log-periods.
 
     ``contraction`` c ∈ (0, 1) sets the period ln(1/c) in ln τ; the window ``[lo, hi]`` is trimmed
-    from below to a whole number of periods.  Returns ``nu``, ``ci``, ``periods`` (whole periods
+    to a whole number of periods (at most ``max_periods``) from below (``anchor="top"``: ``hi`` kept)
+    or from above (``anchor="bottom"``: ``lo`` kept, the periods closest to the transition).  Returns ``nu``, ``ci``, ``periods`` (whole periods
     spanned), ``window`` (used), ``period_slopes`` (+ ``period_slopes_se``), ``no_plateau``,
     ``n_runs``; ``nu = None`` with a ``reason`` when the window holds less than one period.
 
@@ -65,12 +70,16 @@ def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window
     if not 0 < c < 1:
         raise ValueError(f"contraction must be in (0, 1), got {contraction}")
     L = float(np.log(1 / c))
+    if anchor not in ("top", "bottom"):
+        raise ValueError(f"anchor must be 'top' or 'bottom', got {anchor!r}")
     lo, hi = np.log(window[0]), np.log(window[1])
     n_per = int(np.floor((hi - lo) / L + 1e-9))
+    if max_periods is not None:
+        n_per = min(n_per, int(max_periods))
     if n_per < 1:
         return {"nu": None, "ci": None, "periods": 0, "window": list(window), "no_plateau": None,
                 "reason": f"window spans {(hi - lo) / L:.2f} < 1 log-period ln(1/c) = {L:.3g}"}
-    lo = hi - n_per * L
+    lo, hi = (hi - n_per * L, hi) if anchor == "top" else (lo, lo + n_per * L)
     sel = (np.log(tau) >= lo - 1e-9) & (np.log(tau) <= hi + 1e-9)
     lt, M = np.log(tau[sel]), E[:, sel]
     bounds = hi - L * np.arange(n_per, -1, -1)
@@ -94,6 +103,7 @@ def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window
         se = np.nanstd(bp, axis=0, ddof=1)
         out["period_slopes_se"] = se.tolist()
         diff = [abs(per[i] - per[j]) > 1.96 * np.hypot(se[i], se[j])
+                and abs(per[i] - per[j]) > REL_TOL * max(abs(per[i]), abs(per[j]))
                 for i in range(per.size) for j in range(i + 1, per.size)]
         out["no_plateau"] = bool(any(diff)) if per.size >= 2 else None
     return out

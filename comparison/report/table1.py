@@ -69,7 +69,10 @@ def draw_table1(rep: Any, rows: list[dict[str, Any]], table: Any) -> None:
           "fixed-point closed form. nu_pred = (D_eff + 1)/2 − ξ (Eq. 50, D → D_eff), evaluated even where ξ ≥ 1 is "
           "outside the derivation's 0 < ξ < 1. 'transient': the stationary classifier has test error > 0, so runs "
           "only pass through zero error and ν is not fitted. P_grok(A): fraction of random A whose stationary "
-          "classifier has zero test error (Wilson CI in the JSON).")
+          "classifier has zero test error (Wilson CI in the JSON). 'nu bulk': ν on the bulk contexts (the ξ "
+          "sample, t_eps on it) over the two lowest whole log-periods of the exit edge's contraction ('periods'); "
+          "'nu_pred bulk': Eq. 50 with the bulk per-class D_eff; 'nu corner': the corner law's mixture "
+          "Σ p_k C_k τ^ν_k fitted the same way; the two verdicts are on the bulk ν (docs/local_rules.md).")
     rep.table(table)
     rep.figure(_fig_local_slope(rows), "table1-local-slope", "Local slope of the aligned test error against τ")
     rep.figure(_fig_t_G(rows), "table1-t-G", "Grokking-time densities in log t per example and setting")

@@ -35,3 +35,12 @@ def test_less_than_one_period_is_not_fitted():
     tau = np.logspace(-2, 0, 20)
     r = fit_log_periodic(tau, tau[None] ** 0.5, 1e-3, window=(1e-2, 1.0), n_boot=0)
     assert r["nu"] is None and r["periods"] == 0 and "log-period" in r["reason"]
+
+
+def test_bottom_anchor_keeps_the_low_end_and_caps_the_periods():
+    tau = np.logspace(-6, 0, 121)
+    E = (tau ** 0.3 * (1.5 + np.cos(2 * np.pi * np.log(tau) / np.log(100))))[None].repeat(3, 0)
+    r = fit_log_periodic(tau, E, 0.01, window=(1e-6, 1.0), n_boot=0, anchor="bottom", max_periods=2)
+    assert r["periods"] == 2 and np.allclose(r["window"], [1e-6, 1e-2]) and abs(r["nu"] - 0.3) < 1e-3
+    top = fit_log_periodic(tau, E, 0.01, window=(1e-6, 1.0), n_boot=0, max_periods=2)
+    assert np.allclose(top["window"], [1e-4, 1.0])

@@ -22,7 +22,10 @@ def test_population_nu_recovers_a_planted_staircase_and_flags_a_drift():
     tau = np.logspace(-7, 1, 161)
     c = 0.01
     r = population_nu(lr, tau, _staircase(0.3, c, tau), 1e9, c, n_boot=50)
-    assert r["periods"] == 3 and r["window"][1] == pytest.approx(1.0)  # whole periods below TAU_HI = 1
+    # the two lowest whole periods above the first resolved tau; all three below TAU_HI = 1 beside them
+    assert r["periods"] == 2 and r["window"][0] == pytest.approx(r["resolved_from"])
+    assert r["window"][1] == pytest.approx(r["window"][0] * (1 / c) ** 2)
+    assert r["all_periods"]["periods"] == 3 and r["all_periods"]["window"][1] == pytest.approx(1.0)
     assert r["ci"][0] <= 0.3 <= r["ci"][1] and r["plateau"] is True
     # a drifting exponent (0.2 below tau = 1e-3, 0.8 above) is not a plateau over the periods
     E = np.where(tau < 1e-3, (tau / 1e-3) ** 0.2, (tau / 1e-3) ** 0.8)[None].repeat(4, 0) * 1e-3
@@ -73,3 +76,11 @@ def test_table1_rows_gain_bulk_nu_and_corner_fields():
     assert [v["quantity"] for v in r["nu_verdicts"]] == ["nu bulk (Eq. 50)", "nu bulk (corner)"]
     keep = {k: r[k] for k in ("nu_bulk", "nu_test_set_periods", "nu_corner_pred", "nu_verdicts")}
     json.dumps(to_jsonable(keep), allow_nan=False)  # strict JSON
+
+
+def test_cli_refuses_a_negative_bulk_runs(capsys):
+    from comparison.cli import main
+
+    assert main(["paper", "table1", "--bulk-runs", "-1", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("grokcheck: error: ") and "--bulk-runs" in err

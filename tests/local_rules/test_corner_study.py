@@ -125,3 +125,17 @@ def test_corner_mixture_recovers_planted_groups():
     # a wrong exponent for group a does not reproduce the pooled mean
     bad = lr.corner_mixture(tau, E, ["a"] * 6 + ["b"] * 2, {"a": 0.4, "b": 0.9}, window=(1e-4, 1.0))
     assert not np.allclose(bad["mixture"], bad["pooled"], rtol=0.05)
+
+
+def test_corner_mixture_fits_each_group_where_it_is_resolved():
+    tau = np.logspace(-4, 0, 41)
+    E = np.vstack([1e-1 * tau ** 0.3] * 4 + [1e-3 * tau ** 0.9] * 4)  # group b below 20/N = 2e-4 for tau < 0.4
+    r = lr.corner_mixture(tau, E, ["a"] * 4 + ["b"] * 4, {"a": 0.3, "b": 0.9}, window=(1e-4, 1e-2),
+                          n_contexts=100_000)
+    # group a: resolved above 2 x its value at tau = 1e-4 (the floor rule), i.e. from 2^(1/0.3) x 1e-4 on
+    lo_a = r["groups"]["a"]["fit_window"][0]
+    assert 1e-4 * 2 ** (1 / 0.3) <= lo_a < 1.3 * 1e-4 * 2 ** (1 / 0.3)
+    # group b: first resolved where 1e-3 tau^0.9 >= 20/N = 2e-4, window shifted there with the same width
+    lo_b, hi_b = r["groups"]["b"]["fit_window"]
+    assert 0.2 ** (1 / 0.9) <= lo_b < 1.3 * 0.2 ** (1 / 0.9) and hi_b == pytest.approx(lo_b * 100)
+    assert r["groups"]["a"]["C"] == pytest.approx(1e-1) and r["groups"]["b"]["C"] == pytest.approx(1e-3)
