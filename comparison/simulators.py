@@ -19,105 +19,17 @@ docs/guarantees.md).
 """
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from .errors import ConfigError
 from .simulator_costs import (cost_1d, cost_ball, cost_linear_estimator, cost_rfm, cost_scenario_a, cost_scenario_b,
                               cost_separability)
+from .simulator_spec import Param, SimulatorSpec
 
 __all__ = ["Param", "SimulatorSpec", "SIMULATORS", "register", "get_spec", "spec_for_generator",
            "load_simulator", "check_params", "call_simulator", "check_resources", "memory_limit_bytes",
            "check_device"]
-
-_INF = math.inf
-
-
-class Param(NamedTuple):
-    """One declared simulator parameter: type, allowed range or choices, CLI flag.
-
-    (An immutable ``NamedTuple``, not a dataclass: importing ``dataclasses`` would
-    cost ``grokcheck --help`` a fifth of its start-up.)"""
-
-    name: str
-    kind: type
-    help: str
-    flag: str | None = None
-    lo: float = -_INF
-    hi: float = _INF
-    lo_open: bool = False
-    choices: tuple[Any, ...] | None = None
-    validate: Callable[[Any], Any] | None = None   # a further check (e.g. a torch device)
-
-    def range_text(self) -> str:
-        if self.choices is not None:
-            return "one of " + ", ".join(map(str, self.choices))
-        kind = {int: "an integer", float: "a finite number", bool: "true or false", str: "a string"}[self.kind]
-        if self.lo == -_INF and self.hi == _INF:
-            return kind
-        left = "(" if self.lo_open else "["
-        lo = "-inf" if self.lo == -_INF else f"{self.lo:g}"
-        hi = "inf)" if self.hi == _INF else f"{self.hi:g}]"
-        return f"{kind} in {left}{lo}, {hi}"
-
-    def check(self, value: Any) -> Any:
-        """The value converted to ``kind``; :class:`ConfigError` if it is not acceptable."""
-        bad = ConfigError(f"parameter {self.name} must be {self.range_text()}, got {value!r}")
-        if self.kind is bool:
-            if not isinstance(value, bool):
-                raise bad
-            return value
-        if self.kind is str:
-            if not isinstance(value, str):
-                raise bad
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad
-        elif self.kind is int:
-            if isinstance(value, float) and not value.is_integer():
-                raise bad
-            value = int(value)
-        else:
-            value = float(value)
-            if not math.isfinite(value):
-                raise bad
-        if self.choices is not None and value not in self.choices:
-            alias = value.replace("-", "_") if isinstance(value, str) else value
-            if alias not in self.choices:  # "zeroth-order" reads as "zeroth_order"
-                raise bad
-            value = alias
-        if self.kind is not str and not (value > self.lo if self.lo_open else value >= self.lo):
-            raise bad
-        if self.kind is not str and value > self.hi:
-            raise bad
-        return self.validate(value) if self.validate is not None else value
-
-
-class SimulatorSpec(NamedTuple):
-    """A registered simulator.
-
-    ``target`` is ``"module:function"`` (imported lazily); ``size_key`` the
-    run-count parameter; ``params`` the declared parameters (the ones with a
-    ``flag`` become ``grokcheck simulate`` options). Which theories apply is
-    said by the theories (``TheorySpec.applies_to``, :mod:`comparison.registry`), not here.
-    """
-
-    name: str
-    target: str
-    description: str
-    size_key: str
-    params: tuple[Param, ...] = ()
-    seed_keys: tuple[str, ...] = ()
-    extra: dict[str, Any] = {}  # read-only by convention (a NamedTuple default is shared)
-    cost: Callable[[dict[str, Any]], float] | None = None   # estimated peak memory (bytes) of one call
-
-    @property
-    def generator(self) -> str:
-        return self.target.replace(":", ".")
-
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
 
 
 def _p(name: str, kind: type, help: str, flag: str | None = None, **kw: Any) -> Param:
@@ -286,7 +198,7 @@ register(SimulatorSpec(
                 _p("dynamics", str, "exact gradient flow, exact discrete GD, or GD step by step",
                    choices=("flow", "gd", "gd_loop")),
                 _p("n_seeds", int, "runs (own training set, test set, teacher, student each)", lo=1, hi=10 ** 5),
-                _p("horizon", float, "end of training in GD steps (groks: t*_gen <= horizon)", lo=1.0, lo_open=True,
+                _p("horizon", float, "end of training in GD steps (groks: t*_gen <= horizon)", lo=2.0,
                    hi=1e30),
                 _p("n_test", int, "finite test sample of the accuracies", lo=1, hi=10 ** 6),
                 _p("device", str, "torch device of the linear algebra (default: numpy)", validate=check_device),

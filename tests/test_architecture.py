@@ -114,7 +114,8 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.sweep", "comparison.paper_data", "comparison.paper_table1", "comparison.testing"),
     ("comparison.agreement",),
     ("comparison.registry", "comparison.estimate", "comparison.runset"),
-    ("comparison.simulators", "comparison.simulator_costs", "comparison.errors", "comparison._io", "comparison.seeds",
+    ("comparison.simulators", "comparison.simulator_spec", "comparison.simulator_costs", "comparison.errors",
+     "comparison._io", "comparison.seeds",
      "comparison.safe_text"),
 ]
 

@@ -147,4 +147,5 @@ def _t_G_stat_row(m: Measured, p: Prediction, src: str) -> list[Verdict]:
                 + ("; generalised-at-t=0 replicas excluded" if m.counts.get("n_generalised_at_init") else ""))
     else:
         se, note = float(np.std(m.t_G, ddof=1) / math.sqrt(m.t_G.size)), f"n = {m.t_G.size} positive t_G"
+    note += f"; {p.note}" if p.note else ""   # the theory's own caveat (e.g. an asymptote outside its regime)
     return [_compare(p, float(stat(m.t_G)), se, src, note)]

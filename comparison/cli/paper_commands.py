@@ -84,6 +84,25 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_paper_linear(args: argparse.Namespace) -> int:
+    from ..pipeline.paper_linear import check_linear_grid, linear_frame, paper_grid, paper_linear_estimator
+
+    grid = paper_grid(args.lam, args.d_out, args.gamma)
+    kw = {"d_in": args.d_in, "eta": args.eta, "eps": args.eps, "n_seeds": args.n_seeds, "horizon": args.horizon,
+          "dynamics": args.dynamics, "seed": args.seed}
+    check_linear_grid(grid, **kw)   # every setting's parameters and memory, before any work
+    check_json_target(args.json, overwrite=args.overwrite)
+    rows = paper_linear_estimator(grid, **kw)
+    if _emit_json(args.json, rows, overwrite=args.overwrite):
+        return 0
+    say(linear_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if args.out:
+        from ..pipeline.paper_linear import write_linear_report
+
+        say(f"wrote {write_linear_report(rows, args.out) / 'report.html'}")
+    return 0
+
+
 def cmd_paper(args: argparse.Namespace) -> int:
     from ..pipeline.paper import paper_table1, table1_frame
 
@@ -91,6 +110,8 @@ def cmd_paper(args: argparse.Namespace) -> int:
         return _cmd_paper_scenario_a(args)
     if args.study == "separability":
         return _cmd_paper_separability(args)
+    if args.study == "linear-estimator":
+        return _cmd_paper_linear(args)
 
     import local_rules as lr
 

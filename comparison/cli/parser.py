@@ -188,6 +188,7 @@ def _paper(sub: argparse._SubParsersAction) -> None:
     sa.add_argument("--no-progress", action="store_true")
     sa.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
     _paper_separability(psub)
+    _paper_linear(psub)
 
 
 def _paper_separability(psub: argparse._SubParsersAction) -> None:
@@ -205,6 +206,30 @@ def _paper_separability(psub: argparse._SubParsersAction) -> None:
     sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     sp.add_argument("--no-progress", action="store_true")
     sp.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+
+
+def _paper_linear(psub: argparse._SubParsersAction) -> None:
+    sp = psub.add_parser("linear-estimator", help="linear estimator: Delta t_grok against the exact theory and Eq. 12",
+                         description="Levi, Beck & Bar-Sinai (2024), Figs. 1-3: the simulated Delta t = t*_gen - "
+                                     "t*_tr (exact gradient flow) beside the exact large-d theory and Eq. 12, with "
+                                     "the verdicts of the registered theories, over lambda (Fig. 1), d_out at "
+                                     "lambda = 0.9 (Fig. 2) and weight decay at lambda = 0.5, 0.9 (Fig. 3).")
+    sp.add_argument("--lam", type=float, nargs="*", default=[0.1, 0.5, 0.9, 1.5], help="Fig. 1 lambdas (d_out = 1)")
+    sp.add_argument("--d-out", type=int, nargs="*", default=[50, 700], help="Fig. 2 d_out values (lambda = 0.9)")
+    sp.add_argument("--gamma", type=float, nargs="*", default=[1e-5, 1e-3, 1e-2],
+                    help="Fig. 3 weight decays (lambda = 0.5 and 0.9)")
+    sp.add_argument("--d-in", type=int, default=1000, help="input dimension (default 1000)")
+    sp.add_argument("--n-seeds", type=int, default=8, help="runs per setting (default 8)")
+    sp.add_argument("--eta", type=float, default=0.01, help="GD step / flow rate (default 0.01)")
+    sp.add_argument("--eps", type=float, default=1e-3, help="accuracy threshold (default 1e-3)")
+    sp.add_argument("--horizon", type=float, default=1e7, help="end of training in GD steps (default 1e7)")
+    sp.add_argument("--dynamics", default="flow", choices=("flow", "gd"), help="exact flow (default) or exact GD")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--out", metavar="DIR", help="also write a report (table and figures) here")
+    sp.add_argument("--no-progress", action="store_true")
+    sp.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
+                                                             "grokcheck did not write")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

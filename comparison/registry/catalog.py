@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import builtin, separability  # noqa: F401  (register the built-in theories on import)
+from . import builtin, linear_theories, separability  # noqa: F401  (register the built-in theories on import)
 from .theories import TheorySpec, registered
 from .user import discover_entry_points
 

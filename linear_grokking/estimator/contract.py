@@ -113,5 +113,6 @@ def simulate_linear_estimator(d_in: int, lam: float, *, d_out: int = 1, gamma: f
                              dynamics=dynamics, n_seeds=n_seeds, seed=seed, n_test=n_test, t_min=t_min,
                              t_max=horizon, n_points=n_points, chunk=chunk, device=device)
     config = {**res.config, "generator": GENERATOR, "lam": d_in / n_train, "lam_requested": float(lam),
-              "horizon": horizon, "groks": "t*_gen <= horizon (L_gen reaches L* within the horizon)"}
+              "horizon": horizon, "groks": "t*_gen <= horizon (L_gen reaches L* within the horizon)",
+              "t_train": "the first crossing of L* by the exact training loss"}
     return EstimatorResult(config, res.curves, _contract_summary(res.summary, horizon), res.features)

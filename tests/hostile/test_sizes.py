@@ -34,7 +34,9 @@ def test_every_registered_simulator_has_a_memory_estimate():
            "perceptron-ball": {"D": 10 ** 4, "N": 10 ** 6, "n_replicas": 10 ** 4, "eps": 2.0},
            "scenario-b": {"A": "example1", "n_init": 10 ** 7, "n_times": 200, "n_tau": 60},
            "scenario-a": {"d": 10, "n_init": 10 ** 6, "n_steps": 10 ** 6, "n_checkpoints": 60, "deff_every": 10},
-           "rfm": {"p": 401, "train_frac": 0.5}}
+           "rfm": {"p": 401, "train_frac": 0.5},
+           "separability": {"N": 10 ** 5, "d": 10 ** 4, "n_seeds": 10 ** 4},
+           "linear-estimator": {"d_in": 2 * 10 ** 4, "lam": 0.5, "n_seeds": 100}}
     assert set(big) == set(SIMULATORS)
     for name, params in big.items():
         with pytest.raises(ValueError, match="GROKCHECK_MAX_MEM_GB"):
