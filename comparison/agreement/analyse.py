@@ -11,15 +11,16 @@ the user theories it is given:
   with the reason, never a silent ξ = 0 — and the margin exponent (Eq. 48),
   which predicts ν directly;
 * P_grok (fraction of runs that grok) against Eq. 14 / Eq. 86;
-* the t_G law against Eq. 16 / Eqs. 40-47 (KS, Wasserstein-1, atom weight),
-  and its bimodality.
+* the t_G law against Eq. 16 / Eqs. 40-47 (KS after snapping onto the law's atom at a stated
+  resolution, with a parametric-bootstrap p-value: :mod:`comparison.estimate.law_test`;
+  Wasserstein-1 and the atom weight as columns), and its bimodality.
 
 Tolerance (one rule, stated once at the top of every report, ``TOLERANCE_RULES``):
 a measurement agrees with a prediction when |z| < 4, z = (measured − predicted) /
 √(se_meas² + se_pred² + se_sys²) — the rule of ``perceptron_theory.verification_table``.
 Each row says which kind of comparison it is (``kind``): ``estimate`` (z, "agrees" /
 "disagrees"), ``lower bound`` / ``upper bound`` (one-sided z, "bound holds" / "bound
-violated"), ``distance`` (KS / Wasserstein-1 distance with the KS p-value; the same
+violated"), ``distance`` (the atom-aware KS distance with its bootstrap p-value; the same
 4σ rule as a p-value), ``property`` (a yes/no property such as bimodality, compared
 as words) and ``not testable`` (an input missing or flagged weak; no verdict). Every
 row names the prediction it tests, equation and inputs, in ``theory``.
@@ -87,7 +88,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
         a.d_eff_aligned = _d_eff_aligned(rs.curves, a.nu)
     _progress(a, rs)
     a.curves_preview = curves_preview(rs.curves, rs.summary)
-    _judge(a, tuple(theories), child_seed(seed, 1))  # the median's bootstrap: its own stream
+    _judge(a, tuple(theories), child_seed(seed, 1), child_seed(seed, 2))  # the bootstraps: own streams
     return a.freeze()
 
 
@@ -207,11 +208,11 @@ def measured_inputs(features: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     return measured, weak
 
 
-def _judge(a: AnalysisDraft, extra: tuple[TheorySpec, ...], median_seed: Any) -> None:
+def _judge(a: AnalysisDraft, extra: tuple[TheorySpec, ...], median_seed: Any, law_seed: int) -> None:
     """Every applicable theory's predictions (built-in, installed, then ``extra``) and their rows."""
     from ..registry.catalog import run_keys
 
-    m = Measured(a.config, a.counts, a.nu, a.nu_error, a.t_G, a.bimodality, median_seed)
+    m = Measured(a.config, a.counts, a.nu, a.nu_error, a.t_G, a.bimodality, median_seed, law_seed)
     inputs, weak = measured_inputs(a.features)
     keys, rows, names = run_keys(a.config), [], []
     for t in theories_for(a.config, extra):

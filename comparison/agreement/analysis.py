@@ -118,7 +118,8 @@ class Analysis:
             a.law_distance = LawDistance(ks=float(ld["ks"]), ks_pvalue=float(ld["ks_pvalue"]),
                                          wasserstein=float(ld["wasserstein"]), n=int(ld["n"]),
                                          atom=tuple(ld["atom"]) if ld.get("atom") else None,
-                                         atom_sample_mass=ld.get("atom_sample_mass"))
+                                         atom_sample_mass=ld.get("atom_sample_mass"),
+                                         test=_floats(ld["test"]) if ld.get("test") else None)
         if d.get("G_spectrum"):
             g = d["G_spectrum"]
             a.spectrum = SpectrumSplit(slow=np.asarray(g["slow"], float), fast=np.asarray(g["fast"], float),

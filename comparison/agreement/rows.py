@@ -10,12 +10,12 @@ every theory.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..estimate import BimodalityResult, LawDistance, NuFit, law_distance
+from ..estimate import BimodalityResult, LawDistance, NuFit, atom_law_test, law_distance
 from ..registry import Prediction, TheorySpec
 from .verdict import MIN_RUNS, Verdict
 
@@ -33,6 +33,7 @@ class Measured:
     t_G: np.ndarray
     bimodality: BimodalityResult | None
     median_seed: Any = field(default=12345)
+    law_seed: int = 0  # the law test's parametric bootstrap (a child of the analysis seed)
 
 
 def _theory_text(theory: TheorySpec, p: Prediction) -> str:
@@ -110,12 +111,13 @@ def _law_rows(m: Measured, p: Prediction, src: str) -> tuple[list[Verdict], LawD
     law = p.law
     try:
         d = law_distance(m.t_G, law)
+        test = atom_law_test(m.t_G, law, seed=m.law_seed)
     except ValueError as exc:
         return [], None, [f"t_G law comparison failed: {exc}"]
+    d = replace(d, test=test.as_dict())
     mean_th = float(law.mean())
-    rows = [Verdict.distance("t_G law (KS)", d.ks, d.ks_pvalue, theory=src,
-                             note=f"KS p = {d.ks_pvalue:.3g}; Wasserstein-1 = {d.wasserstein:.3g} "
-                                  f"(theory mean {mean_th:.3g})")]
+    rows = [Verdict.distance("t_G law (KS)", test.statistic, test.p_value, theory=src,
+                             note=_law_note(test, d, mean_th))]
     se = float(np.std(m.t_G, ddof=1) / math.sqrt(m.t_G.size))
     rows.append(Verdict.estimate("mean t_G", float(np.mean(m.t_G)), se, mean_th, theory=src,
                                  note=f"n = {m.t_G.size} positive t_G"))
@@ -128,6 +130,19 @@ def _law_rows(m: Measured, p: Prediction, src: str) -> tuple[list[Verdict], LawD
                                      note=f"ΔBIC = {m.bimodality.delta_bic:.1f} (bimodal if > "
                                           f"{m.bimodality.threshold:g} with two modes)"))
     return rows, d, []
+
+
+def _law_note(test: Any, d: LawDistance, mean_th: float) -> str:
+    """The law row's note: the p-value first (the report's test column), then how it was made."""
+    head = f"p = {test.p_value:.3g} ({'parametric bootstrap' if test.p_bootstrap is not None else 'DKW bound'})"
+    if test.atom is not None:
+        snap = (f"KS after snapping t_G within ±{test.resolution:.2g} (relative) of the atom t* = "
+                f"{test.atom[0]:.4g} onto it, the law's mass there too ({test.n_snapped} of {test.n} on it; "
+                f"law weight {test.atom_snapped_weight:.3f})")
+    else:
+        snap = "KS (the law has no atom)"
+    return (f"{head}; {snap}; {test.method}, seed {test.seed}; plain KS {d.ks:.3g}, Wasserstein-1 = "
+            f"{d.wasserstein:.3g} (theory mean {mean_th:.3g})")
 
 
 def _t_G_stat_row(m: Measured, p: Prediction, src: str) -> list[Verdict]:

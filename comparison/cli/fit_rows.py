@@ -25,14 +25,18 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
                  ("nu window sensitivity", f"± {f.window_spread:.3g}"), ("nu fit R^2", f"{f.gof['r2']:.6f}")]
         for k, w in f.windows.items():
             if k != "auto":
+                flags = w.get("flags") or []
                 rows.append((f"nu in tau [{w['tau_lo']:.3g}, {w['tau_hi']:.3g}]",
                              f"{w['nu']:.4g}  [{w['ci'][0]:.4g}, {w['ci'][1]:.4g}] ({w['n_points']} points)"
+                             + (f"  weak: {'; '.join(flags)}" if flags else "")
                              if w["nu"] == w["nu"] else f"no data ({w['n_points']} points)"))
         if f.no_plateau:
             rows.append(("nu plateau", "none: nu drifts across the windows by more than its CI"))
         j = f.jumps
         if j.get("n"):
-            with_ = f"; with them nu = {j['nu_with_jumps']:.4g}" if "nu_with_jumps" in j else ""
+            wf = j.get("nu_with_jumps_flags") or []
+            with_ = (f"; with them nu = {j['nu_with_jumps']:.4g}" + (f" (weak: {'; '.join(wf)})" if wf else "")
+                     if "nu_with_jumps" in j else "")
             rows.append(("jump runs", f"{j['n']} of {j.get('n_runs', '?')} ({j.get('rule', '')}); "
                                       f"headline: {j.get('headline', '')}{with_}"))
     else:
@@ -52,15 +56,31 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
             rows.append((k, f"{a.features[k]:.4g}" + (f" ± {se:.2g}" if se is not None else "")))
     if a.spectrum is not None:
         rows.append(("G spectrum gap ratio", f"{a.spectrum.ratio:.3g} ({'split' if a.spectrum.split else 'no split'})"))
+    return rows + _verdict_lines(a)
+
+
+def _verdict_lines(a: Any) -> list[tuple[str, str]]:
+    """One line per verdict row, by kind: a law has no single predicted value (never 'nan'), a
+    yes/no property is in words."""
     users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
+    rows = []
     for r in a.verdicts.itertuples(index=False):
         z = "" if r.z != r.z else f", z = {r.z:+.2f}"
         who = next((f" [{n}]" for n in users if str(r.theory).startswith(f"{n}: ")), "")
+        kind = getattr(r, "kind", "")
         if r.verdict == "not testable":
-            rows.append((f"verdict: {r.quantity}{who}", f"not testable: {r.note}"))
+            text = f"not testable: {r.note}"
+        elif kind == "distance":
+            mean = str(r.note).rpartition("(theory mean ")[2].rstrip(")")
+            text = (f"{r.verdict} (KS distance {r.measured:.4g} to the theory's law"
+                    + (f", law mean {mean}" if mean and mean != str(r.note) else "") + f", p = {r.p_value:.3g})")
+        elif kind == "property":
+            word = str(r.quantity).replace("t_G ", "")
+            text = (f"{r.verdict} (measured {'' if r.measured else 'not '}{word}, predicted "
+                    f"{'' if r.predicted else 'not '}{word})")
         else:
-            pred = "" if r.predicted != r.predicted else f", predicted {r.predicted:.4g}"   # none for a distance
-            rows.append((f"verdict: {r.quantity}{who}", f"{r.verdict} (measured {r.measured:.4g}{pred}{z})"))
+            text = f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"
+        rows.append((f"verdict: {r.quantity}{who}", text))
     return rows
 
 

@@ -7,7 +7,8 @@ critical exponent ν); :func:`d_eff`, :func:`epsilon_separation`,
 :func:`xi_context` (feature-space quantities; the estimator ``analyse`` uses for ξ is
 :func:`xi_contexts`, the paper's d = 2 recipe summed over both sides and maximised over
 classes; ``xi_angle_histogram``/``xi_context`` are the older single-edge estimator); :func:`kde`,
-:func:`bimodality_test`, :func:`law_distance` (grokking-time laws).
+:func:`bimodality_test`, :func:`law_distance`, :func:`atom_law_test` (grokking-time laws; the
+last is the verdict's test, honest about an atom).
 
 >>> import numpy as np
 >>> from comparison.estimate import d_eff
@@ -17,6 +18,7 @@ classes; ``xi_angle_histogram``/``xi_context`` are the older single-edge estimat
 """
 from .features import MarginExponent, SpectrumSplit, d_eff, epsilon_separation, margin_exponent, split_spectrum
 from .laws import BimodalityResult, LawDistance, bimodality_test, kde, law_distance
+from .law_test import LawTest, atom_law_test
 from .nu import NuFitter
 from .nu_result import NuFit
 from .powerlaw import fit_power_law
@@ -29,4 +31,4 @@ __all__ = ["detect_transitions", "aligned_matrix", "NuFitter", "NuFit", "fit_nu"
            "xi_contexts", "xi_angles",
            "epsilon_separation", "margin_exponent", "MarginExponent", "split_spectrum", "SpectrumSplit",
            "xi_angle_histogram", "xi_context", "XiResult", "kde", "bimodality_test", "BimodalityResult",
-           "law_distance", "LawDistance"]
+           "law_distance", "LawDistance", "atom_law_test", "LawTest"]

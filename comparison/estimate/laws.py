@@ -226,10 +226,12 @@ class LawDistance:
     n: int
     atom: tuple[float, float] | None
     atom_sample_mass: float | None
+    test: dict[str, Any] | None = None  # the verdict's atom-aware test (:mod:`.law_test`), when made
 
     def as_dict(self) -> dict[str, Any]:
         return {"ks": self.ks, "ks_pvalue": self.ks_pvalue, "wasserstein": self.wasserstein, "n": self.n,
-                "atom": list(self.atom) if self.atom else None, "atom_sample_mass": self.atom_sample_mass}
+                "atom": list(self.atom) if self.atom else None, "atom_sample_mass": self.atom_sample_mass,
+                "test": self.test}
 
 
 def _law_cdf(law: Any, t: NDArray[np.float64]) -> NDArray[np.float64]:

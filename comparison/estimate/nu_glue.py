@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .nu_quality import boot_means, drifts, jump_runs, local_slope, quality_flags, resolve_windows, window_fits
+from .nu_quality import (approach_end, boot_means, drifts, jump_runs, local_slope, quality_flags, resolve_windows,
+                         window_fits, window_flags)
 from .nu_single import fit_single_run
 from .powerlaw import sensitivity_windows
 
@@ -106,6 +107,9 @@ def finish_quality(f: Any) -> None:
     fixed = resolve_windows(f.fixed_windows)
     wins = list(fixed) if fixed is not None else [(hi, 10 * hi)]
     f.windows_ = window_fits(tau, y, ok, wins, boot=boot, ci=f.ci)
+    end = approach_end(tau, y, ok)
+    for w in f.windows_.values():  # every ν shown carries its flags, the fixed windows' too
+        w["flags"] = window_flags(w, n_runs=int(f.n_runs_used_), approach=end)
     f.windows_["auto"] = {"tau_lo": lo, "tau_hi": hi, "nu": f.nu_, "ci": list(f.nu_ci_),
                           "se": f.nu_se_, "n_points": int(f.gof_["n_points"]), "se_method": f.ci_method_}
     f.local_slope_ = local_slope(tau, y, ok, boot=boot)
@@ -114,5 +118,6 @@ def finish_quality(f: Any) -> None:
     f.flags_ = quality_flags(window=f.window_, gof=f.gof_, n_runs=int(f.n_runs_used_), nu=f.nu_,
                              nu_ci=f.nu_ci_, no_plateau=f.no_plateau_, jump=single_jump)
     f.weak_ = bool(f.flags_)
+    f.windows_["auto"]["flags"] = list(f.flags_)
     if "headline" in f.jumps_ and f.jumps_["headline"].startswith("without"):
         f.jumps_["nu_without_jumps"] = float(f.nu_)

@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from .powerlaw import fit_power_law, slopes_batch
 
 __all__ = ["QUALITY_RULES", "FIXED_WINDOWS", "resolve_windows", "quality_flags", "boot_means", "window_fits", "local_slope",
-           "drifts", "jump_runs", "window_key", "bootstrap_runs_ci"]
+           "drifts", "jump_runs", "window_key", "bootstrap_runs_ci", "window_flags", "approach_end"]
 
 QUALITY_RULES = {
     "window < 1 decade": "the fit window spans less than one decade of tau",
@@ -50,6 +50,8 @@ QUALITY_RULES = {
     "no plateau": "nu drifts across the windows (the fixed ones, or the automatic one and the decade above it) by "
                   "more than its uncertainty and by more than 5 % (no power-law plateau)",
     "jump": "the run's error one sample before t_eps is above the jump threshold (transition not resolved)",
+    "past the approach": "(a fixed window) it reaches where the aligned error is above half its maximum: the "
+                         "plateau, not the approach to t_eps (in grokking, the memorisation phase)",
 }
 # THE fixed ν windows of the paper reproductions (scenario A/B time units); ``"paper"`` names them
 FIXED_WINDOWS: tuple[tuple[float, float], ...] = ((0.01, 0.1), (0.1, 1.0), (1.0, 10.0))
@@ -121,6 +123,38 @@ def quality_flags(*, window: tuple[float, float], gof: dict[str, Any], n_runs: i
         flags.append("no plateau")
     if jump:
         flags.append("jump")
+    return flags
+
+
+def approach_end(tau: NDArray[np.float64], y: NDArray[np.float64], ok: NDArray[np.bool_]) -> float:
+    """The smallest τ where the aligned error reaches half its maximum over the usable points (the
+    end of the approach to t_ε, as in the window rule's τ_hi); inf when nothing is usable.
+
+    >>> approach_end(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.6, 1.0]), np.ones(3, bool))
+    2.0
+    """
+    sel = ok & np.isfinite(y)
+    if not sel.any():
+        return float("inf")
+    idx = np.nonzero(sel & (y >= 0.5 * np.max(y[sel])))[0]
+    return float(tau[idx[0]])
+
+
+def window_flags(w: dict[str, Any], *, n_runs: int, approach: float) -> list[str]:
+    """The :data:`QUALITY_RULES` flags of one fixed-window fit (``window_fits`` entry): too few points,
+    R², the CI, too few runs, and reaching past the approach (``approach``: :func:`approach_end`).
+
+    >>> window_flags({"nu": 1.0, "ci": [0.9, 1.1], "n_points": 20, "r2": 0.999, "tau_hi_used": 5.0},
+    ...              n_runs=30, approach=2.0)
+    ['past the approach']
+    """
+    nu = w.get("nu", float("nan"))
+    if not np.isfinite(nu):
+        return ["< 8 points"] if int(w.get("n_points", 0)) < 8 else ["no fit"]
+    flags = quality_flags(window=(1.0, 10.0), gof={"n_points": w.get("n_points", 0), "r2": w.get("r2", 1.0)},
+                          n_runs=n_runs, nu=nu, nu_ci=tuple(w.get("ci", (np.nan, np.nan))))
+    if w.get("tau_hi_used", 0.0) > approach * (1 + 1e-9):
+        flags.append("past the approach")
     return flags
 
 

@@ -77,6 +77,24 @@ class NuFit:
             txt += "  weak: " + "; ".join(self.flags)
         return txt
 
+    def flag_text(self) -> str:
+        """``"weak: flag; flag"`` for a weak fit (shown next to every ν), else ``""``."""
+        return "weak: " + "; ".join(self.flags or ["flagged"]) if self.weak else ""
+
+    def value_text(self, digits: int = 4) -> str:
+        """``ν, 95 % CI [lo, hi]`` followed by its flags when weak — a weak ν is never shown bare.
+
+        >>> import pandas as pd
+        >>> f = NuFit(3.74, (3.32, 4.54), 0.3, 0.95, "BCa", 200, 1.0, (1e-3, 1e-2), "", 1e-4, 0.0, float("nan"),
+        ...           0.1, {}, 4, {}, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float),
+        ...           flags=["< 10 runs"], weak=True)
+        >>> f.value_text(3)
+        'ν = 3.740, 95 % CI [3.320, 4.540] — weak: < 10 runs'
+        """
+        txt = (f"ν = {self.nu:.{digits}f}, {round(100 * self.ci)} % CI [{self.nu_ci[0]:.{digits}f}, "
+               f"{self.nu_ci[1]:.{digits}f}]")
+        return f"{txt} — {self.flag_text()}" if self.weak else txt
+
     def predict(self, tau: ArrayLike) -> NDArray[np.float64]:
         """The fitted law A·τ^ν."""
         return self.amplitude * np.asarray(tau, dtype=float) ** self.nu

@@ -119,7 +119,8 @@ def fig_sensitivity(a: Any, width: str = "double") -> Any:
     for i, (wf, grp) in enumerate(nu.sensitivity.groupby("width_factor")):
         ax1.plot(grp["tau_lo"], grp["nu"], "o-", ms=3, color=PALETTE[(i + 2) % 8], label=rf"window width $\times$ {wf:g}")
     ax1.axhspan(nu.nu_ci[0], nu.nu_ci[1], color=PALETTE[0], alpha=0.2, lw=0, label="95 % CI of the fit")
-    ax1.axhline(nu.nu, color=PALETTE[0], lw=1.0, label=rf"fitted $\nu$ = {nu.nu:.4f} (average curve)")
+    ax1.axhline(nu.nu, color=PALETTE[0], lw=1.0, label=rf"fitted $\nu$ = {nu.nu:.4f} (average curve)"
+                + (f"\n{_weak_label(nu)}" if nu.weak else ""))
     nu_th = a.predicted("nu")
     if math.isfinite(nu_th):
         ax1.axhline(nu_th, color=THEORY, ls="--", lw=1.2, label=rf"theory $\nu$ = {nu_th:.4g}")
@@ -142,6 +143,11 @@ def fig_sensitivity(a: Any, width: str = "double") -> Any:
     return finish(fig, (ax1, ax2), legend="figure")
 
 
+def _weak_label(nu: Any) -> str:
+    """The weak mark of a legend entry (outside ``$…$`` mathtext leaves ``R^2 < 0.98`` literal)."""
+    return "weak: " + "; ".join(str(x).replace("$", r"\$") for x in nu.flags)
+
+
 def fig_nu_fit(nu: Any, *, title: str | None = None, width: str = "single") -> Any:
     """Goodness-of-fit figure of a :class:`~comparison.estimate.NuFit`: aligned error
     (log-log) with its standard error, the fit over the window, and the residuals below.
@@ -160,7 +166,8 @@ def fig_nu_fit(nu: Any, *, title: str | None = None, width: str = "single") -> A
                 elinewidth=0.7, color=SIMULATION, zorder=2, label=r"aligned mean $\pm$ s.e.")
     tt = np.geomspace(lo, hi, 50)
     a1.plot(tt, nu.predict(tt), color=THEORY, lw=1.6, zorder=3,
-            label=rf"fit $\nu$ = {nu.nu:.4f}, 95 % CI [{nu.nu_ci[0]:.4f}, {nu.nu_ci[1]:.4f}]")
+            label=rf"fit $\nu$ = {nu.nu:.4f}, 95 % CI [{nu.nu_ci[0]:.4f}, {nu.nu_ci[1]:.4f}]"
+            + (f"\n{_weak_label(nu)}" if nu.weak else ""))
     a1.set_xscale("log")
     a1.set_yscale("log")
     a1.set_ylabel(LABELS["E"])

@@ -54,7 +54,8 @@ def _display_row(r: Any) -> dict[str, str]:
     out = {"quantity": markdown_safe(q), "prediction tested": markdown_safe(r.get("theory", "") or ""),
            "note": markdown_safe(r.get("note", "") or "")}
     if kind == "not testable":
-        out.update(measured=_n(m), predicted="–", test="–", verdict=f"not testable: {out['note']}", note="")
+        weak = " (weak)" if str(r.get("note", "")).startswith("weak fit") else ""  # never a bare weak ν
+        out.update(measured=_n(m) + weak, predicted="–", test="–", verdict=f"not testable: {out['note']}", note="")
     elif kind == "distance":
         note = out["note"]
         pval, _, rest = note.partition(";")
@@ -166,7 +167,8 @@ def _nu_section(rep: Report, a: Any) -> None:
         rep.p(f"Not fitted: {markdown_safe(a.nu_error)}")
         return
     f = a.nu
-    rep.p(f"ν = {f.nu:.4f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}] "
+    weak = f" — **weak**: {markdown_safe('; '.join(f.flags))}." if f.weak else ""
+    rep.p(f"ν = {f.nu:.4f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}]{weak} "
           f"({f.ci_method}; {f.n_runs_used} runs), window sensitivity ±{f.window_spread:.3g}. "
           f"Window τ ∈ [{f.window[0]:.4g}, {f.window[1]:.4g}]: {markdown_safe(f.window_rule)}. "
           f"Goodness of fit: R² = {f.gof['r2']:.6f}, rms log-residual {f.gof['rmse_log']:.3g}, "
@@ -197,8 +199,15 @@ def _t_G_text(a: Any) -> str:
                 f"{'bimodal' if b.bimodal else 'not bimodal'}.")
     if a.law_distance is not None:
         d = a.law_distance
-        txt += (f" Against the theory's law: KS distance {d.ks:.4f} (p = {d.ks_pvalue:.3g}), "
-                f"Wasserstein-1 distance {d.wasserstein:.4g}")
+        t = d.test
+        if t:
+            snap = (f"after snapping the times within ±{t['resolution']:.2g} of the atom onto it"
+                    if t.get("atom") else "the law has no atom")
+            txt += (f" Against the theory's law (the verdict's test): KS distance {t['statistic']:.4f} ({snap}), "
+                    f"p = {t['p_value']:.3g} ({markdown_safe(t['method'])}). Plain KS {d.ks:.4f}, ")
+        else:
+            txt += f" Against the theory's law: KS distance {d.ks:.4f} (p = {d.ks_pvalue:.3g}), "
+        txt += f"Wasserstein-1 distance {d.wasserstein:.4g}"
         if d.atom is not None:
             txt += (f"; theory atom at t = {d.atom[0]:.4g} with weight {d.atom[1]:.3f}, sample mass within ±5 % "
                     f"of it {d.atom_sample_mass:.3f}")

@@ -25,7 +25,7 @@ def summary_section(loaded: Any, first: int) -> Callable[[Any, list[Any]], None]
             rep.p(f"Settings without any finished task (not analysed): {markdown_safe(', '.join(loaded.missing))}.")
         rep.table(table)
         keys = [k for k in table.columns if k not in ("setting", "chunks", "runs", "P_grok", "P_grok_se", "nu",
-                                                      "nu_lo", "nu_hi", "nu_pred", "nu_verdict")]
+                                                      "nu_lo", "nu_hi", "nu_flags", "nu_pred", "nu_verdict")]
         piv = pivot_nu(table, keys)
         if piv is not None:
             rep.p(f"ν [95 % CI] against {markdown_safe(keys[0])} (rows) and {markdown_safe(keys[1])} (columns):")

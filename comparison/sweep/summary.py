@@ -41,13 +41,15 @@ def sweep_summary(loaded: Any, analyses: Sequence[Any]) -> pd.DataFrame:
         a = by_label.get(info["setting"])
         nan = float("nan")
         if a is None:
-            row.update(P_grok=nan, P_grok_se=nan, nu=nan, nu_lo=nan, nu_hi=nan, nu_pred=nan, nu_verdict="no data")
+            row.update(P_grok=nan, P_grok_se=nan, nu=nan, nu_lo=nan, nu_hi=nan, nu_flags="", nu_pred=nan,
+                       nu_verdict="no data")
         else:
             f = a.nu
             row.update(P_grok=a.counts["p_grok"], P_grok_se=a.counts["p_grok_se"],
                        nu=f.nu if f is not None else nan,
                        nu_lo=f.nu_ci[0] if f is not None else nan,
                        nu_hi=f.nu_ci[1] if f is not None else nan,
+                       nu_flags=f.flag_text() if f is not None else "",
                        nu_pred=a.predicted("nu"),
                        nu_verdict=_nu_verdict(a) or ("not fitted" if f is None else ""))
         rows.append(row)
@@ -66,7 +68,8 @@ def pivot_nu(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
     def cell(r: pd.Series) -> str:
         if not math.isfinite(r["nu"]):
             return "-"
-        return f"{r['nu']:.3g} [{r['nu_lo']:.3g}, {r['nu_hi']:.3g}]"
+        weak = " (weak)" if str(r.get("nu_flags", "")).startswith("weak") else ""  # never a bare weak ν
+        return f"{r['nu']:.3g} [{r['nu_lo']:.3g}, {r['nu_hi']:.3g}]{weak}"
     t = table.assign(cell=table.apply(cell, axis=1))
     try:
         p = t.pivot(index=keys[0], columns=keys[1], values="cell")
