@@ -246,8 +246,8 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
 
     Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods; the
     measured ν is always the bulk one (its window and periods in the note); se_sys = half the range of
-    its period-averaged slopes.  Uses agreement's row helper until its typed Verdict API (issue 19)."""
-    from . import agreement as ag
+    its period-averaged slopes (rows built by :class:`~comparison.agreement.Verdict`)."""
+    from .agreement import MIN_RUNS, Verdict
 
     fb, ft, cp = row["nu_bulk"], row["nu_test_set_periods"], row["nu_corner_pred"]
     xi_se = _se(row.get("xi_ci"))
@@ -262,16 +262,17 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for name, (pred, se_pred) in preds.items():
         q = f"nu bulk ({name})"
-        if fb.get("nu") is None or fb.get("n_runs", 0) < ag.MIN_RUNS["nu"] or pred is None or not ok:
+        if fb.get("nu") is None or fb.get("n_runs", 0) < MIN_RUNS["nu"] or pred is None or not ok:
             why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population" if not ok
                                       else "no prediction or too few runs")
-            rows.append({**ag._not_testable(q, fb["nu"] if fb.get("nu") is not None else float("nan"), src[name], why),
+            measured = fb["nu"] if fb.get("nu") is not None else float("nan")
+            rows.append({**Verdict.not_testable(q, measured, theory=src[name], why=why).row(),
                          "predicted": float("nan") if pred is None else float(pred)})
             continue
         sl = [s for s in fb["period_slopes"] if np.isfinite(s)]
         note = (f"whole log-periods: {fb['periods']} of ln(1/{fb['contraction']:.3g}) in tau in "
                 f"[{fb['window'][0]:.3g}, {fb['window'][1]:.3g}]; period slopes {', '.join(f'{s:.3f}' for s in sl)}; "
                 f"plateau: {'bulk' if fb.get('plateau') else 'test set only'}")
-        rows.append(ag._verdict_row(q, fb["nu"], _se(fb["ci"]), float(pred), float(se_pred),
-                                    (max(sl) - min(sl)) / 2 if sl else 0.0, src[name], note))
+        rows.append(Verdict.estimate(q, fb["nu"], _se(fb["ci"]), float(pred), float(se_pred),
+                                     (max(sl) - min(sl)) / 2 if sl else 0.0, theory=src[name], note=note).row())
     return rows
