@@ -29,7 +29,10 @@ def _refused_fast(fn, *words):
 
 
 def test_every_registered_simulator_has_a_memory_estimate():
-    assert all(spec.cost is not None for spec in SIMULATORS.values())
+    own = {n for n, s in SIMULATORS.items()  # grokcheck's own (tests may register toys without a cost)
+           if s.target.split(".")[0].split(":")[0] in ("perceptron_theory", "local_rules", "modular_rfm",
+                                                         "linear_grokking")}
+    assert all(SIMULATORS[n].cost is not None for n in own)
     big = {"perceptron-1d": {"N": 10 ** 6, "n_replicas": 10 ** 7, "eps": 0.5},
            "perceptron-ball": {"D": 10 ** 4, "N": 10 ** 6, "n_replicas": 10 ** 4, "eps": 2.0},
            "scenario-b": {"A": "example1", "n_init": 10 ** 7, "n_times": 200, "n_tau": 60},
@@ -37,7 +40,7 @@ def test_every_registered_simulator_has_a_memory_estimate():
            "rfm": {"p": 401, "train_frac": 0.5},
            "separability": {"N": 10 ** 5, "d": 10 ** 4, "n_seeds": 10 ** 4},
            "linear-estimator": {"d_in": 2 * 10 ** 4, "lam": 0.5, "n_seeds": 100}}
-    assert set(big) == set(SIMULATORS)
+    assert set(big) == own
     for name, params in big.items():
         with pytest.raises(ValueError, match="GROKCHECK_MAX_MEM_GB"):
             check_resources(SIMULATORS[name], params)
