@@ -158,3 +158,16 @@ def test_paper_linear_estimator_rows(capsys):
     assert over["dt_grok_sim"] is None and over["dt_grok_eq12"] is None and over["dt_grok_theory"] is None
     assert main(["paper", "linear-estimator", "--lam", "0.5", "--d-in", "0", "--json", "-"]) == 2
     assert "parameter d_in must be an integer in [1, " in capsys.readouterr().err
+
+
+def test_a_sweep_over_lam_d_out_and_gamma_is_accepted():
+    """Sweeps know every registered simulator (the registry, not a fixed list) and its run-count key."""
+    from comparison.sweep.config import parse_sweep_config
+
+    cfg = parse_sweep_config({"sweep": {"simulator": "linear-estimator", "runs_per_setting": 4, "chunk": 2},
+                              "fixed": {"d_in": 100},
+                              "grid": {"lam": [0.3, 0.6], "d_out": [1, 2], "gamma": [0.0, 1e-3]}})
+    settings = cfg.settings()
+    assert cfg.size_key == "n_seeds" and len(settings) == 8
+    assert {tuple(sorted(s.varying.items())) for s in settings} == {
+        (("d_out", d), ("gamma", g), ("lam", lam)) for d in (1, 2) for g in (0.0, 1e-3) for lam in (0.3, 0.6)}
