@@ -19,6 +19,7 @@ from .fit_rows import fit_digest, fit_rows
 from .outputs import (check_figure_targets, check_json_target, parse_value, print_table, say, write_figure_output,
                       write_json_output)
 from .paper_commands import cmd_paper
+from .check_command import cmd_check
 from .theory_command import cmd_theory
 
 __all__ = ["COMMANDS"]
@@ -240,4 +241,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"theory": cmd_theory, "simulate": cmd_simulate, "fit": cmd_fit, "report": cmd_report,
-            "demo": cmd_demo, "sweep": cmd_sweep, "paper": cmd_paper}
+            "demo": cmd_demo, "sweep": cmd_sweep, "paper": cmd_paper, "check": cmd_check}

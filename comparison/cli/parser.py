@@ -232,6 +232,34 @@ def _paper_linear(psub: argparse._SubParsersAction) -> None:
                                                              "grokcheck did not write")
 
 
+def _check(sub: argparse._SubParsersAction) -> None:
+    ck = sub.add_parser("check", help="property-test a formula against a simulator (shrinks a failure)",
+                        description="Draw parameter points from the simulator's declared domain (narrowed by "
+                                    "--param), simulate each, test the formula's prediction (exact binomial test "
+                                    "for P_grok, z-test for times) at a per-point level that bounds the run's "
+                                    "false-alarm rate by 1 %%, shrink a failure to the simplest failing point. "
+                                    "Exit 0 passed, 1 counterexample, 2 bad input, 3 underpowered. "
+                                    "See docs/testing.md.")
+    ck.add_argument("formula", metavar="FILE.py[:NAME]",
+                    help="a plain function f(**params) (FILE.py:NAME), a theory file with predict(config), "
+                         "package.module:NAME or a registered theory")
+    ck.add_argument("--simulator", required=True, help="a registered simulator (e.g. perceptron-ball)")
+    ck.add_argument("--quantity", default="P_grok", help="P_grok (default), 'mean t_G' or 'median t_G'")
+    ck.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI",
+                    help="narrow a parameter to [LO, HI] or fix it (NAME=VALUE); repeatable; inside the "
+                         "declared range")
+    ck.add_argument("--max-examples", type=int, default=20, help="points hypothesis draws (default 20)")
+    ck.add_argument("--replicas", type=int, default=None,
+                    help="runs per point (default: P_grok by the power rule for --detect; times 400)")
+    ck.add_argument("--detect", type=float, default=None,
+                    help="P_grok: the |dP| each point must see with 80%% power (default 0.05 without --replicas)")
+    ck.add_argument("--seed", type=int, default=0, help="hypothesis' seed and the base of the simulator seeds")
+    ck.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                    help="write the result as strict JSON to FILE ('-' or no FILE: print it instead)")
+    ck.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+    ck.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The full parser; given ``argv``, the per-simulator options of ``simulate`` are only built
     when ``argv`` asks for ``simulate`` (they are most of the build time of ``grokcheck --help``)."""
@@ -251,4 +279,5 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     _fit_and_report(sub)
     _sweep_and_demo(sub)
     _paper(sub)
+    _check(sub)
     return p

@@ -44,7 +44,7 @@ from typing import Any
 from ..errors import ConfigError
 from .theories import MEASURED_INPUTS, PREDICTION_KINDS, QUANTITIES, Prediction, TheorySpec, register_theory
 
-__all__ = ["TheoryError", "load_theory", "theory_from_object", "discover_entry_points", "THEORY_GROUP",
+__all__ = ["TheoryError", "load_theory", "load_object", "theory_from_object", "discover_entry_points", "THEORY_GROUP",
            "SIMULATOR_GROUP"]
 
 THEORY_GROUP, SIMULATOR_GROUP = "grokcheck.theories", "grokcheck.simulators"
@@ -71,8 +71,10 @@ def _import_file(path: Path, label: str) -> Any:
     return module
 
 
-def load_theory(ref: str) -> TheorySpec:
-    """The theory named by ``ref``: ``FILE.py``, ``FILE.py:NAME`` or ``package.module:NAME``."""
+def load_object(ref: str) -> tuple[Any, str, str]:
+    """What ``ref`` names — ``FILE.py``, ``FILE.py:NAME`` or ``package.module:NAME`` — unconverted
+    (a module, object, class or plain function), with its label and default name; the one loader
+    of user code (:func:`load_theory`, ``grokcheck check``)."""
     text = str(ref)
     where, _, attr = text.rpartition(":") if ":" in text.replace("\\", "/").split("/")[-1] else (text, "", "")
     label = f"{Path(where).name}:{attr}" if attr and where.endswith(".py") else (
@@ -91,7 +93,13 @@ def load_theory(ref: str) -> TheorySpec:
         if not hasattr(obj, attr):
             raise TheoryError(f"theory {label!r}: {kind} defines no {attr!r}")
         obj = getattr(obj, attr)
-    return theory_from_object(obj, origin=label, default_name=Path(where).stem if where.endswith(".py") else text)
+    return obj, label, Path(where).stem if where.endswith(".py") else text
+
+
+def load_theory(ref: str) -> TheorySpec:
+    """The theory named by ``ref``: ``FILE.py``, ``FILE.py:NAME`` or ``package.module:NAME``."""
+    obj, label, default_name = load_object(ref)
+    return theory_from_object(obj, origin=label, default_name=default_name)
 
 
 def theory_from_object(obj: Any, *, origin: str, default_name: str | None = None) -> TheorySpec:
