@@ -135,3 +135,16 @@ def test_json_file_is_strict_and_guarded(formulas, tmp_path, capsys):
     mine.write_text("{}")
     code, _, err = run([*argv[:-1], str(mine)], capsys)
     assert code == 2 and "--json" in err and mine.read_text() == "{}"
+
+
+def test_a_theory_file_and_a_registered_theory_are_checked_too(tmp_path, capsys):
+    theory = tmp_path / "coin_theory.py"
+    theory.write_text('name = "coin theory"\napplies_to = "perceptron-ball"\n'
+                      'def predict(config):\n    return {"P_grok": min(1.0, config["p"] + 0.1)}\n')
+    argv = ["--simulator", COIN, "--param", "scale=1", "--param", "p=0.3:0.5", "--replicas", "2000",
+            "--max-examples", "2", "--no-progress", "--json", "-"]
+    code, out, _ = run(["check", str(theory), *argv], capsys)
+    assert code == 1 and _strict(out)["formula"] == "coin_theory.py"  # predict() 0.1 high: caught
+    code, out, err = run(["check", "ball", *BALL[:-5], "--max-examples", "2", "--replicas", "200", "--no-progress"],
+                         capsys)
+    assert code == 0 and "ball vs perceptron-ball" in out, err
