@@ -96,10 +96,23 @@ class _Run:
             return int(self.replicas)
         if predicted in self.n_cache:
             return self.n_cache[predicted]
-        need = [binomial_replicas(predicted, s * self.detect, power=self.power, alpha=self.alpha,
-                                  n_max=10 ** 9) for s in (1.0, -1.0) if 0.0 <= predicted + s * self.detect <= 1.0]
-        self.n_cache[predicted] = int(min(max(need, default=1), self.max_replicas))
+        sides = [s for s in (1.0, -1.0) if 0.0 <= predicted + s * self.detect <= 1.0]
+        need = [binomial_replicas(predicted, s * self.detect, power=self.power, alpha=self.alpha, n_max=10 ** 9)
+                for s in sides]
+        n = int(min(max(need, default=1), self.max_replicas))
+        self.n_cache[predicted] = self._both_sides(n, predicted, sides)
         return self.n_cache[predicted]
+
+    def _both_sides(self, n: int, predicted: float, sides: list[float]) -> int:
+        """The first n from ``n`` (up to 10 % above, within ``max_replicas``) with the power on both sides:
+        the exact power is a saw-tooth in n, so the larger side's n can fall short on the other side."""
+        from .power import binomial_power
+
+        for m in range(n, min(self.max_replicas, int(1.1 * n) + 2) + 1):
+            if all(binomial_power(m, predicted, predicted + s * self.detect, alpha=self.alpha) >= self.power
+                   for s in sides):
+                return m
+        return n
 
     def row(self, params: dict[str, Any], seed_offset: int = 0) -> Row:
         order = [p.name for p in SIMULATORS[self.simulator].params]
