@@ -165,3 +165,16 @@ def test_a_formula_that_raises_or_leaves_0_1_is_reported():
     with pytest.raises(AssertionError, match="the formula gives 1.5 for P_grok"):
         agrees_with_simulation(lambda p: 1.5, simulator=COIN, params=COIN_P, replicas=10, max_examples=2)
     assert math.isfinite(seed_for({"p": 0.5}))
+
+
+def test_power_rule_replicas_reach_the_power_on_both_sides():
+    # the exact power is a saw-tooth in n: the larger side's n (2350 at P = 0.4907) fell short on the other side
+    from comparison.testing import binomial_power, per_example_alpha
+    from comparison.testing.simulation import _Run
+
+    alpha = per_example_alpha(20, 0.01)
+    run = _Run(lambda p: p, COIN, "P_grok", replicas=None, detect=0.05, alpha=alpha, seed=0, power=0.8,
+               max_replicas=10 ** 5, on_row=None)
+    for p in (0.4907279384612867, 0.3, 0.74, 0.97):
+        n = run.replicas_for(p)
+        assert all(binomial_power(n, p, p + s, alpha=alpha) >= 0.8 for s in (0.05, -0.05) if 0 <= p + s <= 1), (p, n)
