@@ -92,15 +92,37 @@ def _cmd_paper_linear(args: argparse.Namespace) -> int:
           "dynamics": args.dynamics, "seed": args.seed}
     check_linear_grid(grid, **kw)   # every setting's parameters and memory, before any work
     check_json_target(args.json, overwrite=args.overwrite)
+    check_json_target(args.divergence_json, overwrite=args.overwrite)
+    _bounded("--divergence-seeds", args.divergence_seeds, 2, 10 ** 4)
     rows = paper_linear_estimator(grid, **kw)
+    study = _linear_divergence(args) if args.divergence or args.divergence_json else None
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
     say(linear_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if study is not None:
+        import pandas as pd
+
+        from ..pipeline.linear_divergence import divergence_frame
+
+        say(divergence_frame(study).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(pd.DataFrame(study["verdicts"])[["quantity", "measured", "se_meas", "predicted", "z", "verdict"]]
+            .to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     if args.out:
         from ..pipeline.paper_linear import write_linear_report
 
-        say(f"wrote {write_linear_report(rows, args.out) / 'report.html'}")
+        say(f"wrote {write_linear_report(rows, args.out, study) / 'report.html'}")
     return 0
+
+
+def _linear_divergence(args: argparse.Namespace) -> dict:
+    """The λ → 1 divergence study (issue 21 item 4) at the command's d_in, η, ε and seed."""
+    from ..pipeline.linear_divergence import divergence_study
+
+    study = divergence_study(d_in=args.d_in, eta=args.eta, eps=args.eps, n_seeds=args.divergence_seeds,
+                             seed=args.seed)
+    if args.divergence_json:
+        write_json_output(args.divergence_json, study, overwrite=args.overwrite)
+    return study
 
 
 def cmd_paper(args: argparse.Namespace) -> int:

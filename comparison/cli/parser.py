@@ -227,6 +227,11 @@ def _paper_linear(psub: argparse._SubParsersAction) -> None:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
     sp.add_argument("--out", metavar="DIR", help="also write a report (table and figures) here")
+    sp.add_argument("--divergence", action="store_true", help="also fit the divergence of Delta t as lambda -> 1 "
+                                                               "(power law vs log-corrected, 7 lambdas, ~1 min)")
+    sp.add_argument("--divergence-seeds", type=int, default=8, help="runs per lambda of --divergence (default 8)")
+    sp.add_argument("--divergence-json", metavar="FILE", help="write the divergence study as JSON (implies "
+                                                              "--divergence)")
     sp.add_argument("--no-progress", action="store_true")
     sp.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
                                                              "grokcheck did not write")

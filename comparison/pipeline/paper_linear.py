@@ -172,11 +172,17 @@ def theory_curves(rows: list[dict[str, Any]], n: int = 30) -> dict[str, dict[str
                for lam in _GAMMA_LAMS}}
 
 
-def write_linear_report(rows: list[dict[str, Any]], out_dir: Any) -> Any:
-    """Write ``report.md``/``report.html`` with the table and the three figures into ``out_dir``."""
+def write_linear_report(rows: list[dict[str, Any]], out_dir: Any, divergence: dict[str, Any] | None = None) -> Any:
+    """Write ``report.md``/``report.html`` with the table and the three figures into ``out_dir``, and the
+    λ → 1 divergence section when ``divergence`` (:func:`comparison.pipeline.linear_divergence.divergence_study`) is given."""
     from ..report import Report, write_report
     from ..report.linear_paper import draw_linear_paper
 
     rep = Report(title="Linear estimators: grokking time against theory (grokcheck paper linear-estimator)")
     draw_linear_paper(rep, rows, linear_frame(rows), theory_curves(rows))
+    if divergence is not None:
+        from ..report.linear_divergence import draw_linear_divergence
+        from .linear_divergence import divergence_frame
+
+        draw_linear_divergence(rep, divergence, divergence_frame(divergence))
     return write_report(rep, out_dir)
