@@ -243,6 +243,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                     "compare with the perceptron theory, report.",
         epilog="Run 'grokcheck COMMAND --help' for the options of a command. Docs: docs/comparison.md.")
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    p.add_argument("--threads", default=None, metavar="N",
+                   help="BLAS/OpenMP/torch threads (default: $GROKCHECK_THREADS, else the cores this process "
+                        "may use)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _theory(sub)
