@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
+        from ..threads import set_threads
+
+        set_threads(args.threads)   # once, before any command loads torch or starts BLAS work
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # e.g. `grokcheck theory ball | head`
         try:

@@ -62,7 +62,9 @@ def _simulate(sub: argparse._SubParsersAction) -> None:
 def _load_options(p: argparse.ArgumentParser) -> None:
     """How to read training logs (tables): columns, scale, transition definition."""
     g = p.add_argument_group("reading logs (tables)", "Each file is one run unless it has a run column. "
-                             "Formats: .csv, .tsv, .parquet, .json (records or a dict of lists), .jsonl.")
+                             "Formats: .csv, .tsv, .parquet, .json (records or a dict of lists), .jsonl, "
+                             ".npy, .npz (one array per metric; 2-D = runs x steps; no time array: the index "
+                             "is the time).")
     g.add_argument("--time-col", metavar="COL", help="time column (default t), e.g. step or epoch")
     te = g.add_mutually_exclusive_group()
     te.add_argument("--error-col", metavar="COL", help="test error column (default test_error)")
@@ -274,6 +276,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                     "compare with the perceptron theory, report.",
         epilog="Run 'grokcheck COMMAND --help' for the options of a command. Docs: docs/comparison.md.")
     p.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
+    p.add_argument("--threads", default=None, metavar="N",
+                   help="BLAS/OpenMP/torch threads (default: $GROKCHECK_THREADS, else the cores this process "
+                        "may use)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     _theory(sub)

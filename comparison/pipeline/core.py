@@ -36,7 +36,7 @@ from .identity import belongs, fingerprint, is_current, read_fits_document
 from .theories import preflight, resolve_theories, theory_fingerprints
 
 __all__ = ["FITS_SCHEMA", "simulate_runset", "fit_runset", "load_fits", "default_fits_path", "analyses_for",
-           "fit_sweep", "paper_data_cached", "write_full_report"]
+           "is_fits_file", "fit_sweep", "paper_data_cached", "write_full_report"]
 
 FITS_SCHEMA = "grokcheck.fits"
 FITS_SCHEMA_VERSION = 2  # bumped whenever verdict rules change: older fits are stale
@@ -176,6 +176,29 @@ def _fresh_fits(path: Paths, options: dict[str, Any]) -> Analysis | None:
     return a
 
 
+def is_fits_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a fits file written by ``grokcheck fit`` (``*.fits.json``, ``fits.json``)."""
+    p = Path(path)
+    return not p.is_dir() and (p.name == "fits.json" or p.name.endswith(".fits.json"))
+
+
+def _fits_file_analysis(path: str | os.PathLike[str]) -> Analysis:
+    """The analysis stored in a fits file given to ``report`` (each log fitted with its own columns);
+    refused when its input files changed since (refit them)."""
+    try:
+        a, doc = load_fits(path)
+    except (ValueError, OSError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{str(path)!r}: not a readable grokcheck fits file ({str(exc).splitlines()[0]})") from exc
+    src = doc.get("source") or {}
+    inputs = src.get("resolved") or []
+    if inputs and all(Path(q).exists() for q in inputs):
+        here = fingerprint(inputs if len(inputs) > 1 else inputs[0])
+        if not is_current(src, here):
+            raise ConfigError(f"{str(path)!r} is stale: its input {inputs[0]!r} changed since it was fitted; "
+                              "run 'grokcheck fit' on it again")
+    return a
+
+
 def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str, Any] | None = None,
                  seed: int = 0, progress: bool = False, load: dict[str, Any] | None = None,
                  theories: Sequence[str] = ()) -> tuple[list[Analysis], list[Any]]:
@@ -195,7 +218,8 @@ def analyses_for(paths: Sequence[str | os.PathLike[str]], *, nu_kwargs: dict[str
     hooks: list[Any] = []
     options = _fit_options(nu_kwargs, seed, None, load, theories)
     specs = resolve_theories(theories)
-    files = [p for p in paths if not Path(p).is_dir()]
+    analyses += [_fits_file_analysis(p) for p in paths if is_fits_file(p)]
+    files = [p for p in paths if not Path(p).is_dir() and not is_fits_file(p)]
     items: list[Any] = [p for p in paths if Path(p).is_dir()] + ([files if len(files) > 1 else files[0]] if files else [])
     for p in tqdm(items, desc="analysing run sets", disable=not progress):
         if not isinstance(p, list) and is_sweep_dir(p):

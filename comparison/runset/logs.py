@@ -3,7 +3,8 @@
 One file is one run unless it has a run column. Formats (by suffix, ``.gz``
 allowed): CSV (``.csv``), TSV (``.tsv``, ``.tab``), parquet (``.parquet``,
 ``.pq``), JSON (``.json``: a list of records, or a dict of equal-length lists)
-and JSON lines (``.jsonl``, ``.ndjson``). Columns are mapped with
+and JSON lines (``.jsonl``, ``.ndjson``), NumPy histories (``.npy``, ``.npz``:
+one array per metric, see :mod:`comparison.runset.arrays`). Columns are mapped with
 :class:`ColumnMap` (the CLI's ``--time-col``, ``--error-col`` /
 ``--accuracy-col``, ``--train-error-col`` / ``--train-accuracy-col``,
 ``--run-col``); accuracies become errors (E = 1 − accuracy) after the scale
@@ -157,8 +158,12 @@ def read_log(path: str | Path) -> pd.DataFrame:
     if suf in (".parquet", ".pq"):
         _check_parquet_rows(p, max_rows)
         return pd.read_parquet(p)
+    if suf in (".npy", ".npz") and p.suffix.lower() == suf:
+        from .arrays import read_array_log
+
+        return read_array_log(p, max_bytes=max_bytes, max_rows=max_rows)
     if suf not in _CSV and suf not in (".json", ".jsonl", ".ndjson"):
-        raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json or .jsonl")
+        raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json, .jsonl, .npy or .npz")
     with _Bounded(p, max_bytes) as fh:
         if suf in _CSV:
             df = pd.read_csv(fh, sep=_CSV[suf], nrows=max_rows + 1)
