@@ -12,6 +12,7 @@ and a reader never sees one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import math
@@ -23,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file",
+__all__ = ["to_jsonable", "strict_jsonable", "restore_nonfinite", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file",
            "fsync_dir", "recover_stale", "short_stem"]
 
 
@@ -55,6 +56,61 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, os.PathLike):
         return os.fspath(obj)
     raise ValueError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
+
+
+_NULL_REASON = {"nan": "nan: not defined or not measured (NaN)", "inf": "inf: +infinity (e.g. nothing detectable "
+                "at this n)", "-inf": "-inf: -infinity (e.g. no two-component fit)"}
+
+
+def strict_jsonable(obj: Any) -> Any:
+    """:func:`to_jsonable` with every non-finite float replaced by ``null`` and its reason recorded.
+
+    Mappings at the top level get a ``null_reasons`` entry (JSON-pointer-like path → reason, whose
+    first word is ``nan``, ``inf`` or ``-inf``); :func:`restore_nonfinite` inverts it.
+
+    >>> strict_jsonable({"a": 1.0, "b": [float("nan"), float("inf")]})
+    {'a': 1.0, 'b': [None, None], 'null_reasons': {'b/0': 'nan: not defined or not measured (NaN)', \
+'b/1': 'inf: +infinity (e.g. nothing detectable at this n)'}}
+    >>> restore_nonfinite(strict_jsonable({"b": [float("inf")]}))
+    {'b': [inf]}
+    """
+    reasons: dict[str, str] = {}
+
+    def walk(x: Any, path: str) -> Any:
+        if isinstance(x, dict):
+            return {k: walk(v, f"{path}/{k}" if path else k) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v, f"{path}/{i}" if path else str(i)) for i, v in enumerate(x)]
+        if x in ("nan", "inf", "-inf") and isinstance(x, str):
+            reasons[path] = _NULL_REASON[x]
+            return None
+        return x
+
+    out = walk(to_jsonable(obj), "")
+    if isinstance(out, dict):
+        out = {k: v for k, v in out.items() if k != "null_reasons"}
+        if reasons:
+            out["null_reasons"] = reasons
+    return out
+
+
+def restore_nonfinite(doc: Any) -> Any:
+    """Undo :func:`strict_jsonable`: put NaN/±inf back where ``null_reasons`` says (the map is dropped)."""
+    if not isinstance(doc, dict) or "null_reasons" not in doc:
+        return doc
+    reasons = doc["null_reasons"] or {}
+    doc = copy.deepcopy({k: v for k, v in doc.items() if k != "null_reasons"})
+    for path, why in reasons.items():
+        *head, last = path.split("/")
+        node: Any = doc
+        for key in head:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        value = float(str(why).split(":")[0])
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return doc
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

@@ -66,8 +66,9 @@ class Analysis:
         return float("nan")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable digest; :meth:`from_dict` inverts it."""
-        from .._io import to_jsonable
+        """Strict-JSON digest (non-finite numbers are ``null`` with a reason in ``null_reasons``);
+        :meth:`from_dict` inverts it."""
+        from .._io import strict_jsonable
 
         out: dict[str, Any] = {"name": self.name, "generator": self.generator, "model": self.model,
                                "config": self.config, "counts": self.counts, "notes": self.notes,
@@ -96,13 +97,16 @@ class Analysis:
             out["run_stats"] = self.run_stats
         if self.curves_preview is not None:
             out["curves_preview"] = self.curves_preview.to_dict(orient="list")
-        return to_jsonable(out)
+        return strict_jsonable(out)
 
     as_dict = to_dict
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Analysis":
         """Rebuild an analysis from :meth:`to_dict` output (e.g. a ``fits.json``)."""
+        from .._io import restore_nonfinite
+
+        d = restore_nonfinite(d)
         nu = NuFit.from_dict(d["nu"]) if "nu" in d and "error" not in d["nu"] else None
         a = AnalysisDraft(name=d["name"], generator=d["generator"], model=d["model"], config=_floats(dict(d["config"])),
                 counts=_floats(d["counts"]), nu=nu, nu_error=None if nu else d.get("nu", {}).get("error"),
@@ -125,7 +129,8 @@ class Analysis:
             a.spectrum = SpectrumSplit(slow=np.asarray(g["slow"], float), fast=np.asarray(g["fast"], float),
                                        zero=np.asarray(g.get("zero", []), float), ratio=float(g["ratio"]),
                                        split=bool(g["split"]), threshold=float(g["threshold"]))
-        rows = [{k: (float(v) if k in ("measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value")
+        rows = [{k: (float(v) if k in ("measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value",
+                                 "detectable")
                      and isinstance(v, str) else v) for k, v in r.items()} for r in d.get("verdicts", [])]
         a.verdicts = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
         if d.get("d_eff_aligned"):

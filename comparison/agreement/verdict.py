@@ -22,14 +22,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, TypeVar
 
 from ..estimate.exact import P_TOL, Z_TOL, count_verdict, estimate_p
+from .power import POWER, binomial_detectable, z_detectable
 
 __all__ = ["Verdict", "VERDICT_COLUMNS", "VERDICT_WORDS", "TOLERANCE_RULES", "Z_TOL", "KS_P_MIN", "MIN_RUNS",
-           "binomial_se"]
+           "binomial_se", "detectable_sentence"]
 
 KS_P_MIN = P_TOL  # the 4σ rule as a p-value (two-sided normal tail)
 MIN_RUNS = {"nu": 5, "t_G": 20, "P_grok": 10}  # weaker inputs are untestable
 VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
-                   "theory", "note", "kind"]
+                   "theory", "note", "kind", "detectable"]
 VERDICT_WORDS = {**dict.fromkeys(("estimate", "distance", "property"), ("agrees", "disagrees")),
                  **dict.fromkeys(("lower bound", "upper bound"), ("bound holds", "bound violated"))}
 _NAN = math.nan
@@ -63,6 +64,46 @@ def _z(measured: float, predicted: float, *ses: float) -> float:
     return 0.0 if measured == predicted else math.copysign(math.inf, measured - predicted)
 
 
+def _z_detectable(*ses: float, one_sided: bool = False) -> float:
+    """The smallest |measured − predicted| the z-test detects with 80 % power at the 4σ rule:
+    ≈ (4 + 0.84)·se two-sided (:func:`~comparison.agreement.power.z_detectable`), exactly
+    (4 + z₀.₈)·se one-sided (bounds); NaN without a finite standard error."""
+    tot = math.sqrt(sum(s * s for s in ses)) if all(isinstance(s, (int, float)) for s in ses) else _NAN
+    if not (math.isfinite(tot) and tot > 0):
+        return _NAN
+    if one_sided:
+        from scipy.special import ndtri
+
+        return float((Z_TOL + ndtri(POWER)) * tot)
+    return z_detectable(tot)
+
+
+def detectable_sentence(row: Any) -> str:
+    """What the row could have detected, in words (from its ``detectable`` and ``kind`` columns; item 7
+    of issue 23): the smallest true discrepancy the row's own test sees with 80 % probability.
+
+    >>> detectable_sentence(Verdict.estimate("nu", 3.0, 0.01, 3.0).row())
+    'would detect |measured − predicted| ≥ 0.0484 with 80 % power (z-test, se = 0.01)'
+    >>> detectable_sentence(Verdict.count("P_grok", 5, 10, 0.5).row())
+    'no discrepancy is detectable with 80 % power at n = 10 (exact binomial)'
+    """
+    get = row.get if hasattr(row, "get") else (lambda k, d=None: getattr(row, k, d))
+    kind, d = str(get("kind", "") or ""), get("detectable", _NAN)
+    d = _NAN if d is None or isinstance(d, str) and d not in ("inf", "Infinity") else float(d)
+    exact = "exact binomial" in str(get("note", "") or "")
+    if kind in ("distance", "property", "not testable") or (math.isnan(d) and not exact):
+        return ""
+    if exact:
+        n = str(get("note", "")).rsplit("n = ", 1)[-1].split(";")[0].strip()
+        if not math.isfinite(d):
+            return f"no discrepancy is detectable with 80 % power at n = {n} (exact binomial)"
+        return f"would detect |p − predicted| ≥ {d:.3g} with 80 % power (exact binomial, n = {n})"
+    se = math.sqrt(sum(float(get(k, 0.0) or 0.0) ** 2 for k in ("se_meas", "se_pred", "se_sys")
+                       if math.isfinite(float(get(k, 0.0) or 0.0))))
+    side = "one-sided " if "bound" in kind else ""
+    return f"would detect |measured − predicted| ≥ {d:.3g} with 80 % power ({side}z-test, se = {se:.2g})"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A row of the verdict table (:data:`VERDICT_COLUMNS`); build it with a constructor."""
@@ -79,6 +120,7 @@ class Verdict:
     theory: str
     note: str
     kind: str
+    detectable: float = _NAN
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,7 +139,8 @@ class Verdict:
         z = _z(measured, predicted, se_meas, se_pred, se_sys)
         p = estimate_p(z, "estimate")
         return cls(quantity, measured, se_meas, se_sys, predicted, se_pred, z, p,
-                   VERDICT_WORDS["estimate"][p < P_TOL], theory, note, "estimate")
+                   VERDICT_WORDS["estimate"][p < P_TOL], theory, note, "estimate",
+                   _z_detectable(se_meas, se_pred, se_sys))
 
     @classmethod
     @_rule("Bounds are one-sided: 'bound holds' unless the measurement lies on the wrong side of the bound by "
@@ -111,7 +154,7 @@ class Verdict:
         z = _z(measured, bound, se_meas, se_pred, se_sys)
         p = estimate_p(z, kind)
         return cls(quantity, measured, se_meas, se_sys, bound, se_pred, z, p, VERDICT_WORDS[kind][p < P_TOL],
-                   theory, note, kind)
+                   theory, note, kind, _z_detectable(se_meas, se_pred, se_sys, one_sided=True))
 
     @classmethod
     def count(cls, quantity: str, k: int, n: int, predicted: float, *, side: str | None = None,
@@ -125,7 +168,7 @@ class Verdict:
         note = f"{note}; exact binomial (mid-p), k = {k} of n = {n}".lstrip("; ")
         se = binomial_se(k, n)
         return cls(quantity, k / n, se, 0.0, float(predicted), 0.0, _z(k / n, float(predicted), se), p,
-                   VERDICT_WORDS[kind][not ok], theory, note, kind)
+                   VERDICT_WORDS[kind][not ok], theory, note, kind, binomial_detectable(n, pred) if n > 0 else _NAN)
 
     @classmethod
     @_rule("The t_G law: the Kolmogorov-Smirnov distance between the measured and the predicted law, after "
@@ -162,6 +205,8 @@ class Verdict:
 
 _SE_RULE = ("se_meas: ν — bootstrap s.d. over runs, se_sys = half-range of ν over shifted/widened fit windows; "
             "P_grok — binomial √(p(1−p)/n), floored at 1/n (for the z column only; the verdict is exact); "
-            "mean t_G — s.d./√n.")
+            "mean t_G — s.d./√n. detectable: the smallest true discrepancy the row's test sees with 80 % "
+            "power at this rule — (4 + 0.84)·√(se_meas² + se_pred² + se_sys²) for a z-test, the exact-binomial "
+            "detectable shift at the row's n for counts (none when n is too small).")
 TOLERANCE_RULES = [Verdict.estimate.rule, Verdict.bound.rule, Verdict.distance.rule,  # type: ignore[attr-defined]
                    Verdict.property.rule, _SE_RULE, Verdict.not_testable.rule]  # type: ignore[attr-defined]

@@ -135,8 +135,10 @@ def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
-    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window."""
-    from .._io import to_jsonable
+    """What ``grokcheck fit --json -`` prints: counts, t_eps per run, ν with CI, flags, window, and
+    everything ``fits.json`` holds (verdict rows with ``detectable``, counts, t_G, predictions, …);
+    strict JSON: non-finite numbers are ``null`` with a reason in ``null_reasons``."""
+    from .._io import restore_nonfinite, strict_jsonable
 
     load = a.config.get("load") or {}
     out: dict[str, Any] = {"run_set": a.name, "generator": a.generator, "n_runs": a.counts["n_runs"],
@@ -161,6 +163,8 @@ def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
         "window_spread": f.window_spread}
     out["verdicts"] = a.verdicts.to_dict(orient="records")  # every theory's rows, each naming its theory
     out["predictions"] = a.predictions
-    return to_jsonable(out)
+    for key, value in restore_nonfinite(a.to_dict()).items():  # ⊇ fits.json's content
+        out.setdefault(key, value)
+    return strict_jsonable(out)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..agreement.verdict import detectable_sentence
 from ..safe_text import markdown_code, markdown_safe
 from .document import Report, slug
 from .figures import fig_d_eff_aligned, fig_nu_fit, fig_runs, fig_sensitivity, fig_spectrum, fig_t_G, n_at_init
@@ -25,7 +26,8 @@ from .style import setup_mpl
 
 __all__ = ["verdict_table", "add_runset_section", "build_report", "verdict_summary", "row_kind", "anchor_of"]
 
-_VERDICT_COLS = ["run set", "quantity", "prediction tested", "measured", "predicted", "test", "verdict", "note"]
+_VERDICT_COLS = ["run set", "quantity", "prediction tested", "measured", "predicted", "test", "verdict", "note",
+                 "could detect"]
 
 
 def row_kind(r: Any) -> str:
@@ -73,6 +75,7 @@ def _display_row(r: Any) -> dict[str, str]:
             pred = f"{'≥' if kind == 'lower bound' else '≤'} {pred} ({kind})"
         out.update(measured=meas, predicted=pred, test=f"z = {z:+.2f}" if math.isfinite(z) else f"z = {z}",
                    verdict=str(r["verdict"]))
+    out["could detect"] = markdown_safe(detectable_sentence(r)) or "–"  # the row's power (issue 23 item 7)
     return out
 
 
