@@ -19,7 +19,6 @@ docs/guarantees.md).
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from .errors import ConfigError
@@ -75,14 +74,12 @@ def check_device(value: str) -> str:
 
 def memory_limit_bytes() -> float:
     """The memory limit of one simulator call: ``GROKCHECK_MAX_MEM_GB`` GiB (default 16)."""
-    raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
+    from perceptron_theory.memory_guard import memory_limit_bytes as shared_limit
+
     try:
-        gb = float(raw)
-    except ValueError:
-        raise ConfigError(f"GROKCHECK_MAX_MEM_GB must be a number of GiB, got {raw!r}") from None
-    if not gb > 0:
-        raise ConfigError(f"GROKCHECK_MAX_MEM_GB must be > 0, got {raw!r}")
-    return gb * 2 ** 30
+        return shared_limit()   # the one implementation (perceptron_theory.memory_guard)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),

@@ -1,7 +1,8 @@
 """Peak-memory estimates of the scenario runs and the guard that refuses them before any work.
 
 The limit is the environment variable ``GROKCHECK_MAX_MEM_GB`` (GiB, default 16), the same
-limit the ``grokcheck`` command line applies; :func:`run_scenario_a` and
+limit the ``grokcheck`` command line applies (one implementation,
+:mod:`perceptron_theory.memory_guard`); :func:`run_scenario_a` and
 :func:`run_scenario_b` consult it themselves, so the API refuses an oversized call with
 one ``ValueError`` naming the parameter and the estimate instead of a ``MemoryError``
 minutes later.
@@ -16,30 +17,9 @@ scenario B needs about 3.31e+04 GiB of
 """
 from __future__ import annotations
 
-import os
+from perceptron_theory.memory_guard import check_memory, memory_limit_bytes  # the one shared guard
 
 __all__ = ["check_memory", "memory_limit_bytes", "scenario_a_memory_bytes", "scenario_b_memory_bytes"]
-
-
-def memory_limit_bytes() -> float:
-    """``GROKCHECK_MAX_MEM_GB`` GiB in bytes (default 16 GiB)."""
-    raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
-    try:
-        gb = float(raw)
-    except ValueError:
-        raise ValueError(f"GROKCHECK_MAX_MEM_GB must be a number of GiB, got {raw!r}") from None
-    if not gb > 0:
-        raise ValueError(f"GROKCHECK_MAX_MEM_GB must be > 0, got {raw!r}")
-    return gb * 2 ** 30
-
-
-def check_memory(what: str, nbytes: float, name: str) -> None:
-    """Refuse (``ValueError``) a computation whose estimated memory ``nbytes`` exceeds the limit."""
-    limit = memory_limit_bytes()
-    if nbytes > limit:
-        raise ValueError(f"{what} needs about {nbytes / 2 ** 30:.3g} GiB of memory, more than the limit of "
-                         f"{limit / 2 ** 30:g} GiB (reduce {name}, or raise the limit with the environment "
-                         "variable GROKCHECK_MAX_MEM_GB)")
 
 
 def scenario_b_memory_bytes(n_init: int, n_times: int = 200, n_tau: int = 60, d: int = 2,

@@ -117,7 +117,11 @@ def rfm_memory_bytes(p: int, train_frac: float = 0.5, *, op: str = "+", gradient
 
 def check_memory(what: str, nbytes: float, name: str) -> None:
     """Refuse (``ValueError``) a computation whose estimated memory ``nbytes`` exceeds the limit
-    ``GROKCHECK_MAX_MEM_GB`` (environment variable, GiB, default 16), naming ``name``."""
+    ``GROKCHECK_MAX_MEM_GB`` (environment variable, GiB, default 16), naming ``name``.
+
+    A copy of :func:`perceptron_theory.memory_guard.check_memory`, kept on purpose:
+    ``modular_rfm`` is an independent package by the layer rules (it imports no other
+    grokcheck package, ``tests/test_architecture.py``); same variable, default and message."""
     import os
 
     raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .memory_guard import check_memory  # the one shared guard
+
 __all__ = [
     "check_real",
     "check_int",
@@ -124,22 +126,6 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be true or false, got {value!r}")
     return bool(value)
-
-
-def check_memory(what: str, nbytes: float, name: str) -> None:
-    """Refuse a computation whose estimated memory ``nbytes`` exceeds the limit
-    ``GROKCHECK_MAX_MEM_GB`` (environment variable, default 16 GiB)."""
-    import os
-
-    raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
-    try:
-        limit = float(raw)
-    except ValueError:
-        raise ValueError(f"GROKCHECK_MAX_MEM_GB must be a number of GiB, got {raw!r}") from None
-    if nbytes > limit * 2**30:
-        raise ValueError(f"{what} needs about {nbytes / 2**30:.3g} GiB of memory, more than the limit of "
-                         f"{limit:g} GiB (reduce {name}, or raise the limit with the environment variable "
-                         "GROKCHECK_MAX_MEM_GB)")
 
 
 def finite_or_refuse(what: str, value: Any, args: str) -> Any:

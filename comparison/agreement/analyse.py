@@ -45,9 +45,12 @@ from .analysis import Analysis, AnalysisDraft
 from .rows import Measured, verdict_rows
 from .verdict import VERDICT_COLUMNS, binomial_se
 
-__all__ = ["analyse", "curves_preview", "measured_inputs"]
+__all__ = ["analyse", "curves_preview", "measured_inputs", "summary_counts"]
 
-def _counts(s: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
+
+def summary_counts(s: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
+    """The run counts of a summary table (``n_runs``, ``n_diverged``, ``n_groks``, ``n_ok``,
+    ``p_grok``, ``p_grok_se``) and the mask of grokking, non-diverged runs."""
     div = s["diverged"].astype(bool).to_numpy()
     groks = s["groks"].astype(bool).to_numpy() & ~div
     n_ok = int((~div).sum())
@@ -65,7 +68,7 @@ def analyse(rs: RunSet, *, nu_kwargs: dict[str, Any] | None = None, seed: int = 
     registered ones that apply; each of their rows names the theory.
     """
     rng = np.random.default_rng(seed)
-    counts, groks = _counts(rs.summary)
+    counts, groks = summary_counts(rs.summary)
     a = AnalysisDraft(name=rs.name, generator=rs.generator, model="", config=dict(rs.config),
                  counts=counts, manifest=dict(getattr(rs, "manifest", {}) or {}))
     if counts["n_diverged"]:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from ..errors import GrokcheckError
 from .commands import COMMANDS
 from .parser import build_parser
+from .warning_hook import shown_warnings
 
 __all__ = ["main", "build_parser"]
 
@@ -61,6 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    with shown_warnings() as held:   # every warning terminal-safe; numerical ones held
+        code = _run(args, held)
+    return code
+
+
+def _run(args, held) -> int:
+    """Run the chosen command; a refusal drops the held numerical warnings (one line only)."""
     try:
         from ..threads import set_threads
 
@@ -73,16 +81,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 0
     except KeyboardInterrupt:
+        held.discard()
         print("grokcheck: interrupted (nothing half-written was left behind)", file=sys.stderr)
         return 130
     except (GrokcheckError, ValueError, OSError) as exc:
         if args.traceback:
             raise
+        held.discard()
         print(f"grokcheck: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # unexpected: still one line, but say it is internal
         if args.traceback:
             raise
+        held.discard()
         print(f"grokcheck: internal error: {exc.__class__.__name__}: {_one_line(exc)} "
               "(rerun with --traceback for details)", file=sys.stderr)
         return 1

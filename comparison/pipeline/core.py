@@ -32,6 +32,7 @@ from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
 from ..seeds import child_seeds
 from ..simulators import call_simulator, check_params, get_spec, load_simulator
+from .fits_consistency import fits_disagreement
 from .identity import belongs, fingerprint, is_current, read_fits_document
 from .theories import preflight, resolve_theories, theory_fingerprints
 
@@ -169,7 +170,8 @@ def _fresh_fits(path: Paths, options: dict[str, Any]) -> Analysis | None:
     except (ValueError, OSError, KeyError, TypeError):
         return None
     if (doc.get("schema_version") != FITS_SCHEMA_VERSION or doc.get("fit_options") != options
-            or not is_current(doc.get("source"), here := fingerprint(path))):
+            or not is_current(doc.get("source"), here := fingerprint(path))
+            or fits_disagreement(doc, path) is not None):   # checksums can be forged: numbers are checked
         return None
     if Path(_first(path)).is_dir() and doc["source"].get("resolved") != here["resolved"]:
         a = replace(a, name=_first(path).name)  # a copied or renamed run set: its fits, under its new name

@@ -65,7 +65,11 @@ def check_array(name: str, value: Any, *, lo: float = -math.inf, lo_open: bool =
 
 
 def memory_limit_bytes() -> float:
-    """The memory limit: ``GROKCHECK_MAX_MEM_GB`` GiB (environment variable, default 16)."""
+    """The memory limit: ``GROKCHECK_MAX_MEM_GB`` GiB (environment variable, default 16).
+
+    A copy of :func:`perceptron_theory.memory_guard.memory_limit_bytes`, kept on purpose:
+    ``linear_grokking`` is an independent package by the layer rules (it imports no other
+    grokcheck package, ``tests/test_architecture.py``); same variable and default."""
     raw = os.environ.get("GROKCHECK_MAX_MEM_GB", "16")
     try:
         gb = float(raw)

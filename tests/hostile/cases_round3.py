@@ -8,20 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from .fixtures import base_1d
-from .harness import Case, Cli, cli
-
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from .harness import RAW, Case, Cli, cli, raw_control
 ESC = "\x1b]0;pwned\x07\x1b[2J\u202e"
 IMG = "<img src=x onerror=alert(1)>"
 
 
 def _no_raw(value: Any, tmp: Path) -> str | None:
-    if isinstance(value, Cli):
-        for stream in (value.out, value.err):
-            m = RAW.search(stream)
-            if m:
-                return f"raw control {m[0]!r} printed"
-    return None
+    return raw_control(value.out, value.err) if isinstance(value, Cli) else None
 
 
 def _hostile_rs(tmp: Path) -> Path:

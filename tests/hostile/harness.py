@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import io
 import math
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -28,10 +29,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Case", "Cli", "classify", "cli", "digest", "no_nonfinite", "REFUSE", "ACCEPT", "BAD"]
+__all__ = ["Case", "Cli", "classify", "cli", "digest", "no_nonfinite", "raw_control", "RAW",
+           "REFUSE", "ACCEPT", "BAD"]
 
 REFUSE, ACCEPT, BAD = "clean refusal", "sane acceptance", "bad outcome"
 TIME_LIMIT_S = 30
+#: a character that must never reach a terminal raw: C0/C1 controls (but newline and tab), DEL,
+#: the bidi embeddings, overrides and isolates (the one pattern every hostile test uses)
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def raw_control(*texts: str) -> str | None:
+    """What is wrong if any of ``texts`` holds a raw control or bidi character, else None."""
+    for t in texts:
+        m = RAW.search(t)
+        if m:
+            return f"raw control {m[0]!r} printed"
+    return None
 
 
 @dataclass
