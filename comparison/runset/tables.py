@@ -260,6 +260,7 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
     (20.0, 'percent')
     """
     from .log_onsets import loss_onsets, loss_only_runset, never_grok_hints
+    from .log_scurve import scurve_onsets
 
     paths = [Path(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else list(path))]
     if not paths:
@@ -281,6 +282,7 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
         else:
             rs = loss_only_runset(raw, transition, load)
         load["losses"] = loss_onsets(raw, cmap.losses(), loss_threshold, notes)
+        load["scurve"] = scurve_onsets(raw, notes=notes)
     except ValueError as exc:
         raise RunSetError(where, [str(exc)]) from exc
     _record_runs(rs, load, float(load["tolerance"]), transition)
