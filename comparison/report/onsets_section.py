@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .scurve_section import add_scurve_part
 from .style import PALETTE, finish, new_figure
 
 __all__ = ["add_onsets_section", "fig_losses"]
@@ -53,7 +54,7 @@ def add_onsets_section(rep: Any, a: Any) -> None:
     load = a.config.get("load") or {}
     losses = load.get("losses") or {}
     hint = load.get("floor_hint")
-    if not (losses or hint):
+    if not (losses or hint or load.get("scurve")):
         return
     rep.h(2, "Onsets from the log")
     if load.get("loss_only"):
@@ -71,3 +72,4 @@ def add_onsets_section(rep: Any, a: Any) -> None:
         rep.table(_loss_table(load))
         rep.figure(lambda w: fig_losses(a, width=w), f"{a.name}-losses",
                    f"{a.name}: logged losses of up to 12 runs against time (log-log); dashed: the loss threshold.")
+    add_scurve_part(rep, a)

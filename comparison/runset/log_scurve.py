@@ -46,6 +46,7 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
     (60.0, 2.0)
     """
     from ..estimate.scurve import fit_scurves, median_ci, relative_gap, scurve_json
+    from .log_onsets import curve_preview
 
     if not max_runs >= 1:
         raise ValueError(f"max_runs must be >= 1, got {max_runs!r}")
@@ -59,6 +60,7 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
         sub = d.loc[np.isfinite(d[key].to_numpy(dtype=float)), ["run", "t", key]]
         fits[key] = fit_scurves(sub, key)
         out[key] = scurve_json(fits[key], column=key, seed=seed)
+        out[key]["preview"] = curve_preview(sub, key, max_runs=4)
     if "test" in fits and "train" in fits:
         m = relative_gap(fits["test"], fits["train"]).to_numpy(dtype=float)
         out["relative_gap"] = median_ci(m, seed=seed + 2)
