@@ -144,7 +144,7 @@ def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
                            "n_reentry": load.get("reentry", {}).get("n"),
                            "reentry_runs": load.get("reentry", {}).get("runs"),
                            **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
-                                                      "time_unit", "files", "error_column", "losses", "scurve",
+                                                      "time_unit", "files", "error_column", "losses", "scurve", "measures",
                                                       "floor_hint", "test_quantum")},
                            "loss_only": bool(load.get("loss_only")),
                            "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}
