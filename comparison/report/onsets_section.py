@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .measures_section import add_measures_part
 from .scurve_section import add_scurve_part
 from .style import PALETTE, finish, new_figure
 
@@ -73,3 +74,4 @@ def add_onsets_section(rep: Any, a: Any) -> None:
         rep.figure(lambda w: fig_losses(a, width=w), f"{a.name}-losses",
                    f"{a.name}: logged losses of up to 12 runs against time (log-log); dashed: the loss threshold.")
     add_scurve_part(rep, a)
+    add_measures_part(rep, a)
