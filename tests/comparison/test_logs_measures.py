@@ -62,3 +62,11 @@ def test_report_part_table_and_figure(tmp_path):
     json.dumps(ms, allow_nan=False)
     assert list(measures_table(ms)["measure"]) == ["wnorm"]
     assert fig_measure(SimpleNamespace(config=rs.config, name="log"), "wnorm") is not None
+
+
+def test_fit_text_output_has_scurve_and_lead_rows(tmp_path, capsys):
+    f = _log(tmp_path / "log.csv")
+    assert main(["fit", str(f), "--time-col", "step", "--accuracy-col", "test_acc", "--run-col", "run",
+                 "--measure-col", "wnorm"]) == 0
+    out = capsys.readouterr().out
+    assert "S-curve onset test" in out and "lead of wnorm" in out
