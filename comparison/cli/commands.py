@@ -79,7 +79,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def _load_options(args: argparse.Namespace) -> dict[str, Any]:
     cols = {"time": args.time_col, "error": args.error_col, "accuracy": args.accuracy_col,
             "train_error": args.train_error_col, "train_accuracy": args.train_accuracy_col, "run": args.run_col,
-            "test_loss": args.test_loss_col, "train_loss": args.train_loss_col}
+            "test_loss": args.test_loss_col, "train_loss": args.train_loss_col,
+            "measures": list(getattr(args, "measure_col", None) or ()) or None}
     tol: Any = args.tolerance
     if tol != "auto":
         try:

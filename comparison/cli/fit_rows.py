@@ -101,6 +101,32 @@ def _loss_rows(load: dict[str, Any], unit: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _ci_text(e: dict[str, Any] | None, unit: str = "") -> str:
+    if not e or e.get("median") is None:
+        return "none"
+    ci = e.get("ci")
+    return f"median {e['median']:.6g}{unit}" + (f", 95% CI [{ci[0]:.6g}, {ci[1]:.6g}]" if ci else "")
+
+
+def _scurve_rows(load: dict[str, Any], unit: str) -> list[tuple[str, str]]:
+    """S-curve onsets (Miller et al. Eq. 1) and --measure-col leads, one line each."""
+    sc = load.get("scurve") or {}
+    rows = []
+    for key in ("test", "train", "test_loss", "train_loss"):
+        e = sc.get(key)
+        if e:
+            fails = ", ".join(f"{k} {v}" for k, v in e["failures"].items())
+            rows.append((f"S-curve onset {key.replace('_', ' ')}", f"{_ci_text(e['onset'], unit)}; sharpness "
+                         f"{_ci_text(e['sharpness'])}; fitted {e['n_fitted']} of {e['n_runs']}"
+                         + (f" ({fails})" if fails else "")))
+    if sc.get("relative_gap"):
+        rows.append(("relative gap m", _ci_text(sc["relative_gap"])))
+    for name, e in (load.get("measures") or {}).items():
+        if isinstance(e, dict) and "lead" in e:
+            rows.append((f"lead of {name}", _ci_text(e["lead"], unit)))
+    return rows
+
+
 def _never_text(r: dict[str, Any], load: dict[str, Any]) -> str:
     if r.get("flag") == "no_error_rate":
         return "no error-rate column (loss-only log)"
@@ -123,6 +149,7 @@ def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
     rows = [("transition", f"{load['transition']}; tolerance {load['tolerance']:.4g} ({load['tolerance_source']})"),
             ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
     rows += _loss_rows(load, unit)
+    rows += _scurve_rows(load, unit)
     for r in load.get("runs", []):
         te = _never_text(r, load) if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
         rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
@@ -146,7 +173,7 @@ def fit_digest(a: Any, fits_file: Any = None) -> dict[str, Any]:
                            "n_reentry": load.get("reentry", {}).get("n"),
                            "reentry_runs": load.get("reentry", {}).get("runs"),
                            **{k: load.get(k) for k in ("transition", "tolerance", "tolerance_source", "scale",
-                                                      "time_unit", "files", "error_column", "losses", "scurve",
+                                                      "time_unit", "files", "error_column", "losses", "scurve", "measures",
                                                       "floor_hint", "test_quantum")},
                            "loss_only": bool(load.get("loss_only")),
                            "notes": a.notes, "fits_file": str(fits_file) if fits_file else None}

@@ -86,6 +86,9 @@ def _load_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--test-loss-col", metavar="COL", help="test (validation) loss column: loss-based onsets; a "
                    "loss is never read as an error rate")
     g.add_argument("--train-loss-col", metavar="COL", help="training loss column: loss-based onsets")
+    g.add_argument("--measure-col", action="append", metavar="COL",
+                   help="a progress measure column (weight norm, restricted loss, IPR; repeatable): shown aligned "
+                        "at the S-curve onset with its lead time")
     g.add_argument("--loss-threshold", type=float, default=None, metavar="LOSS",
                    help="loss-based onset = first time the loss is <= LOSS (no default: a loss has no natural zero)")
 

@@ -12,6 +12,10 @@ the same. The relative grokking gap of a run with both curves is
 
     m = (t*_test - t*_train) / t*_train.                                (S2)
 
+(Eq. S2 is our reading of the paper's "relative grokking gap"; the paper's
+normalisation was not re-checked against its text here. Its relative and
+absolute sharpness R_rel, R_abs are not computed.)
+
 **Time axis.** As the paper does, the fit is in linear time ``t`` (epochs or
 steps as logged): t* and s then have the log's own unit and 1/unit. Passing
 ``log_time=True`` fits Eq. (S1) in u = log10 t instead (onset reported back as

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .measures_section import add_measures_part
+from .scurve_section import add_scurve_part
 from .style import PALETTE, finish, new_figure
 
 __all__ = ["add_onsets_section", "fig_losses"]
@@ -53,7 +55,7 @@ def add_onsets_section(rep: Any, a: Any) -> None:
     load = a.config.get("load") or {}
     losses = load.get("losses") or {}
     hint = load.get("floor_hint")
-    if not (losses or hint):
+    if not (losses or hint or load.get("scurve")):
         return
     rep.h(2, "Onsets from the log")
     if load.get("loss_only"):
@@ -71,3 +73,5 @@ def add_onsets_section(rep: Any, a: Any) -> None:
         rep.table(_loss_table(load))
         rep.figure(lambda w: fig_losses(a, width=w), f"{a.name}-losses",
                    f"{a.name}: logged losses of up to 12 runs against time (log-log); dashed: the loss threshold.")
+    add_scurve_part(rep, a)
+    add_measures_part(rep, a)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCURVE_MAX_RUNS", "scurve_onsets"]
+__all__ = ["SCURVE_MAX_RUNS", "scurve_onsets", "measure_leads"]
 
 SCURVE_MAX_RUNS = 200
 
@@ -46,6 +46,7 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
     (60.0, 2.0)
     """
     from ..estimate.scurve import fit_scurves, median_ci, relative_gap, scurve_json
+    from .log_onsets import curve_preview
 
     if not max_runs >= 1:
         raise ValueError(f"max_runs must be >= 1, got {max_runs!r}")
@@ -59,7 +60,34 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
         sub = d.loc[np.isfinite(d[key].to_numpy(dtype=float)), ["run", "t", key]]
         fits[key] = fit_scurves(sub, key)
         out[key] = scurve_json(fits[key], column=key, seed=seed)
+        out[key]["preview"] = curve_preview(sub, key, max_runs=4)
     if "test" in fits and "train" in fits:
         m = relative_gap(fits["test"], fits["train"]).to_numpy(dtype=float)
         out["relative_gap"] = median_ci(m, seed=seed + 2)
+    return out
+
+
+def measure_leads(raw: pd.DataFrame, scurve: dict[str, Any], measures: tuple[str, ...] | list[str], *,
+                  frac: float = 0.5, seed: int = 0) -> dict[str, Any]:
+    """Each ``--measure-col``: lead over the S-curve onset of the test curve (the test loss's for a
+    loss-only log), Eqs. (L1)-(L2) of :mod:`comparison.estimate.lead`, with a bootstrap CI of the
+    median over runs, and the median band of the measure against t - t*. ``{}`` without measures.
+    """
+    from ..estimate.lead import aligned_band, measure_lead
+    from ..estimate.scurve import median_ci
+
+    src = next((k for k in ("test", "test_loss") if k in scurve), None)
+    if not measures or src is None:
+        return {}
+    on = pd.Series({r: (e["onset"] if e["onset"] is not None else np.nan) for r, e in scurve[src]["runs"].items()},
+                   dtype=float)
+    d = raw.assign(run=raw["run"].astype(str))
+    out: dict[str, Any] = {"onset_of": src, "frac": frac}
+    for m in measures:
+        lead = measure_lead(d, f"measure:{m}", on, frac=frac)
+        band = aligned_band(d, f"measure:{m}", on)
+        out[m] = {"lead": median_ci(lead["lead"].to_numpy(float), seed=seed),
+                  "runs": {str(r): (float(v) if np.isfinite(v) else None) for r, v in lead["lead"].items()},
+                  "band": {c: [float(x) if np.isfinite(x) else None for x in band[c]]
+                           for c in ("dt", "median", "q25", "q75")}}
     return out

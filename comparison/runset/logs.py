@@ -37,7 +37,8 @@ import pandas as pd
 __all__ = ["COLUMN_KEYS", "SCALES", "ColumnMap", "read_log", "mapped_frame", "decide_scale", "run_labels",
            "loss_like_name", "LOSS_OPTIONS", "input_limits"]
 
-COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run", "test_loss", "train_loss")
+COLUMN_KEYS = ("time", "error", "accuracy", "train_error", "train_accuracy", "run", "test_loss", "train_loss",
+               "measures")
 LOSS_OPTIONS = ("give a loss with --test-loss-col or --train-loss-col (Python: columns={'test_loss': ...}) "
                 "and --loss-threshold for a loss-based onset")
 _LOSS_WORDS = ("loss", "cross_entropy", "crossentropy", "nll", "xent", "perplexity")
@@ -62,12 +63,16 @@ class ColumnMap:
     test_explicit: bool = False
     test_loss: str | None = None
     train_loss: str | None = None
+    measures: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, columns: Mapping[str, str | None] | None) -> "ColumnMap":
         """Build from ``{"time": ..., "error" | "accuracy": ..., "train_error" |
         "train_accuracy": ..., "run": ...}`` (missing keys: the canonical names)."""
         cols = {k: v for k, v in dict(columns or {}).items() if v is not None}
+        measures = tuple(cols.pop("measures", ()) or ())
+        if isinstance(measures, str) or not all(isinstance(m, str) and m for m in measures):
+            raise ValueError(f"columns['measures'] must be a list of column names, got {measures!r}")
         unknown = sorted(set(cols) - set(COLUMN_KEYS))
         if unknown:
             raise ValueError(f"columns has unknown keys {unknown}; allowed: {list(COLUMN_KEYS)}")
@@ -85,12 +90,13 @@ class ColumnMap:
                    train_explicit=("train_error" in cols or "train_accuracy" in cols),
                    run=cols.get("run", "run"), run_explicit="run" in cols,
                    test_explicit=("error" in cols or "accuracy" in cols),
-                   test_loss=cols.get("test_loss"), train_loss=cols.get("train_loss"))
+                   test_loss=cols.get("test_loss"), train_loss=cols.get("train_loss"), measures=measures)
 
     def as_dict(self) -> dict[str, Any]:
         out = {"time": self.time, ("accuracy" if self.test_is_accuracy else "error"): self.test,
                ("train_accuracy" if self.train_is_accuracy else "train_error"): self.train, "run": self.run}
-        return {**out, **{k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v}}
+        out.update({k: v for k, v in (("test_loss", self.test_loss), ("train_loss", self.train_loss)) if v})
+        return {**out, "measures": list(self.measures)} if self.measures else out
 
     def losses(self) -> dict[str, str]:
         """``{"test_loss": column, "train_loss": column}`` for the loss columns named."""
@@ -263,7 +269,21 @@ def _mapped_names(df: pd.DataFrame, cmap: ColumnMap) -> dict[str, str | None]:
             problems += _need(df, str(names[key]), flag, what)
     if problems:
         raise ValueError("; ".join(problems))
+    for m in cmap.measures:
+        _check_measure(df, m)
+        names[f"measure:{m}"] = m
     return names
+
+
+def _check_measure(df: pd.DataFrame, col: str) -> None:
+    """A ``--measure-col`` must name a numeric column of the log (one-line error naming the columns)."""
+    avail = ", ".join(map(str, df.columns[:30]))
+    if col not in df.columns:
+        raise ValueError(f"--measure-col {col!r}: no such column; columns are: {avail}")
+    v = df[col]
+    bad = pd.to_numeric(v, errors="coerce").isna() & v.notna()
+    if bad.any():
+        raise ValueError(f"--measure-col {col!r} is not numeric (e.g. {v[bad].iloc[0]!r}); columns are: {avail}")
 
 
 def mapped_frame(df: pd.DataFrame, cmap: ColumnMap, label: str) -> pd.DataFrame:

@@ -105,7 +105,7 @@ def _has_run(df: pd.DataFrame, cmap: ColumnMap) -> bool:
 
 def _merge_same_step(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Rows logged at the same (run, t) hold different metrics: merge them (conflicts refused)."""
-    cols = [c for c in ("test", "train", "test_loss", "train_loss") if c in raw]
+    cols = [c for c in raw if c in ("test", "train", "test_loss", "train_loss") or str(c).startswith("measure:")]
     key = ["run", "t"]
     if not raw.duplicated(subset=key).any():
         return raw
@@ -260,7 +260,7 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
     (20.0, 'percent')
     """
     from .log_onsets import loss_onsets, loss_only_runset, never_grok_hints
-    from .log_scurve import scurve_onsets
+    from .log_scurve import measure_leads, scurve_onsets
 
     paths = [Path(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else list(path))]
     if not paths:
@@ -283,6 +283,7 @@ def load_table(path: PathLike | Sequence[PathLike], *, columns: Mapping[str, str
             rs = loss_only_runset(raw, transition, load)
         load["losses"] = loss_onsets(raw, cmap.losses(), loss_threshold, notes)
         load["scurve"] = scurve_onsets(raw, notes=notes)
+        load["measures"] = measure_leads(raw, load["scurve"], cmap.measures)
     except ValueError as exc:
         raise RunSetError(where, [str(exc)]) from exc
     _record_runs(rs, load, float(load["tolerance"]), transition)

@@ -1,0 +1,69 @@
+"""S-curve onsets of a log in ``fit --json -`` (strict JSON) and the load summary."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from scipy.special import erf
+
+from comparison import load_table
+from comparison.cli import main
+
+ONSETS = 4000.0 + 300.0 * np.arange(6)
+TRAIN_ONSET = 1000.0
+
+
+def _log(path, sigma=0.01):
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 10000, 50.0)
+    rows = []
+    for r, o in enumerate(ONSETS):
+        te = np.clip(0.5 - 0.5 * erf(1.5e-3 * (t - o)) + rng.normal(0, sigma, t.size), 0, 1)
+        tr = np.clip(0.5 - 0.5 * erf(3e-3 * (t - TRAIN_ONSET)) + rng.normal(0, sigma, t.size), 0, 1)
+        rows.append(pd.DataFrame({"run": r, "step": t, "test_acc": 1 - te, "train_acc": 1 - tr}))
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+def test_fit_json_has_scurve_onsets_and_relative_gap(tmp_path, capsys):
+    f = _log(tmp_path / "log.csv")
+    rc = main(["fit", str(f), "--time-col", "step", "--accuracy-col", "test_acc", "--train-accuracy-col",
+               "train_acc", "--run-col", "run", "--json", "-"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    d = json.loads(out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    sc = d["scurve"]
+    assert sc["test"]["n_fitted"] == 6 and sc["train"]["n_fitted"] == 6
+    for r, o in enumerate(ONSETS):
+        e = sc["test"]["runs"][str(r)]
+        assert abs(e["onset"] - o) < 4 * e["onset_se"]
+        assert abs(e["onset"] - (o + 150)) > 4 * e["onset_se"]  # a wrong onset is rejected
+    lo, hi = sc["relative_gap"]["ci"]
+    truth = np.median(ONSETS) / TRAIN_ONSET - 1
+    assert lo <= truth <= hi
+
+
+def test_load_table_records_scurve_without_nan(tmp_path):
+    f = _log(tmp_path / "log.csv")
+    rs = load_table(f, columns={"time": "step", "accuracy": "test_acc", "run": "run"})
+    json.dumps(rs.config["load"]["scurve"], allow_nan=False)
+    assert rs.config["load"]["scurve"]["test"]["preview"]
+
+
+def test_report_part_table_and_figure(tmp_path):
+    from types import SimpleNamespace
+
+    from comparison.report.scurve_section import fig_scurves, scurve_table
+
+    f = _log(tmp_path / "log.csv")
+    rs = load_table(f, columns={"time": "step", "accuracy": "test_acc", "train_accuracy": "train_acc",
+                                "run": "run"})
+    sc = rs.config["load"]["scurve"]
+    tab = scurve_table(sc)
+    assert list(tab["curve"]) == ["test", "train"] and (tab["runs fitted"] == "6 of 6").all()
+    a = SimpleNamespace(config=rs.config, name="log")
+    fig = fig_scurves(a)
+    assert fig is not None
+    ax = fig.axes[0] if hasattr(fig, "axes") else fig
+    assert "t" in ax.get_xlabel()
