@@ -94,3 +94,20 @@ def test_the_log_form_wins_and_eq12_is_only_the_eps_to_zero_limit(study):
 def test_frame_lists_both_forms_for_every_source(study):
     df = divergence_frame(study)
     assert len(df) == 6 and set(df["form"]) == {"power", "log"}
+
+
+def test_paper_command_writes_the_divergence_study(tmp_path, capsys):
+    import json
+
+    from comparison.cli import main
+
+    target = tmp_path / "div.json"
+    assert main(["paper", "linear-estimator", "--lam", "0.5", "--d-out", "--gamma", "--d-in", "100", "--n-seeds",
+                 "2", "--divergence-seeds", "3", "--divergence-json", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "beta (log-corrected) vs Eq. 12" in out
+    study = json.loads(target.read_text())
+    assert len(study["points"]) == 7 and study["n_seeds"] == 3 and study["d_in"] == 100
+    assert set(study["bootstrap"]) == {"power", "log"}
+    assert main(["paper", "linear-estimator", "--lam", "0.5", "--divergence", "--divergence-seeds", "1"]) == 2
+    assert "--divergence-seeds" in capsys.readouterr().err
