@@ -242,11 +242,10 @@ def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
     closer to t_eps than this the curve is not sampled at all.
     """
     steps = []
-    for run, grp in curves.groupby("run", sort=True):
+    for run, t, _ in _sorted_runs(curves, "t"):
         te = t_eps.get(run, np.nan)
         if not np.isfinite(te):
             continue
-        t = grp["t"].to_numpy(dtype=float)
         before = t[t < te]
         if before.size:
             steps.append(te - before.max())
@@ -325,15 +324,18 @@ def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series
     Returns the refined series and the fraction of runs that were refined.
     """
     out = t_eps.copy().astype(float)
-    n_ref = n_tot = 0
-    for run, grp in curves.groupby("run", sort=True):
-        te = out.get(run, np.nan)
+    n_tot = 0
+    moved: dict[Any, float] = {}
+    te_of = out.to_dict()
+    for run, t, _ in _sorted_runs(curves, "t"):
+        te = te_of.get(run, np.nan)
         if not np.isfinite(te):
             continue
         n_tot += 1
-        t = np.unique(grp["t"].to_numpy(dtype=float))
+        t = np.unique(t)
         k = int(np.searchsorted(t, te))
-        if k < t.size and k >= 1 and np.isclose(t[k], te, rtol=0, atol=1e-12 * max(1.0, abs(te))):
-            out[run] = 0.5 * (t[k] + t[k - 1])
-            n_ref += 1
-    return out, (n_ref / n_tot if n_tot else 0.0)
+        if k < t.size and k >= 1 and abs(t[k] - te) <= 1e-12 * max(1.0, abs(te)):
+            moved[run] = 0.5 * (t[k] + t[k - 1])
+    if moved:
+        out.loc[list(moved)] = list(moved.values())
+    return out, (len(moved) / n_tot if n_tot else 0.0)
