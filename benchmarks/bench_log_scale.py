@@ -5,7 +5,8 @@ called in-process there, so import time is excluded):
 
 * old vs new on a smaller log (2 000 runs x 100 steps), run side by side
   (alternating, 3 rounds, median): "old" is the code at ``GROKCHECK_BENCH_OLD_REF``
-  (default ``main``), exported with ``git archive`` to a temporary directory.
+  (default: the merge base of HEAD and ``main``, so that only this branch's changes are
+  compared), exported with ``git archive`` to a temporary directory.
 * the 20 000-run, 2-million-row log with the current code: wall time and peak RSS.
 
 The logs are written to a temporary directory under /tmp.
@@ -69,7 +70,9 @@ def _old_tree(tmp: Path, ref: str) -> Path:
 
 def run(rounds: int = 3, small: tuple[int, int] = (2000, 100), big: tuple[int, int] = (20000, 100)) -> str:
     """Markdown section: old/new ratio on the smaller log, wall time and peak RSS on the big one."""
-    ref = os.environ.get("GROKCHECK_BENCH_OLD_REF", "main")
+    ref = os.environ.get("GROKCHECK_BENCH_OLD_REF") or subprocess.run(
+        ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True,
+        check=True).stdout.strip()[:12]
     with tempfile.TemporaryDirectory(prefix="grokcheck_bench_logs_", dir="/tmp") as d:
         tmp = Path(d)
         old = _old_tree(tmp, ref)
