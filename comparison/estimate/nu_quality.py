@@ -250,13 +250,12 @@ def jump_runs(curves: pd.DataFrame, t_eps: pd.Series, threshold: float) -> pd.Da
 
     Returns a DataFrame indexed by run with ``e_prev`` and ``jump``.
     """
-    rows = {}
-    for run, grp in curves[curves["run"].isin(t_eps.index)].groupby("run", sort=True):
-        te = t_eps[run]
-        g = grp[grp["t"].to_numpy() < te]
-        e_prev = float(g.loc[g["t"].idxmax(), "test_error"]) if len(g) else float("nan")
-        rows[run] = e_prev
-    s = pd.Series(rows, dtype=float, name="e_prev")
+    c = curves[curves["run"].isin(t_eps.index)]
+    runs = np.sort(c["run"].unique())
+    before = c[c["t"].to_numpy() < c["run"].map(t_eps).to_numpy(dtype=float)]   # one groupby, no per-run loop
+    last = before.groupby("run", sort=True)["t"].idxmax()
+    e_prev = pd.Series(before.loc[last.to_numpy(), "test_error"].to_numpy(dtype=float), index=last.index)
+    s = e_prev.reindex(runs).astype(float).rename("e_prev")
     return pd.DataFrame({"e_prev": s, "jump": s > threshold})
 
 

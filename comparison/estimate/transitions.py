@@ -242,11 +242,10 @@ def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
     closer to t_eps than this the curve is not sampled at all.
     """
     steps = []
-    for run, grp in curves.groupby("run", sort=True):
+    for run, t, _ in _sorted_runs(curves, "t"):
         te = t_eps.get(run, np.nan)
         if not np.isfinite(te):
             continue
-        t = grp["t"].to_numpy(dtype=float)
         before = t[t < te]
         if before.size:
             steps.append(te - before.max())
@@ -270,13 +269,10 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
     """
     tau = np.asarray(tau, dtype=float)
     rows, runs = [], []
-    for run, grp in curves.groupby("run", sort=True):
+    for run, t, y in _sorted_runs(curves, column):   # numpy slices of one sort: no pandas per run
         te = t_eps.get(run, np.nan)
         if not np.isfinite(te):
             continue
-        g = grp.sort_values("t")
-        t = g["t"].to_numpy(dtype=float)
-        y = g[column].to_numpy(dtype=float)
         vals = _interp_aligned(t, y, te, tau) if loglog else np.interp(te - tau, t, y, left=np.nan, right=np.nan)
         # closer to t_eps than the run's last sample before it there is no data: mask
         before = t[t < te]
@@ -287,6 +283,19 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
     if not rows:
         return np.empty((0, tau.size)), np.empty(0, dtype=np.int64)
     return np.vstack(rows), np.asarray(runs, dtype=np.int64)
+
+
+def _sorted_runs(curves: pd.DataFrame, column: str) -> Any:
+    """``(run, t, y)`` per run in sorted run order, each run's rows sorted by t (one stable sort)."""
+    run_codes, run_ids = pd.factorize(curves["run"], sort=True)
+    t_all = curves["t"].to_numpy(dtype=float)
+    y_all = curves[column].to_numpy(dtype=float)
+    order = np.lexsort((t_all, run_codes))
+    order = order[run_codes[order] >= 0]   # rows without a run id belong to no run (as in groupby)
+    codes = run_codes[order]
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    for idx in np.split(order, bounds) if order.size else []:
+        yield run_ids[run_codes[idx[0]]], t_all[idx], y_all[idx]
 
 
 def _interp_aligned(t: NDArray[np.float64], y: NDArray[np.float64], te: float,
@@ -315,15 +324,18 @@ def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series
     Returns the refined series and the fraction of runs that were refined.
     """
     out = t_eps.copy().astype(float)
-    n_ref = n_tot = 0
-    for run, grp in curves.groupby("run", sort=True):
-        te = out.get(run, np.nan)
+    n_tot = 0
+    moved: dict[Any, float] = {}
+    te_of = out.to_dict()
+    for run, t, _ in _sorted_runs(curves, "t"):
+        te = te_of.get(run, np.nan)
         if not np.isfinite(te):
             continue
         n_tot += 1
-        t = np.unique(grp["t"].to_numpy(dtype=float))
+        t = np.unique(t)
         k = int(np.searchsorted(t, te))
-        if k < t.size and k >= 1 and np.isclose(t[k], te, rtol=0, atol=1e-12 * max(1.0, abs(te))):
-            out[run] = 0.5 * (t[k] + t[k - 1])
-            n_ref += 1
-    return out, (n_ref / n_tot if n_tot else 0.0)
+        if k < t.size and k >= 1 and abs(t[k] - te) <= 1e-12 * max(1.0, abs(te)):
+            moved[run] = 0.5 * (t[k] + t[k - 1])
+    if moved:
+        out.loc[list(moved)] = list(moved.values())
+    return out, (len(moved) / n_tot if n_tot else 0.0)

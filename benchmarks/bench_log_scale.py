@@ -1,0 +1,99 @@
+"""``grokcheck fit`` on huge logs: one CSV with a run column (issue 24 item 7).
+
+Two measurements, each timed inside a fresh Python process (``comparison.cli.main``
+called in-process there, so import time is excluded):
+
+* old vs new on a smaller log (2 000 runs x 100 steps), run side by side
+  (alternating, 3 rounds, median): "old" is the code at ``GROKCHECK_BENCH_OLD_REF``
+  (default: the merge base of HEAD and ``main``, so that only this branch's changes are
+  compared), exported with ``git archive`` to a temporary directory.
+* the 20 000-run, 2-million-row log with the current code: wall time and peak RSS.
+
+The logs are written to a temporary directory under /tmp.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_log", "run"]
+
+ROOT = Path(__file__).resolve().parent.parent
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from comparison.cli import main
+import comparison.pipeline, scipy.stats  # imports outside the timed region
+t0 = time.perf_counter()
+rc = main(["fit", sys.argv[2], "--n-boot", "20", "--out", sys.argv[3], "--overwrite", "--json", sys.argv[3] + ".j"])
+dt = time.perf_counter() - t0
+print(json.dumps({"rc": rc, "s": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_log(path: Path, n_runs: int, n_steps: int, *, seed: int = 0) -> Path:
+    """A CSV log (run, t, test_error) of ``n_runs`` power-law approaches to zero (200 test examples)."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(n_steps) * 10
+    tz = rng.uniform(0.3, 0.9, n_runs) * steps[-1]
+    tau = np.clip(tz[:, None] - steps[None, :], 0, None)
+    wrong = np.minimum(np.round(600 * (tau / steps[-1]) ** 1.5), 180)
+    pd.DataFrame({"run": np.repeat(np.arange(n_runs), n_steps), "t": np.tile(steps, n_runs),
+                  "test_error": (wrong / 200).ravel()}).to_csv(path, index=False)
+    return path
+
+
+def _fit(tree: Path, log: Path, out: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    r = subprocess.run([sys.executable, "-c", _CHILD, str(tree), str(log), str(out)], env=env, cwd=str(tree),
+                       capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        raise RuntimeError(f"fit failed in {tree}: {r.stderr.strip().splitlines()[-1:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _old_tree(tmp: Path, ref: str) -> Path:
+    dest = tmp / "old"
+    dest.mkdir()
+    arch = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=arch, check=True)
+    return dest
+
+
+def run(rounds: int = 3, small: tuple[int, int] = (2000, 100), big: tuple[int, int] = (20000, 100)) -> str:
+    """Markdown section: old/new ratio on the smaller log, wall time and peak RSS on the big one."""
+    ref = os.environ.get("GROKCHECK_BENCH_OLD_REF") or subprocess.run(
+        ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True,
+        check=True).stdout.strip()[:12]
+    with tempfile.TemporaryDirectory(prefix="grokcheck_bench_logs_", dir="/tmp") as d:
+        tmp = Path(d)
+        old = _old_tree(tmp, ref)
+        log = write_log(tmp / "small.csv", *small)
+        t_old, t_new = [], []
+        for _ in range(rounds):
+            t_old.append(_fit(old, log, tmp / "old.fits.json")["s"])
+            t_new.append(_fit(ROOT, log, tmp / "new.fits.json")["s"])
+        same = json.loads((tmp / "old.fits.json.j").read_text())["runs"] == \
+            json.loads((tmp / "new.fits.json.j").read_text())["runs"]
+        big_log = write_log(tmp / "big.csv", *big)
+        b = _fit(ROOT, big_log, tmp / "big.fits.json")
+    mo, mn = statistics.median(t_old), statistics.median(t_new)
+    return ("### fit on a log with a run column (CSV; `--n-boot 20`; time inside the process, imports excluded)\n\n"
+            "| log | code | fit (s, median) | ratio old/new | peak RSS (MB) |\n|---|---|---|---|---|\n"
+            f"| {small[0]:,} runs x {small[1]} steps | `{ref}` | {mo:.2f} | | |\n"
+            f"| {small[0]:,} runs x {small[1]} steps | this tree | {mn:.2f} | **{mo / mn:.1f}x** | |\n"
+            f"| {big[0]:,} runs x {big[1]} steps ({big[0] * big[1]:,} rows) | this tree | {b['s']:.1f} | | "
+            f"{b['rss_mb']:.0f} |\n\n"
+            f"Per-run results identical between the two codes: {same}. Rounds: {rounds}, alternating.\n")
+
+
+if __name__ == "__main__":
+    print(run())
