@@ -21,27 +21,34 @@ def _sim(ax: Any, x: list[float], y: list[float], se: list[float], label: str = 
         ax.errorbar(x, y, yerr=se, fmt="o", color="k", ms=3, label=label, zorder=3)
 
 
-def _fig_lambda(rows: list[dict[str, Any]], curves: dict[str, Any]) -> Any:
+def _fig_curve(rows: list[dict[str, Any]], curves: dict[str, Any], key: str, *, x_key: str, fixed: dict[str, Any],
+               theories: tuple[tuple[str, str, str, str], ...], xscale: str, yscale: str, xlabel: str) -> Any:
+    """One simulated Δt_grok series against the theory curves ``(curve key, style, colour, label)`` of ``curves[key]``."""
     fig, ax = new_figure("single")
-    c = curves["lam"]
-    ax.plot(c["x"], c["exact"], "-", color="C0", label="exact theory (Eq. 8)")
-    ax.plot(c["x"], c["eq12"], "--", color="C1", label=r"Eq. 12 ($\varepsilon \to 0$)")
-    _sim(ax, *_points(rows, "lam_requested", d_out=1, gamma=0.0))
-    ax.set_yscale("log")
-    ax.set_xlabel(r"$\lambda = d_{in}/N_{tr}$")
+    c = curves[key]
+    for ck, style, colour, label in theories:
+        ax.plot(c["x"], c[ck], style, color=colour, label=label)
+    _sim(ax, *_points(rows, x_key, **fixed))
+    if xscale != "linear":
+        ax.set_xscale(xscale)
+    if yscale != "linear":
+        ax.set_yscale(yscale)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(r"$\Delta t_{grok}$ (GD steps)")
     return finish(fig, ax)
+
+
+def _fig_lambda(rows: list[dict[str, Any]], curves: dict[str, Any]) -> Any:
+    return _fig_curve(rows, curves, "lam", x_key="lam_requested", fixed={"d_out": 1, "gamma": 0.0},
+                      theories=(("exact", "-", "C0", "exact theory (Eq. 8)"),
+                                ("eq12", "--", "C1", r"Eq. 12 ($\varepsilon \to 0$)")),
+                      xscale="linear", yscale="log", xlabel=r"$\lambda = d_{in}/N_{tr}$")
 
 
 def _fig_d_out(rows: list[dict[str, Any]], curves: dict[str, Any]) -> Any:
-    fig, ax = new_figure("single")
-    c = curves["d_out"]
-    ax.plot(c["x"], c["exact"], "-", color="C0", label="exact theory (Eq. 13)")
-    _sim(ax, *_points(rows, "d_out", lam_requested=0.9, gamma=0.0))
-    ax.set_xscale("log")
-    ax.set_xlabel(r"$d_{out}$ ($\lambda = 0.9$)")
-    ax.set_ylabel(r"$\Delta t_{grok}$ (GD steps)")
-    return finish(fig, ax)
+    return _fig_curve(rows, curves, "d_out", x_key="d_out", fixed={"lam_requested": 0.9, "gamma": 0.0},
+                      theories=(("exact", "-", "C0", "exact theory (Eq. 13)"),),
+                      xscale="log", yscale="linear", xlabel=r"$d_{out}$ ($\lambda = 0.9$)")
 
 
 def _fig_gamma(rows: list[dict[str, Any]], curves: dict[str, Any]) -> Any:

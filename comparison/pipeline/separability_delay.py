@@ -1,0 +1,92 @@
+r"""The delay divergence of the separability model near λ_c = 1/2, fitted with its CI and judged.
+
+Beck, Levi & Bar-Sinai (ICML 2025), sec. 4 / Eq. 39 (two-point model):
+``log(t*_gen / t*_tr) ~ log^2(1 - 2λ) / 2`` as λ → ½⁻ at large σ, i.e. the power law
+``y = sqrt(log(t*_gen / t*_tr)) = c x^p`` in ``x = -log(1 - 2λ)`` with ``p = 1`` and
+``c = 1/sqrt 2`` (:data:`linear_grokking.separability.two_point.EQ39_SLOPE`).
+
+Population (the theory's): runs whose training set is not separable from the origin (they
+generalise, Prop. 3.2) with both ``t*_tr`` and ``t*_gen`` reached on the clock and
+``t*_gen > t*_tr``. Window: the λ values given, all below 1/2. The fit is the log-log OLS of
+:func:`comparison.estimate.powerlaw.fit_power_law` on the per-λ mean of y; its CI is the
+percentile bootstrap of :func:`scipy.stats.bootstrap` resampling runs within each λ.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> lams = [0.3, 0.4, 0.45, 0.49]
+>>> ys = [np.sqrt(2) ** -1 * -np.log(1 - 2 * l) * (1 + 0.02 * rng.standard_normal(30)) for l in lams]
+>>> fit = fit_delay_divergence(lams, ys, n_boot=200, seed=0)
+>>> fit["verdict"]["verdict"], abs(fit["exponent"] - 1) < 0.05
+('agrees', True)
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..agreement.verdict import Verdict
+from ..estimate.powerlaw import fit_power_law
+
+__all__ = ["delay_population", "fit_delay_divergence", "THEORY_EXPONENT", "MIN_RUNS_PER_LAM"]
+
+THEORY_EXPONENT = 1.0   # Eq. 39: sqrt(log(t*_gen/t*_tr)) ∝ |log(1 - 2λ)|^1
+MIN_RUNS_PER_LAM = 3
+
+
+def delay_population(summary: Any) -> np.ndarray:
+    """``sqrt(log(t*_gen / t*_tr))`` of the theory's population in one run set's ``summary``.
+
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"separable": [False, True, False], "t_star_tr": [1.0, 1.0, np.nan],
+    ...                   "t_star_gen": [np.e ** 4, 2.0, 3.0], "diverged": [False] * 3})
+    >>> delay_population(s).tolist()
+    [2.0]
+    """
+    tr = np.asarray(summary["t_star_tr"], dtype=float)
+    gen = np.asarray(summary["t_star_gen"], dtype=float)
+    ok = ~np.asarray(summary["separable"], bool) & ~np.asarray(summary["diverged"], bool)
+    ok &= np.isfinite(tr) & np.isfinite(gen) & (tr > 0) & (gen > tr)
+    return np.sqrt(np.log(gen[ok] / tr[ok]))
+
+
+def _slope(*samples: np.ndarray, x: np.ndarray) -> float:
+    return fit_power_law(x, [float(np.mean(s)) for s in samples]).slope
+
+
+def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_boot: int = 1000,
+                         confidence: float = 0.95, seed: int) -> dict[str, Any]:
+    """Fit ``y = c x^p`` (``x = -log(1 - 2λ)``, y per run from :func:`delay_population`) and judge p.
+
+    Returns a JSON-ready dict: ``window`` (λ used), ``n_runs`` per λ, ``exponent``, ``exponent_ci``,
+    ``exponent_se`` (bootstrap s.d.), ``prefactor``, ``theory_exponent``, ``detectable`` (the
+    smallest |p - 1| the CI resolves, its half-width) and ``verdict`` (a verdict-table row;
+    "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs).
+    """
+    from scipy import stats
+
+    if any(not 0 < float(l) < 0.5 for l in lams):
+        raise ValueError(f"fit_delay_divergence: every lam must be in (0, 0.5), got {list(lams)}")
+    keep = [(float(l), np.asarray(y, float)) for l, y in zip(lams, ys) if np.size(y) >= MIN_RUNS_PER_LAM]
+    out: dict[str, Any] = {"window": [l for l, _ in keep], "n_runs": [int(y.size) for _, y in keep],
+                           "theory_exponent": THEORY_EXPONENT, "population": "not separable, t*_gen > t*_tr reached"}
+    if len(keep) < 3:
+        why = f"need >= 3 lambda values with >= {MIN_RUNS_PER_LAM} timed runs, got {len(keep)}"
+        out.update(exponent=None, exponent_ci=None, exponent_se=None, prefactor=None, detectable=None,
+                   verdict=Verdict.not_testable("delay exponent", float("nan"), theory="Eq. 39", why=why).row())
+        return out
+    x = -np.log1p(-2.0 * np.array([l for l, _ in keep]))
+    samples = tuple(y for _, y in keep)
+    line = fit_power_law(x, [float(np.mean(s)) for s in samples])
+    bs = stats.bootstrap(samples, lambda *s: _slope(*s, x=x), n_resamples=n_boot, confidence_level=confidence,
+                         method="percentile", vectorized=False, paired=False, random_state=seed)
+    lo, hi = float(bs.confidence_interval.low), float(bs.confidence_interval.high)
+    se = float(bs.standard_error)
+    v = Verdict.estimate("delay exponent", line.slope, se, THEORY_EXPONENT, theory="Eq. 39",
+                         note=f"window lam in [{min(out['window']):g}, {max(out['window']):g}]")
+    out.update(exponent=line.slope, exponent_ci=[lo, hi], exponent_se=se, prefactor=float(np.exp(line.intercept)),
+               detectable=(hi - lo) / 2, verdict=v.row())
+    return out
