@@ -65,6 +65,30 @@ class GrokTimeLaw(GrokTimeLawBase):
         self.t_atom = float(np.log(ep / (ep - 1.0)) / (2.0 * self.lam_D))
         self.atom = (self.t_atom, 1.0 - self.p_fast)
 
+    def atom_choices(self) -> dict[str, dict[str, object]]:
+        """Both slow-branch atoms, labelled: the corrected one (the default) and Eq. 47 as printed.
+
+        Returns
+        -------
+        dict
+            ``{"consistent": {...}, "printed": {...}}``, each with ``location``, ``weight``
+            (:math:`1 - p_{\rm fast}`, Eq. 46, the same for both), ``label`` and ``default``
+            (whether this law uses it).
+
+        Examples
+        --------
+        >>> ch = GrokTimeLaw(D=5, eps=2.0, lam2=0.01).atom_choices()
+        >>> round(ch["consistent"]["location"], 3), round(ch["printed"]["location"], 3), ch["printed"]["default"]
+        (0.941, 0.211, False)
+        """
+        out = {}
+        for rule, power, label in (("consistent", 2, "corrected (default): ln[eps^2/(eps^2-1)]/(2 lam_D)"),
+                                   ("printed", 4, "Eq. 47 as printed: ln[eps^4/(eps^4-1)]/(2 lam_D)")):
+            ep = self.eps ** power
+            out[rule] = {"location": float(np.log(ep / (ep - 1.0)) / (2.0 * self.lam_D)),
+                         "weight": 1.0 - self.p_fast, "label": label, "default": rule == self.atom_rule}
+        return out
+
     def fast_time(self, r: ArrayLike) -> Array:
         """Eq. 42: the fast-branch grokking time for :math:`r = \\|w_\\perp(0)\\|^2` (inf off the branch)."""
         r = check_array("r", r, 0.0)

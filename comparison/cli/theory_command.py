@@ -45,18 +45,18 @@ def _list_theories(as_json: bool) -> int:
 
 
 def cmd_theory(args: argparse.Namespace) -> int:
-    from .._io import to_jsonable
+    from .._io import strict_jsonable
     from ..pipeline import theory_predictions
 
     if args.model == "list":
         return _list_theories(args.json)
     config, measured = _theory_inputs(args)
     name, config, preds = theory_predictions(args.model, config, measured)
-    out = to_jsonable({"theory": name, "config": config, "measured": measured,
+    out = strict_jsonable({"theory": name, "config": config, "measured": measured,
                        "predictions": {p["quantity"]: {k: v for k, v in p.items() if k != "quantity"}
                                        for p in preds}})
     if args.json:
-        print(json.dumps(out, indent=2, sort_keys=True))
+        print(json.dumps(out, indent=2, sort_keys=True, allow_nan=False))
         return 0
     say(f"theory {name}")
     print_table([(p["quantity"], _prediction_text(p)) for p in preds])

@@ -116,6 +116,8 @@ def _law_summary(law: Any) -> dict[str, float]:
         out.update(atom_location=float(atom[0]), atom_weight=float(atom[1]))
     if getattr(law, "p_fast", None) is not None:
         out["p_fast"] = float(law.p_fast)
+    if callable(getattr(law, "atom_choices", None)):  # both atoms, labelled (the ball: corrected default, Eq. 47)
+        out["atom_choices"] = law.atom_choices()
     return out
 
 

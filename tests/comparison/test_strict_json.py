@@ -1,0 +1,67 @@
+"""Issue 23 item 5: every JSON the CLI writes is strict (no NaN/inf, not even as strings: null with a
+reason in ``null_reasons``), ``fit --json -`` carries everything ``fits.json`` does, and
+``theory ball --json`` lists both t_G atoms, labelled."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from comparison.agreement import Analysis
+from comparison.cli import main
+
+
+def _strict(text: str):
+    def bad(c):
+        raise ValueError(f"non-strict JSON constant {c}")
+    doc = json.loads(text, parse_constant=bad)
+    stack = [doc]
+    while stack:   # no "nan"/"inf" strings standing in for numbers
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack += list(x.values())
+        elif isinstance(x, list):
+            stack += x
+        else:
+            assert x not in ("nan", "inf", "-inf", "NaN", "Infinity"), x
+    return doc
+
+
+@pytest.fixture(scope="module")
+def runset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("strict") / "lin"
+    assert main(["simulate", "linear-estimator", "--no-progress", "--out", str(out), "--set", "n_points=16",
+                 "--n-test", "200", "--d-in", "300", "--lam", "0.9", "--n-seeds", "6", "--seed", "1"]) == 0
+    return out
+
+
+def test_fit_json_is_strict_and_carries_fits_json(runset, capsys):
+    capsys.readouterr()
+    assert main(["fit", str(runset), "--json", "-"]) == 0
+    digest = _strict(capsys.readouterr().out)
+    fits = _strict((runset / "fits.json").read_text())
+    for key in ("verdicts", "counts", "t_G", "predictions", "config", "notes"):
+        assert digest[key] == fits[key], key
+    # every part of the analysis (the file also records its schema, source and fit options)
+    assert set(fits) - {"schema", "schema_version", "source", "fit_options", "nu"} <= set(digest)
+    assert digest["verdicts"] and all("detectable" in r for r in digest["verdicts"])
+    nulls = list(fits.get("null_reasons", {}))
+    assert all(v.split(":")[0] in ("nan", "inf", "-inf") for v in fits.get("null_reasons", {}).values())
+    a = Analysis.from_dict(fits)    # null + reason reads back as the number it stood for
+    for path in nulls:
+        if path.startswith("verdicts/"):
+            _, i, col = path.split("/")
+            assert not math.isfinite(float(a.verdicts.iloc[int(i)][col]))
+
+
+def test_theory_ball_json_lists_both_atoms(capsys):
+    capsys.readouterr()
+    assert main(["theory", "ball", "--set", "D=5", "--eps", "2", "--set", "lam2=0.01", "--json"]) == 0
+    law = _strict(capsys.readouterr().out)["predictions"]["t_G law"]["law"]
+    ch = law["atom_choices"]
+    assert ch["consistent"]["default"] and not ch["printed"]["default"]
+    assert "Eq. 47" in ch["printed"]["label"]
+    assert ch["consistent"]["location"] == pytest.approx(law["atom_location"])
+    lam_d = math.log(4 / 3) / (2 * ch["consistent"]["location"])  # corrected: ln[e²/(e²−1)]/(2 λ_D)
+    assert ch["printed"]["location"] == pytest.approx(math.log(16 / 15) / (2 * lam_d))
