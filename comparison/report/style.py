@@ -20,7 +20,7 @@ import io
 from typing import Any
 
 __all__ = ["setup_mpl", "new_figure", "finish", "grid_for", "figure_bytes", "PALETTE", "LABELS", "SINGLE", "DOUBLE", "DPI",
-           "THEORY", "SIMULATION"]
+           "THEORY", "SIMULATION", "PDF_FONTTYPE"]
 
 SINGLE, DOUBLE, DPI = 3.4, 7.0, 300
 #: Okabe-Ito: blue, vermillion, bluish green, orange, reddish purple, sky blue, yellow, black.
@@ -61,7 +61,7 @@ def setup_mpl() -> None:
         "legend.fontsize": 7, "legend.frameon": False, "axes.prop_cycle": cycler(color=PALETTE),
         "axes.grid": True, "grid.color": "0.88", "grid.linewidth": 0.5, "axes.linewidth": 0.6,
         "axes.spines.top": False, "axes.spines.right": False, "lines.linewidth": 1.2, "lines.markersize": 3,
-        "errorbar.capsize": 1.5, "mathtext.fontset": "dejavusans", "pdf.fonttype": 42,
+        "errorbar.capsize": 1.5, "mathtext.fontset": "dejavusans", "pdf.fonttype": PDF_FONTTYPE,
         "xtick.major.width": 0.6, "ytick.major.width": 0.6, "axes.axisbelow": True,
     })
 
@@ -143,8 +143,17 @@ def finish(fig: Any, axes: Any = None, *, legend: str = "outside") -> Any:
     return fig
 
 
+#: how the PDF figures embed fonts: 3 (Type 3 glyph procedures: vector, readable and searchable
+#: in common viewers) rather than 42 (TrueType subsets, which some journals require): subsetting
+#: TrueType fonts made the PDFs cost 1.6x as much (BENCHMARKS.md, "Report figure files").
+#: Set ``matplotlib.rcParams["pdf.fonttype"] = 42`` after :func:`setup_mpl` for TrueType.
+PDF_FONTTYPE = 3
+
+
 def figure_bytes(fig: Any) -> dict[str, bytes]:
-    """PNG (300 dpi) and vector PDF bytes of ``fig``, deterministic (no time stamps); closes it."""
+    """PNG (300 dpi) and vector PDF bytes of ``fig``, deterministic (no time stamps); closes it.
+
+    Fonts are embedded as :data:`PDF_FONTTYPE` (``benchmarks/bench_report_pdf.py``)."""
     import matplotlib.pyplot as plt
 
     out = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -299,6 +300,60 @@ def _traceback_cases() -> list[Case]:
     return [Case("fit of simulate perceptron-1d --N 5 --eps 0.2 --replicas 50", "cli", "accept", small_1d)]
 
 
+_THEORY = ('import warnings\nimport numpy as np\n{warn}\n'
+           'applies_to = "perceptron-ball"\n\n\ndef predict(config):\n    {body}\n')
+
+
+def _warning_cases() -> list[Case]:
+    """Warnings carry names from data (escaped) and numerical ones never precede a refusal."""
+    def theory(body: str, warn: str = "") -> Any:
+        def run(tmp: Path) -> Any:
+            d = tmp / f"th{ESC}"
+            d.mkdir()
+            (d / f"t{ESC}.py").write_text(_THEORY.format(warn=warn, body=body))
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                return cli("theory", d / f"t{ESC}.py", "--D", "3", "--N", "4")
+        return run
+
+    ok = 'x = np.float64(1.0) / 0.0\n    return {"P_grok": 0.5, "nu": (2.0, 0.1)}'
+    bad = 'x = np.float64(0.0) / 0.0\n    raise ValueError(f"nu is {x}: refused")'
+    return [Case("warning from a theory file in a directory named with escapes", "cli", "accept",
+                 theory(ok, f"warnings.warn(\"column 'c{ESC}' has no unit\")"), check=_no_raw),
+            Case("numerical warning, then a refusal: one stderr line", "cli", "refuse", theory(bad),
+                 words=("refused",))]
+
+
+def _fits_cases() -> list[Case]:
+    """Received fits are a checked cache: forged numbers are refitted; a copy keeps its fits."""
+    def forged(tmp: Path) -> Any:
+        from comparison.pipeline import analyses_for, fit_runset
+
+        rs = base_1d(tmp)
+        fit_runset(rs)
+        doc = json.loads((rs / "fits.json").read_text())
+        doc["counts"].update(n_runs=5000, n_ok=5000, n_groks=4999, p_grok=4999 / 5000)
+        (rs / "fits.json").write_text(json.dumps(doc))
+        return analyses_for([rs])[0][0].counts
+
+    def copied(tmp: Path) -> Any:
+        import shutil
+
+        from comparison.pipeline import analyses_for, fit_runset
+
+        rs = base_1d(tmp)
+        fit_runset(rs)
+        shutil.copytree(rs, tmp / "copy")
+        before = (tmp / "copy" / "fits.json").read_bytes()
+        a = analyses_for([tmp / "copy"])[0][0]
+        return a.name, (tmp / "copy" / "fits.json").read_bytes() == before
+
+    return [Case("fits.json forged to 5000 runs with a valid fingerprint", "file", "accept", forged,
+                 check=lambda c, tmp: None if c["n_runs"] == 40 else f"forged counts used: {c}"),
+            Case("copied run set with its fits.json", "file", "accept", copied,
+                 check=lambda v, tmp: None if v == ("copy", True) else f"fits not kept: {v}")]
+
+
 def cases() -> list[Case]:
     return (_text_cases() + _link_cases() + _message_cases() + _size_cases() + _sweep_cases()
-            + _traceback_cases())
+            + _traceback_cases() + _warning_cases() + _fits_cases())
