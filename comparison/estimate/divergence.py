@@ -98,7 +98,7 @@ def fit_divergence(c: ArrayLike, dt: ArrayLike, form: str, dt_se: ArrayLike | No
 
     sol = least_squares(resid, x0=np.array([ly.mean(), 2.0]), method="lm", xtol=1e-15, ftol=1e-15)
     chi2, dof = float(np.sum(sol.fun ** 2)), c.size - 2
-    cov = np.linalg.inv(sol.jac.T @ sol.jac)
+    cov = np.linalg.pinv(sol.jac.T @ sol.jac)
     if dt_se is None or chi2 / max(dof, 1) > 1:
         cov = cov * chi2 / max(dof, 1)
     la, beta = float(sol.x[0]), float(sol.x[1])
@@ -147,7 +147,8 @@ def bootstrap_exponent(c: Sequence[float], samples: Sequence[ArrayLike], form: s
 
     def stat(*xs: np.ndarray) -> float:
         m = np.array([x.mean() for x in xs])
-        se = np.array([max(x.std(ddof=1), 1e-12 * x.mean()) / math.sqrt(x.size) for x in xs])
+        # a resample of identical runs has s.e. 0: floor it at 0.1 % so one point cannot take all the weight
+        se = np.array([max(x.std(ddof=1) / math.sqrt(x.size), 1e-3 * x.mean()) for x in xs])
         return fit_divergence(c, m, form, se).beta
 
     res = bootstrap(data, stat, n_resamples=n_resamples, confidence_level=confidence, method="percentile",
