@@ -209,7 +209,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
                                   progress=not args.no_progress)
     out = write_full_report(analyses, args.out, title=args.title, paper=paper, summaries=hooks, formats=formats,
-                            overwrite=args.overwrite)
+                            overwrite=args.overwrite, progress=not args.no_progress)
     n_dis = sum(int(a.verdicts["verdict"].isin(["disagrees", "bound violated"]).sum())
                 for a in analyses if len(a.verdicts))
     files = " and ".join(str(out / f"report.{f}") for f in formats)

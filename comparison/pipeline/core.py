@@ -300,12 +300,15 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
 def write_full_report(analyses: Sequence[Analysis], out_dir: str | os.PathLike[str], *,
                       title: str = "grokcheck report", paper: dict[str, dict[str, Any]] | None = None,
                       preamble: Sequence[Callable[[Any], None]] = (), summaries: Sequence[Any] = (),
-                      formats: Sequence[str] = ("md", "html"), overwrite: bool = False) -> Path:
+                      formats: Sequence[str] = ("md", "html"), overwrite: bool = False,
+                      progress: bool = False) -> Path:
     """Build and write the report of ``analyses`` (plus the paper sections when given) in
     ``formats`` (a subset of md, html, pdf; see :func:`comparison.report.write_report`;
-    ``overwrite`` lets it replace report files that grokcheck did not write)."""
+    ``overwrite`` lets it replace report files that grokcheck did not write; ``progress``: a
+    progress bar while the figures are drawn)."""
     from ..report import build_report, paper_sections, write_report
 
     extra = paper_sections(paper) if paper else []
-    rep = build_report(analyses, title=title, extra_sections=extra, preamble=preamble, summaries=summaries)
+    rep = build_report(analyses, title=title, extra_sections=extra, preamble=preamble, summaries=summaries,
+                       progress=progress)
     return write_report(rep, out_dir, formats=formats, overwrite=overwrite)

@@ -40,6 +40,8 @@ class Report:
     blocks: list[tuple[str, Any]] = field(default_factory=list)
     figures: dict[str, bytes] = field(default_factory=dict)
     variants: bool = False
+    #: a progress bar (``tqdm``-like: ``update(n)``) advanced once per figure drawn, or None
+    bar: Any = None
 
     def h(self, level: int, text: str, anchor: str | None = None) -> None:
         """A heading; ``anchor`` becomes its HTML id (links: ``[text](#anchor)``)."""
@@ -82,6 +84,8 @@ class Report:
             for ext, data in figure_bytes(fig(other)).items():
                 self.figures[f"{base}-{other}.{ext}"] = data
         self.blocks.append(("fig", (f"{base}.png", caption, width)))
+        if self.bar is not None:
+            self.bar.update(1)
 
 
 def _file_stem(name: str) -> str:

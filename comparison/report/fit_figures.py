@@ -19,13 +19,13 @@ def fit_figure_pngs(a: Any) -> list[tuple[str, bytes]]:
     the analysis ``a`` allows (no ν fit: no ν figures; fewer than 3 grokking times: no t_G)."""
     import matplotlib.pyplot as plt
 
-    from .figures import fig_nu_fit, fig_sensitivity, fig_t_G
+    from .figures import fig_nu_fit, fig_sensitivity, fig_t_G, time_unit
     from .style import setup_mpl
 
     setup_mpl()
     figs = []
     if a.nu is not None:
-        figs += [("nu-fit.png", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error")),
+        figs += [("nu-fit.png", fig_nu_fit(a.nu, title=f"{a.name}: aligned test error", unit=time_unit(a))),
                  ("nu-sensitivity.png", fig_sensitivity(a))]
     if a.t_G.size >= 3:
         figs.append(("t-G.png", fig_t_G(a)))
