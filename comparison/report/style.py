@@ -85,8 +85,23 @@ def grid_for(width: str, n: int) -> tuple[int, int]:
     return (1, n) if width == "double" else (n, 1)
 
 
+def _log_subs(lo: float, hi: float) -> tuple[float, ...] | None:
+    """The mantissas of a log axis's labelled ticks: the first of 1; 1-3; 1-2-5; 1-2-3-5; 1…9 that labels
+    3 to 6 ticks within [lo, hi] (None: none does, e.g. a range inside one mantissa step)."""
+    import math
+
+    for subs in ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), tuple(float(k) for k in range(1, 10))):
+        n = sum(lo <= m * 10.0 ** e <= hi for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+                for m in subs)
+        if 3 <= n <= 6:
+            return subs
+    return None
+
+
 def _thin_ticks(ax: Any) -> None:
-    """At most ~5 labelled major ticks per axis; log axes spanning under 1.5 decades get 1-2-5 labels."""
+    """At most ~6 labelled major ticks per axis, and at least 3 on a log axis spanning under 5
+    decades (1-2-5 mantissas when the powers of ten alone give fewer); only major ticks are
+    labelled, so that no tick position carries two labels."""
     import math
 
     from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator, NullFormatter
@@ -94,10 +109,16 @@ def _thin_ticks(ax: Any) -> None:
     for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
         if scale == "log":
             lo, hi = sorted(ax.get_xlim() if axis is ax.xaxis else ax.get_ylim())
-            decades = math.log10(max(hi, 1e-300) / max(lo, 1e-300))
-            if decades < 1.5:
+            lo, hi = max(lo, 1e-300), max(hi, 1e-300)
+            decades = math.log10(hi / lo)
+            subs = _log_subs(lo, hi) if decades < 5 else None
+            if subs is not None and subs != (1.0,):
+                axis.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
+                axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(math.inf, math.inf)))
+                axis.set_minor_locator(LogLocator(base=10.0, subs="auto", numticks=30))
+            elif decades < 1.5:  # inside one mantissa step: matplotlib's own choice
                 axis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=8))
-                axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+                axis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(math.inf, math.inf)))
                 axis.set_minor_locator(LogLocator(base=10.0, subs="auto", numticks=30))
             else:
                 step = max(1, int(math.ceil(decades / 5)))
