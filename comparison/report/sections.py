@@ -100,42 +100,80 @@ def anchor_of(run_set: str, quantity: str) -> str:
     return base
 
 
+_BAD = ("disagrees", "bound violated")
+
+
 def verdict_table(analyses: Sequence[Any]) -> pd.DataFrame:
-    """All verdict rows of ``analyses``, formatted for reading (strings; see the module docstring)."""
+    """All verdict rows of ``analyses``, formatted for reading (strings; see the module docstring);
+    a disagreement documented in ``docs/errata.md`` links its entry in the note."""
+    from .errata import errata_link
+
     rows = []
     for a in analyses:
         for r in a.verdicts.to_dict(orient="records"):
-            rows.append({"run set": f"[{markdown_safe(a.name)}](#{anchor_of(a.name, str(r['quantity']))})",
-                         **_display_row(r)})
+            d = _display_row(r)
+            link = errata_link(r, f"{a.model} {a.generator}") if str(r["verdict"]) in _BAD else ""
+            if link:  # a documented disagreement says where
+                d["note"] = f"{d['note']}; {link}" if d["note"] else link
+            rows.append({"run set": f"[{markdown_safe(a.name)}](#{anchor_of(a.name, str(r['quantity']))})", **d})
     return pd.DataFrame(rows, columns=_VERDICT_COLS)
 
 
-def verdict_summary(analyses: Sequence[Any]) -> list[str]:
-    """Lines of the summary box: counts by verdict and the three largest |z| with links."""
-    rows = [(a.name, r) for a in analyses for r in a.verdicts.to_dict(orient="records")]
+def _finite_or(v: Any, default: float) -> float:
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else default
+
+
+def _tail_p(r: Any) -> float:
+    """The row's p-value (its exact test's where it has one, else the two-sided normal tail of z;
+    1 when it has neither): the order of the summary's largest disagreements."""
+    p, z = r.get("p_value"), r.get("z")
+    if isinstance(p, (int, float)) and math.isfinite(p):
+        return float(p)
+    if isinstance(z, (int, float)) and math.isfinite(z):
+        return math.erfc(abs(z) / math.sqrt(2.0))
+    return 1.0
+
+
+def verdict_summary(analyses: Sequence[Any], *, n_top: int = 3) -> list[str]:
+    """Lines of the summary box: counts by verdict, then the ``n_top`` largest disagreements
+    (smallest p, i.e. largest |z|), each linked to its section and, when documented, to its
+    errata entry; agreeing rows are never listed."""
+    from .errata import errata_link
+
+    rows = [(a, r) for a in analyses for r in a.verdicts.to_dict(orient="records")]
     words = [str(r["verdict"]) for _, r in rows]
     n_ok = sum(w in ("agrees", "bound holds") for w in words)
-    n_bad = sum(w in ("disagrees", "bound violated") for w in words)
+    n_bad = sum(w in _BAD for w in words)
     n_nt = sum(w == "not testable" for w in words)
     lines = [f"{len(rows)} verdicts: {n_ok} agree (or bound holds), {n_bad} disagree (or bound violated), "
              f"{n_nt} not testable."]
-    zs = sorted(((abs(r["z"]), name, r) for name, r in rows
-                 if isinstance(r["z"], float) and math.isfinite(r["z"])), key=lambda t: -t[0])
+    bad = sorted(((_tail_p(r), -abs(_finite_or(r.get("z"), 0.0)), i, a, r) for i, (a, r) in enumerate(rows)
+                  if str(r["verdict"]) in _BAD), key=lambda t: t[:3])
+    if not bad:
+        lines.append("No disagreements.")
     m = markdown_safe
-    for az, name, r in zs[:3]:
-        lines.append(f"|z| = {az:.3g}: [{m(name)} — {m(r['quantity'])}](#{anchor_of(name, str(r['quantity']))}) "
-                     f"({m(r['verdict'])}; tests {m(r.get('theory', ''))})")
-    dist = [(name, r) for name, r in rows if row_kind(r) == "distance" and r["verdict"] == "disagrees"]
-    for name, r in dist[:3]:
-        lines.append(f"law rejected: [{m(name)} — {m(r['quantity'])}](#{anchor_of(name, str(r['quantity']))}) "
-                     f"({m(str(r.get('note', '')).split(';')[0])})")
+    for p, _, _, a, r in bad[:n_top]:
+        z = r.get("z")
+        zs = f", |z| = {abs(z):.3g}" if isinstance(z, float) and math.isfinite(z) else ""
+        link = errata_link(r, f"{a.model} {a.generator}")
+        ps = f"p = {p:.2g}" if p > 0 else "p < 1e-300"  # the normal tail underflows beyond |z| ~ 38
+        lines.append(f"largest disagreement: {ps}{zs}: [{m(a.name)} — {m(r['quantity'])}]"
+                     f"(#{anchor_of(a.name, str(r['quantity']))}) ({m(r['verdict'])}; tests "
+                     f"{m(r.get('theory', ''))})" + (f" — documented: {link}" if link else ""))
     return lines
 
 
-def _config_line(cfg: dict[str, Any]) -> str:
-    keys = [k for k in ("source", "zero_tol", "model", "D", "N", "eps", "lam1", "lam2", "A", "rule", "K", "d", "p",
-                        "op", "n_replicas", "n_init", "seed", "seeds") if k in cfg]
-    return ", ".join(f"{k} = {markdown_safe(cfg[k])}" for k in keys)
+def _config_line(cfg: dict[str, Any], prefix: str = "") -> str:
+    """Every parameter of the run set's config (nested ones as ``outer.inner``), sorted."""
+    parts = []
+    for k in sorted(cfg, key=str):
+        v = cfg[k]
+        if isinstance(v, dict):
+            inner = _config_line(v, f"{prefix}{k}.")
+            parts.append(inner or f"{prefix}{k} = {{}}")
+        else:
+            parts.append(f"{prefix}{markdown_safe(k)} = {markdown_safe(v)}")
+    return ", ".join(p for p in parts if p)
 
 
 def add_runset_section(rep: Report, a: Any, manifest: dict[str, Any] | None = None) -> None:
