@@ -169,7 +169,7 @@ def _config_line(cfg: dict[str, Any], prefix: str = "") -> str:
     for k in sorted(cfg, key=str):
         v = cfg[k]
         if isinstance(v, dict):
-            inner = _config_line(v, f"{prefix}{k}.")
+            inner = _config_line(v, f"{prefix}{markdown_safe(k)}.")
             parts.append(inner or f"{prefix}{k} = {{}}")
         else:
             parts.append(f"{prefix}{markdown_safe(k)} = {markdown_safe(v)}")

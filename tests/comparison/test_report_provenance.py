@@ -94,3 +94,10 @@ def test_section_shows_the_full_config(report_md, planted):
     cfg_line = next(ln for ln in report_md.splitlines() if "config: " in ln)
     for k in planted.config:
         assert f"{k} = " in cfg_line, k
+
+
+def test_errata_link_survives_into_html(planted, tmp_path):
+    write_report(build_report([planted], title="prov", variants=False), tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert re.search(r'documented: <a href="docs/errata\.md#[\w-]+">errata: Eq\. 30', html), \
+        re.findall(r"documented: .{0,200}", html)[:1]
