@@ -281,7 +281,9 @@ def _features_section(rep: Report, a: Any) -> None:
         rep.p(f"G spectrum: {sp.slow.size} slow and {sp.fast.size} fast eigenvalues, gap ratio "
               f"{sp.ratio:.3g} ({'split' if sp.split else 'no split'} at threshold {sp.threshold:g}).")
         rep.figure(lambda w: fig_spectrum(a, width=w), f"{a.name}-spectrum",
-                   f"{_nm(a)}: eigenvalues of G (median over runs), slow and fast groups.")
+                   f"{_nm(a)}: eigenvalues of G (median over runs), "
+                   + ("slow and fast groups" if sp.split else "one group (no split)")
+                   + "; a degenerate eigenvalue is one marker labelled ×k with its multiplicity.")
 
 
 def _version() -> str:
