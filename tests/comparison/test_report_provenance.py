@@ -101,3 +101,12 @@ def test_errata_link_survives_into_html(planted, tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert re.search(r'documented: <a href="docs/errata\.md#[\w-]+">errata: Eq\. 30', html), \
         re.findall(r"documented: .{0,200}", html)[:1]
+
+
+def test_build_report_shows_a_figure_progress_bar(planted, capsys):
+    rep = build_report([planted], title="prov", variants=False, progress=True)
+    err = capsys.readouterr().err
+    n = sum(1 for b in rep.blocks if b[0] == "fig")
+    assert n >= 3 and "drawing report figures" in err and f"{n}figure" in err.replace(" ", ""), err[-300:]
+    build_report([planted], title="prov", variants=False)
+    assert "drawing report figures" not in capsys.readouterr().err
