@@ -76,11 +76,22 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
     if args.n_sets < 1 or any(n < 1 for n in args.N) or any(not 0 < lam <= 10 for lam in args.lam):
         raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
     check_json_target(args.json, overwrite=args.overwrite)
+    if args.out:
+        from .commands import _check_report_out
+
+        _check_report_out(args.out, ["md", "html"], overwrite=args.overwrite)
+    runs: list[dict[str, Any]] = []
     rows = paper_separability(args.N, args.lam, n_sets=args.n_sets, sigma=args.sigma, shift=args.shift,
-                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress)
-    if _emit_json(args.json, rows, overwrite=args.overwrite):
-        return 0
-    say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress, runs=runs)
+    quiet = _emit_json(args.json, rows, overwrite=args.overwrite)
+    if not quiet:
+        say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if args.out:
+        from ..pipeline.paper_separability import write_separability_report
+
+        out = write_separability_report(rows, args.out, runs, overwrite=args.overwrite)
+        if not quiet:
+            say(f"wrote {out / 'report.md'}")
     return 0
 
 

@@ -209,8 +209,10 @@ def _paper_separability(psub: argparse._SubParsersAction) -> None:
     sp.add_argument("--t-max", type=float, default=1e6, help="end of the log clock (default 1e6)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--out", metavar="DIR", help="also write a report (table, P_grok vs lambda, A_gen vs margin) here")
     sp.add_argument("--no-progress", action="store_true")
-    sp.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+    sp.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
+                                                             "grokcheck did not write")
 
 
 def _paper_linear(psub: argparse._SubParsersAction) -> None:
