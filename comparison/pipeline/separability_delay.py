@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import strict_jsonable
 from ..agreement.verdict import Verdict
 from ..estimate.powerlaw import fit_power_law
 
@@ -64,7 +65,9 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
     Returns a JSON-ready dict: ``window`` (λ used), ``n_runs`` per λ, ``exponent``, ``exponent_ci``,
     ``exponent_se`` (bootstrap s.d.), ``prefactor``, ``theory_exponent``, ``detectable`` (the
     smallest |p - 1| the CI resolves, its half-width) and ``verdict`` (a verdict-table row;
-    "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs).
+    "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs). Strict JSON
+    (:func:`comparison._io.strict_jsonable`): a non-finite number (the not-testable row's
+    measured, z, p, ...) is ``null`` with its reason under ``null_reasons`` (e.g. ``verdict/z``).
     """
     from scipy import stats
 
@@ -77,7 +80,7 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
         why = f"need >= 3 lambda values with >= {MIN_RUNS_PER_LAM} timed runs, got {len(keep)}"
         out.update(exponent=None, exponent_ci=None, exponent_se=None, prefactor=None, detectable=None,
                    verdict=Verdict.not_testable("delay exponent", float("nan"), theory="Eq. 39", why=why).row())
-        return out
+        return strict_jsonable(out)
     x = -np.log1p(-2.0 * np.array([l for l, _ in keep]))
     samples = tuple(y for _, y in keep)
     line = fit_power_law(x, [float(np.mean(s)) for s in samples])
@@ -89,4 +92,4 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
                          note=f"window lam in [{min(out['window']):g}, {max(out['window']):g}]")
     out.update(exponent=line.slope, exponent_ci=[lo, hi], exponent_se=se, prefactor=float(np.exp(line.intercept)),
                detectable=(hi - lo) / 2, verdict=v.row())
-    return out
+    return strict_jsonable(out)
