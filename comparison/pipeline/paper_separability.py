@@ -116,13 +116,18 @@ def figure_data(rows: list[dict[str, Any]], runs: list[dict[str, Any]] | None = 
 
 
 def write_separability_report(rows: list[dict[str, Any]], out_dir: Any, runs: list[dict[str, Any]] | None = None,
-                              *, overwrite: bool = False) -> Any:
+                              *, delay: dict[str, Any] | None = None, overwrite: bool = False) -> Any:
     """Write ``report.md``/``report.html`` with the table and the figures of :func:`figure_data` into
     ``out_dir`` (:func:`comparison.report.write_report`: atomic, never replaces a user's file
-    without ``overwrite``); returns the directory."""
+    without ``overwrite``), and the delay section when ``delay``
+    (:func:`comparison.pipeline.separability_delay.delay_study`) is given; returns the directory."""
     from ..report import Report, write_report
     from ..report.separability_paper import draw_separability_paper
 
     rep = Report(title="Edge of linear separability: P_grok against Wendel (grokcheck paper separability)")
     draw_separability_paper(rep, rows, separability_frame(rows), figure_data(rows, runs))
+    if delay is not None:
+        from ..report.separability_paper import draw_separability_delay
+
+        draw_separability_delay(rep, delay)
     return write_report(rep, out_dir, overwrite=overwrite)

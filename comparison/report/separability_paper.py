@@ -11,7 +11,7 @@ import numpy as np
 
 from .style import PALETTE, THEORY, finish, new_figure, setup_mpl
 
-__all__ = ["draw_separability_paper"]
+__all__ = ["draw_separability_paper", "draw_separability_delay"]
 
 
 def _fig_p_grok(series: list[dict[str, Any]]) -> Any:
@@ -72,3 +72,40 @@ def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, da
     else:
         rep.p("A_gen against the margin is not drawn: no separable run in these settings, or the data are shifted "
               "(Prop. 3.2's A_gen holds for symmetric data only).")
+
+
+def _fig_delay(study: dict[str, Any]) -> Any:
+    fig, ax = new_figure("single")
+    pts = [q for q in study["points"] if q["y_mean"] is not None]
+    x = np.array([q["x"] for q in pts], float)
+    ax.errorbar(x, [q["y_mean"] for q in pts], yerr=[q["y_se"] or 0.0 for q in pts], fmt="o", color="k", ms=3,
+                capsize=2, label="simulation (mean ± s.e. over runs)", zorder=3)
+    if len(x):
+        dense = np.geomspace(x.min() / 1.3, x.max() * 1.3, 50)
+        ax.plot(dense, dense / math.sqrt(2), "--", color=THEORY, label=r"Eq. 39: $x/\sqrt{2}$")
+        if study.get("exponent") is not None:
+            ax.plot(dense, study["prefactor"] * dense ** study["exponent"], "-", color=PALETTE[0],
+                    label=f"fit: p = {study['exponent']:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$x = -\log(1 - 2\lambda)$")
+    ax.set_ylabel(r"$\sqrt{\log(t^*_{gen}/t^*_{tr})}$")
+    return finish(fig, ax)
+
+
+def draw_separability_delay(rep: Any, study: dict[str, Any]) -> None:
+    """Add the delay-divergence section (``study``: :func:`comparison.pipeline.separability_delay.delay_study`)."""
+    import pandas as pd
+
+    setup_mpl()
+    rep.h(2, "Delay divergence as λ → ½⁻ (Eq. 39)")
+    ci = study.get("exponent_ci")
+    fit = (f"fitted p = {study['exponent']:.3g}, 95 % bootstrap CI [{ci[0]:.3g}, {ci[1]:.3g}]"
+           if study.get("exponent") is not None else "no fit")
+    rep.p(f"N = {study['N']}, σ = {study['sigma']:g}, clock to t = {study['t_max']:g}; population: runs not separable "
+          f"with t*_gen > t*_tr both reached; y = √log(t*_gen/t*_tr) = c·x^p, theory p = 1, c = 1/√2; {fit}; "
+          f"verdict: {study['verdict']['verdict']} ({study['verdict']['note']}).")
+    rep.table(pd.DataFrame(study["points"]))
+    rep.figure(_fig_delay(study), "separability-delay",
+               "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its s.e., against "
+               "x = −log(1 − 2λ), log-log; solid, the fitted power law; dashed, Eq. 39 (x/√2).")
