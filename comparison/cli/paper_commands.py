@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..errors import ConfigError
-from .outputs import check_json_target, say, write_json_output
+from .outputs import check_json_target, check_report_out, say, write_json_output
 
 __all__ = ["cmd_paper"]
 
@@ -77,9 +77,7 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
         raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
     check_json_target(args.json, overwrite=args.overwrite)
     if args.out:
-        from .commands import _check_report_out
-
-        _check_report_out(args.out, ["md", "html"], overwrite=args.overwrite)
+        check_report_out(args.out, ["md", "html"], overwrite=args.overwrite)
     check_json_target(args.delay_json, overwrite=args.overwrite)
     _bounded("--delay-N", args.delay_N, 2, 10 ** 4)
     _bounded("--delay-sets", args.delay_sets, 1, 10 ** 5)

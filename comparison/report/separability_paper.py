@@ -106,6 +106,7 @@ def draw_separability_delay(rep: Any, study: dict[str, Any]) -> None:
           f"with t*_gen > t*_tr both reached; y = √log(t*_gen/t*_tr) = c·x^p, theory p = 1, c = 1/√2; {fit}; "
           f"verdict: {study['verdict']['verdict']} ({study['verdict']['note']}).")
     rep.table(pd.DataFrame(study["points"]))
+    solid = "solid, the fitted power law; " if study.get("exponent") is not None else ""
     rep.figure(_fig_delay(study), "separability-delay",
                "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its s.e., against "
-               "x = −log(1 − 2λ), log-log; solid, the fitted power law; dashed, Eq. 39 (x/√2).")
+               f"x = −log(1 − 2λ), log-log; {solid}dashed, Eq. 39 (x/√2).")

@@ -74,3 +74,23 @@ def test_a_gen_data_are_the_separable_runs(small):
     assert all(m > 0 for m in a["margin"]) and all(0.5 <= x <= 1 for x in a["final_test_acc"])
     shifted = [dict(r, symmetric=False) for r in rows]
     assert figure_data(shifted, runs)["a_gen"] is None
+
+
+def test_delay_json_is_strict_and_drawn(tmp_path, capsys):
+    out, js = tmp_path / "rep", tmp_path / "delay.json"
+    assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--t-max", "1e2",
+                 "--no-progress", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4", "--delay-sets", "4",
+                 "--delay-t-max", "1e4", "--delay-sigma", "2", "--delay-json", str(js), "--out", str(out)]) == 0
+    doc = _strict(js.read_text())
+    assert doc["verdict"]["quantity"] == "delay exponent" and doc["theory_exponent"] == 1.0
+    assert [p["lam"] for p in doc["points"]] == [0.2, 0.3, 0.4]
+    for p in doc["points"]:
+        assert p["x"] == pytest.approx(-math.log(1 - 2 * p["lam"]))
+    if doc["verdict"]["verdict"] == "not testable":
+        assert doc["exponent"] is None and doc["null_reasons"]["verdict/z"].startswith("nan")
+    assert (out / "figures" / "separability-delay.png").exists()
+    assert "figures/separability-delay.png" in (out / "report.md").read_text()
+    capsys.readouterr()
+    assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--no-progress",
+                 "--delay", "--delay-N", "10", "--delay-lam", "0.3", "0.5"]) == 2
+    assert "--delay-lam" in capsys.readouterr().err
