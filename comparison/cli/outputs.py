@@ -12,8 +12,8 @@ from typing import Any, TextIO
 
 from ..errors import ConfigError
 
-__all__ = ["say", "print_table", "parse_value", "check_json_target", "write_json_output", "check_figure_targets", "write_figure_output",
-           "check_report_out"]
+__all__ = ["say", "print_table", "parse_value", "check_json_target", "write_json_output", "check_figure_targets",
+           "write_figure_output", "check_report_out"]
 
 
 def say(text: object, *, file: TextIO | None = None, flush: bool = False) -> None:

@@ -40,7 +40,8 @@ def _row(N: int, d: int, params: dict[str, Any], seed: int, progress: bool,
     s = res.summary
     if runs is not None:
         sep = s[s["separable"].astype(bool) & ~s["diverged"].astype(bool)]
-        runs.append({"N": N, "d": d, "margin": sep["margin"].to_numpy(float).tolist(),
+        runs.append({"N": N, "d": d, "t_max": params["t_max"],
+                     "margin": sep["margin"].to_numpy(float).tolist(),
                      "final_test_acc": sep["final_test_acc"].to_numpy(float).tolist()})
     k, n = int(s["groks"].sum()), int((~s["diverged"]).sum())
     pred = run_theory(get_theory("separability"), res.config, {})[0]
@@ -88,7 +89,7 @@ def figure_data(rows: list[dict[str, Any]], runs: list[dict[str, Any]] | None = 
     Clopper-Pearson interval at the 4σ level) and the exact finite-N law
     ``P_grok = 1 - 2^{1-N} Σ_{k<d} C(N-1, k)`` (Props. 3.2-3.3, Wendel 1962) at every integer
     ``d`` with ``d/N`` in the drawn range (``theory_lam``, ``theory_p``; symmetric rows only).
-    ``a_gen``: the separable runs' ``margin`` and ``final_test_acc`` with ``sigma`` (None when
+    ``a_gen``: the separable runs' ``margin`` and ``final_test_acc`` (at ``t_max``) with ``sigma`` (None when
     no separable run was kept or the data are shifted, where Prop. 3.2's A_gen does not apply).
 
     >>> rows = [{"N": 10, "d": 5, "lam": 0.5, "p_grok_sim": 0.5, "p_grok_sim_ci": [0.3, 0.7],
@@ -110,7 +111,8 @@ def figure_data(rows: list[dict[str, Any]], runs: list[dict[str, Any]] | None = 
                     "theory_p": [p_grok_wendel(N, d) for d in ds]})
     a_gen = None
     if runs and rows and all(r["symmetric"] for r in rows) and any(x["margin"] for x in runs):
-        a_gen = {"sigma": rows[0]["sigma"], "margin": [m for x in runs for m in x["margin"]],
+        a_gen = {"sigma": rows[0]["sigma"], "t_max": max(x.get("t_max", 0.0) for x in runs),
+                 "margin": [m for x in runs for m in x["margin"]],
                  "final_test_acc": [a for x in runs for a in x["final_test_acc"]]}
     return {"p_grok": out, "a_gen": a_gen}
 

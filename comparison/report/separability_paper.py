@@ -67,8 +67,8 @@ def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, da
                "dotted, λ_c = 1/2.")
     if data.get("a_gen"):
         rep.figure(_fig_a_gen(data["a_gen"]), "separability-a-gen-margin",
-                   "Separable runs: final test accuracy (end of the clock) against the margin M; line, the limiting "
-                   "accuracy A_gen = ½[1 + erf(1/(σM√2))] of Prop. 3.2.")
+                   f"Separable runs: test accuracy at the end of the clock (t = {data['a_gen']['t_max']:g}) against "
+                   "the margin M; line, the limiting accuracy A_gen = ½[1 + erf(1/(σM√2))] of Prop. 3.2.")
     else:
         rep.p("A_gen against the margin is not drawn: no separable run in these settings, or the data are shifted "
               "(Prop. 3.2's A_gen holds for symmetric data only).")
