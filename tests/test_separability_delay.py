@@ -1,4 +1,6 @@
 """The delay-divergence fit of the separability model (comparison.pipeline.separability_delay)."""
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,3 +44,18 @@ def test_population_excludes_separable_and_untimed() -> None:
 def test_lambda_range_error() -> None:
     with pytest.raises(ValueError, match="lam must be in"):
         fit_delay_divergence([0.3, 0.5, 0.6], _planted(1.0, 5, 0)[:3], seed=0)
+
+
+def _strict_loads(text: str):
+    def no_constant(c):
+        raise ValueError(f"non-strict JSON constant {c}")
+    return json.loads(text, parse_constant=no_constant)
+
+
+def test_fit_output_is_strict_json_with_null_reasons() -> None:
+    nt = fit_delay_divergence(LAMS[:2], _planted(1.0, 10, 3)[:2], n_boot=50, seed=0)
+    doc = _strict_loads(json.dumps(nt, allow_nan=False))
+    assert doc["verdict"]["measured"] is None and doc["verdict"]["z"] is None
+    assert doc["null_reasons"]["verdict/measured"].startswith("nan")
+    ok = fit_delay_divergence(LAMS, _planted(1.0, 20, 1), n_boot=50, seed=0)
+    assert isinstance(_strict_loads(json.dumps(ok, allow_nan=False))["exponent"], float)

@@ -16,8 +16,8 @@ from typing import Any
 from ..errors import ConfigError
 
 from .fit_rows import fit_digest, fit_rows
-from .outputs import (check_figure_targets, check_json_target, parse_value, print_table, say, write_figure_output,
-                      write_json_output)
+from .outputs import (check_figure_targets, check_json_target, check_report_out, parse_value, print_table, say,
+                      write_figure_output, write_json_output)
 from .paper_commands import cmd_paper
 from .check_command import cmd_check
 from .theory_command import cmd_theory
@@ -171,29 +171,6 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
-    """Refuse, before any work, an ``--out`` whose report files grokcheck may not replace."""
-    from pathlib import Path
-
-    from .._written import check_may_write
-
-    d = Path(out)
-    for sub in (d, d / "figures", d / "paper-data"):
-        if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
-            raise ConfigError(f"--out: {str(sub)!r} exists and is not a directory (or is a symbolic link)")
-    names = {"report.md"} if "md" in formats else set()
-    names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
-    names |= {"report.pdf"} if "pdf" in formats else set()
-    try:
-        check_may_write([d / n for n in sorted(names)], overwrite=overwrite)
-    except ValueError as e:
-        raise ConfigError(f"--out: {e}") from None
-    try:  # an --out that cannot be created is refused before minutes of fitting and drawing
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"--out {out!r} cannot be created: {e.strerror or e}") from None
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from ..pipeline import analyses_for, paper_data_cached, write_full_report
     from ..report.document import FORMATS
@@ -201,7 +178,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
-    _check_report_out(args.out, formats, overwrite=args.overwrite)
+    check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
                                    load=_load_options(args), theories=args.theory)
     paper = None

@@ -12,7 +12,8 @@ from typing import Any, TextIO
 
 from ..errors import ConfigError
 
-__all__ = ["say", "print_table", "parse_value", "check_json_target", "write_json_output", "check_figure_targets", "write_figure_output"]
+__all__ = ["say", "print_table", "parse_value", "check_json_target", "write_json_output", "check_figure_targets",
+           "write_figure_output", "check_report_out"]
 
 
 def say(text: object, *, file: TextIO | None = None, flush: bool = False) -> None:
@@ -79,3 +80,24 @@ def print_table(rows: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in rows) if rows else 0
     for k, v in rows:
         say(f"  {k:<{width}}  {v}")
+
+
+def check_report_out(out: str, formats: list[str], *, overwrite: bool) -> None:
+    """Refuse, before any work, an ``--out`` whose report files grokcheck may not replace."""
+    from .._written import check_may_write
+
+    d = Path(out)
+    for sub in (d, d / "figures", d / "paper-data"):
+        if sub.is_symlink() or (sub.exists() and not sub.is_dir()):
+            raise ConfigError(f"--out: {str(sub)!r} exists and is not a directory (or is a symbolic link)")
+    names = {"report.md"} if "md" in formats else set()
+    names |= {"report.html"} if {"html", "pdf"} & set(formats) else set()
+    names |= {"report.pdf"} if "pdf" in formats else set()
+    try:
+        check_may_write([d / n for n in sorted(names)], overwrite=overwrite)
+    except ValueError as e:
+        raise ConfigError(f"--out: {e}") from None
+    try:  # an --out that cannot be created is refused before minutes of fitting and drawing
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"--out {out!r} cannot be created: {e.strerror or e}") from None

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ..errors import ConfigError
-from .outputs import check_json_target, say, write_json_output
+from .outputs import check_json_target, check_report_out, say, write_json_output
 
 __all__ = ["cmd_paper"]
 
@@ -76,12 +76,43 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
     if args.n_sets < 1 or any(n < 1 for n in args.N) or any(not 0 < lam <= 10 for lam in args.lam):
         raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
     check_json_target(args.json, overwrite=args.overwrite)
+    if args.out:
+        check_report_out(args.out, ["md", "html"], overwrite=args.overwrite)
+    check_json_target(args.delay_json, overwrite=args.overwrite)
+    _bounded("--delay-N", args.delay_N, 2, 10 ** 4)
+    _bounded("--delay-sets", args.delay_sets, 1, 10 ** 5)
+    runs: list[dict[str, Any]] = []
     rows = paper_separability(args.N, args.lam, n_sets=args.n_sets, sigma=args.sigma, shift=args.shift,
-                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress)
-    if _emit_json(args.json, rows, overwrite=args.overwrite):
-        return 0
-    say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress, runs=runs)
+    delay = _separability_delay(args) if args.delay or args.delay_json else None
+    quiet = _emit_json(args.json, rows, overwrite=args.overwrite)
+    if not quiet:
+        say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        if delay is not None:
+            v = delay["verdict"]
+            say(f"delay exponent (Eq. 39: 1): {v['measured']} CI {delay['exponent_ci']} -> {v['verdict']} "
+                f"({v['note']})")
+    if args.out:
+        from ..pipeline.paper_separability import write_separability_report
+
+        out = write_separability_report(rows, args.out, runs, delay=delay, overwrite=args.overwrite)
+        if not quiet:
+            say(f"wrote {out / 'report.md'}")
     return 0
+
+
+def _separability_delay(args: argparse.Namespace) -> dict:
+    """The λ → ½⁻ delay-divergence fit (Eq. 39) at the command's σ and seed."""
+    from ..pipeline.separability_delay import delay_study
+
+    try:
+        study = delay_study(args.delay_N, args.delay_lam, sigma=args.delay_sigma, n_sets=args.delay_sets,
+                            t_max=args.delay_t_max, seed=args.seed)
+    except ValueError as exc:
+        raise ConfigError(f"--delay-lam/--delay-N: {exc}") from None
+    if args.delay_json:
+        write_json_output(args.delay_json, study, overwrite=args.overwrite)
+    return study
 
 
 def _cmd_paper_linear(args: argparse.Namespace) -> int:

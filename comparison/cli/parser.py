@@ -209,8 +209,20 @@ def _paper_separability(psub: argparse._SubParsersAction) -> None:
     sp.add_argument("--t-max", type=float, default=1e6, help="end of the log clock (default 1e6)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--out", metavar="DIR", help="also write a report (table, P_grok vs lambda, A_gen vs margin) here")
+    sp.add_argument("--delay", action="store_true", help="also fit the delay divergence as lambda -> 1/2- (Eq. 39; "
+                                                          "about 2 min at the default sizes)")
+    sp.add_argument("--delay-N", type=int, default=20, help="training-set size of --delay (default 20)")
+    sp.add_argument("--delay-lam", type=float, nargs="+", default=[0.3, 0.4, 0.45],
+                    help="lambdas of --delay, all < 1/2 (default 0.3 0.4 0.45)")
+    sp.add_argument("--delay-sets", type=int, default=16, help="training sets per lambda of --delay (default 16)")
+    sp.add_argument("--delay-sigma", type=float, default=4.0, help="data noise of --delay (default 4)")
+    sp.add_argument("--delay-t-max", type=float, default=1e8, help="end of the clock of --delay (default 1e8)")
+    sp.add_argument("--delay-json", metavar="FILE", help="write the delay fit (strict JSON, verdict row) here "
+                                                         "(implies --delay)")
     sp.add_argument("--no-progress", action="store_true")
-    sp.add_argument("--overwrite", action="store_true", help="let --json FILE replace a file grokcheck did not write")
+    sp.add_argument("--overwrite", action="store_true", help="let --json FILE and --out DIR replace files that "
+                                                             "grokcheck did not write")
 
 
 def _paper_linear(psub: argparse._SubParsersAction) -> None:

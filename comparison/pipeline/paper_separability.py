@@ -11,6 +11,9 @@ accuracy Φ(1/(σM)) above the level (small σ) or non-separable ones are slower
 Row keys: ``N, d, lam, sigma, shift, symmetric`` (Wendel exact: ``shift = 0``), ``n_runs``,
 ``n_groks``, ``p_grok_sim``, ``p_grok_sim_ci`` (Clopper-Pearson at the 4σ level),
 ``p_grok_wendel``, ``p_value``, ``verdict``, ``p_threshold``, ``status`` (counts), ``seed``.
+
+``runs=[]`` collects, per row, the separable runs' ``margin`` and ``final_test_acc`` (for the
+A_gen-vs-margin figure of :func:`write_separability_report`); the JSON rows never carry them.
 """
 from __future__ import annotations
 
@@ -23,16 +26,23 @@ from ..registry import get_theory, run_theory
 from ..seeds import child_seeds
 from ..simulators import call_simulator
 
-__all__ = ["paper_separability", "separability_frame", "DEFAULT_NS", "DEFAULT_LAMS"]
+__all__ = ["paper_separability", "separability_frame", "figure_data", "write_separability_report", "DEFAULT_NS",
+           "DEFAULT_LAMS"]
 
 DEFAULT_NS = (20, 40, 80)
 DEFAULT_LAMS = (0.4, 0.5, 0.6)
 
 
-def _row(N: int, d: int, params: dict[str, Any], seed: int, progress: bool) -> dict[str, Any]:
+def _row(N: int, d: int, params: dict[str, Any], seed: int, progress: bool,
+         runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     res = call_simulator("separability", {"N": N, "d": d, **params, "groks_by": "limit", "seed": seed},
                          progress=progress)
     s = res.summary
+    if runs is not None:
+        sep = s[s["separable"].astype(bool) & ~s["diverged"].astype(bool)]
+        runs.append({"N": N, "d": d, "t_max": params["t_max"],
+                     "margin": sep["margin"].to_numpy(float).tolist(),
+                     "final_test_acc": sep["final_test_acc"].to_numpy(float).tolist()})
     k, n = int(s["groks"].sum()), int((~s["diverged"]).sum())
     pred = run_theory(get_theory("separability"), res.config, {})[0]
     v = Verdict.count("P_grok", k, n, pred.value) if pred.testable else None
@@ -47,16 +57,18 @@ def _row(N: int, d: int, params: dict[str, Any], seed: int, progress: bool) -> d
 
 def paper_separability(Ns: Sequence[int] = DEFAULT_NS, lams: Sequence[float] = DEFAULT_LAMS, *,
                        n_sets: int = 200, sigma: float = 1.0, shift: float = 0.0, t_max: float = 1e6,
-                       seed: int = 0, progress: bool = False) -> list[dict[str, Any]]:
+                       seed: int = 0, progress: bool = False,
+                       runs: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """One row per (N, λ) with ``d = round(λ N)`` (JSON-ready; keys in the module docstring).
 
-    Each setting has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`).
+    Each setting has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`);
+    ``runs``, when a list, receives the separable runs of each row (module docstring).
     """
     grid = [(int(N), max(1, round(float(lam) * int(N)))) for N in Ns for lam in lams]
     seeds = child_seeds(seed, len(grid))
     params = {"sigma": float(sigma), "shift": float(shift), "t_max": float(t_max), "n_seeds": int(n_sets),
               "n_points": 16}
-    return [_row(N, d, params, s, progress) for (N, d), s in zip(grid, seeds)]
+    return [_row(N, d, params, s, progress, runs) for (N, d), s in zip(grid, seeds)]
 
 
 def separability_frame(rows: list[dict[str, Any]]) -> Any:
@@ -68,3 +80,56 @@ def separability_frame(rows: list[dict[str, Any]]) -> Any:
                           "CI": "[{:.3f}, {:.3f}]".format(*r["p_grok_sim_ci"]), "Wendel": r["p_grok_wendel"],
                           "p": r["p_value"], "verdict": r["verdict"], "acc>=level": r["p_threshold"]}
                          for r in rows])
+
+
+def figure_data(rows: list[dict[str, Any]], runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    r"""What the report's figures draw, as JSON-ready data.
+
+    ``p_grok``: per N, the simulated points (``lam``, ``p``, ``ci`` — the rows' exact
+    Clopper-Pearson interval at the 4σ level) and the exact finite-N law
+    ``P_grok = 1 - 2^{1-N} Σ_{k<d} C(N-1, k)`` (Props. 3.2-3.3, Wendel 1962) at every integer
+    ``d`` with ``d/N`` in the drawn range (``theory_lam``, ``theory_p``; symmetric rows only).
+    ``a_gen``: the separable runs' ``margin`` and ``final_test_acc`` (at ``t_max``) with ``sigma`` (None when
+    no separable run was kept or the data are shifted, where Prop. 3.2's A_gen does not apply).
+
+    >>> rows = [{"N": 10, "d": 5, "lam": 0.5, "p_grok_sim": 0.5, "p_grok_sim_ci": [0.3, 0.7],
+    ...          "symmetric": True, "sigma": 1.0}]
+    >>> fd = figure_data(rows)
+    >>> fd["p_grok"][0]["theory_p"][fd["p_grok"][0]["theory_lam"].index(0.5)], fd["a_gen"]
+    (0.5, None)
+    """
+    from linear_grokking.separability import p_grok_wendel
+
+    lams = [r["lam"] for r in rows]
+    lo, hi = max(0.0, min(lams) - 0.15), max(lams) + 0.15
+    out: list[dict[str, Any]] = []
+    for N in sorted({r["N"] for r in rows}):
+        sel = [r for r in rows if r["N"] == N]
+        ds = [d for d in range(1, 2 * N + 1) if lo <= d / N <= hi] if all(r["symmetric"] for r in sel) else []
+        out.append({"N": N, "lam": [r["lam"] for r in sel], "p": [r["p_grok_sim"] for r in sel],
+                    "ci": [list(r["p_grok_sim_ci"]) for r in sel], "theory_lam": [d / N for d in ds],
+                    "theory_p": [p_grok_wendel(N, d) for d in ds]})
+    a_gen = None
+    if runs and rows and all(r["symmetric"] for r in rows) and any(x["margin"] for x in runs):
+        a_gen = {"sigma": rows[0]["sigma"], "t_max": max(x.get("t_max", 0.0) for x in runs),
+                 "margin": [m for x in runs for m in x["margin"]],
+                 "final_test_acc": [a for x in runs for a in x["final_test_acc"]]}
+    return {"p_grok": out, "a_gen": a_gen}
+
+
+def write_separability_report(rows: list[dict[str, Any]], out_dir: Any, runs: list[dict[str, Any]] | None = None,
+                              *, delay: dict[str, Any] | None = None, overwrite: bool = False) -> Any:
+    """Write ``report.md``/``report.html`` with the table and the figures of :func:`figure_data` into
+    ``out_dir`` (:func:`comparison.report.write_report`: atomic, never replaces a user's file
+    without ``overwrite``), and the delay section when ``delay``
+    (:func:`comparison.pipeline.separability_delay.delay_study`) is given; returns the directory."""
+    from ..report import Report, write_report
+    from ..report.separability_paper import draw_separability_paper
+
+    rep = Report(title="Edge of linear separability: P_grok against Wendel (grokcheck paper separability)")
+    draw_separability_paper(rep, rows, separability_frame(rows), figure_data(rows, runs))
+    if delay is not None:
+        from ..report.separability_paper import draw_separability_delay
+
+        draw_separability_delay(rep, delay)
+    return write_report(rep, out_dir, overwrite=overwrite)

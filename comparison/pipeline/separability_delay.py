@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from .._io import strict_jsonable
 from ..agreement.verdict import Verdict
 from ..estimate.powerlaw import fit_power_law
 
-__all__ = ["delay_population", "fit_delay_divergence", "THEORY_EXPONENT", "MIN_RUNS_PER_LAM"]
+__all__ = ["delay_population", "fit_delay_divergence", "delay_study", "THEORY_EXPONENT", "MIN_RUNS_PER_LAM"]
 
 THEORY_EXPONENT = 1.0   # Eq. 39: sqrt(log(t*_gen/t*_tr)) ∝ |log(1 - 2λ)|^1
 MIN_RUNS_PER_LAM = 3
@@ -64,7 +65,9 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
     Returns a JSON-ready dict: ``window`` (λ used), ``n_runs`` per λ, ``exponent``, ``exponent_ci``,
     ``exponent_se`` (bootstrap s.d.), ``prefactor``, ``theory_exponent``, ``detectable`` (the
     smallest |p - 1| the CI resolves, its half-width) and ``verdict`` (a verdict-table row;
-    "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs).
+    "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs). Strict JSON
+    (:func:`comparison._io.strict_jsonable`): a non-finite number (the not-testable row's
+    measured, z, p, ...) is ``null`` with its reason under ``null_reasons`` (e.g. ``verdict/z``).
     """
     from scipy import stats
 
@@ -77,7 +80,7 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
         why = f"need >= 3 lambda values with >= {MIN_RUNS_PER_LAM} timed runs, got {len(keep)}"
         out.update(exponent=None, exponent_ci=None, exponent_se=None, prefactor=None, detectable=None,
                    verdict=Verdict.not_testable("delay exponent", float("nan"), theory="Eq. 39", why=why).row())
-        return out
+        return strict_jsonable(out)
     x = -np.log1p(-2.0 * np.array([l for l, _ in keep]))
     samples = tuple(y for _, y in keep)
     line = fit_power_law(x, [float(np.mean(s)) for s in samples])
@@ -89,4 +92,32 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
                          note=f"window lam in [{min(out['window']):g}, {max(out['window']):g}]")
     out.update(exponent=line.slope, exponent_ci=[lo, hi], exponent_se=se, prefactor=float(np.exp(line.intercept)),
                detectable=(hi - lo) / 2, verdict=v.row())
-    return out
+    return strict_jsonable(out)
+
+
+def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma: float = 4.0, n_sets: int = 16,
+                t_max: float = 1e8, n_points: int = 24, n_boot: int = 500, seed: int) -> dict[str, Any]:
+    """Simulate ``n_sets`` training sets at each ``d = round(λN)`` and fit :func:`fit_delay_divergence`.
+
+    Returns the fit's dict (strict JSON) plus ``N``, ``sigma``, ``t_max``, ``seed`` and ``points``:
+    per λ ``lam``, ``x = -log(1 - 2λ)``, ``y_mean``, ``y_se`` (s.d./√n; None below 2 runs), ``n``.
+    Each λ has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`).
+    """
+    from ..seeds import child_seeds
+    from ..simulators import call_simulator
+
+    ds = [max(1, round(float(l) * N)) for l in lams]
+    if any(not 0 < d / N < 0.5 for d in ds):
+        raise ValueError(f"delay_study: every round(lam*N)/N must be in (0, 0.5), got {[d / N for d in ds]}")
+    ys = []
+    for d, s in zip(ds, child_seeds(seed, len(ds))):
+        res = call_simulator("separability", {"N": N, "d": d, "sigma": float(sigma), "t_max": float(t_max),
+                                              "n_points": int(n_points), "n_seeds": int(n_sets), "groks_by": "limit",
+                                              "seed": s})
+        ys.append(delay_population(res.summary))
+    eff = [d / N for d in ds]
+    fit = fit_delay_divergence(eff, ys, n_boot=n_boot, seed=seed)
+    pts = [{"lam": l, "x": float(-np.log1p(-2 * l)), "n": int(y.size),
+            "y_mean": float(np.mean(y)) if y.size else None,
+            "y_se": float(np.std(y, ddof=1) / np.sqrt(y.size)) if y.size > 1 else None} for l, y in zip(eff, ys)]
+    return {**fit, "N": N, "sigma": float(sigma), "t_max": float(t_max), "seed": seed, "points": pts}

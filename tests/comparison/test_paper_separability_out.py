@@ -1,0 +1,96 @@
+"""``grokcheck paper separability --out``: the report, its figures and the data they draw (issue 22 item 4)."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from comparison.cli import main
+from comparison.pipeline.paper_separability import figure_data, paper_separability
+
+ARGS = ["paper", "separability", "--N", "10", "20", "--lam", "0.3", "0.7", "--n-sets", "30", "--t-max", "1e2",
+        "--seed", "5", "--no-progress"]
+
+
+def _wendel_p_grok(N: int, d: int) -> float:
+    """Independent form: P(not separable) = 2^{1-N} sum_{k=d}^{N-1} C(N-1, k) (0 when d >= N)."""
+    return sum(math.comb(N - 1, k) for k in range(d, N)) / 2 ** (N - 1)
+
+
+def _strict(text: str):
+    def no_constant(c):
+        raise ValueError(f"non-strict JSON constant {c}")
+    return json.loads(text, parse_constant=no_constant)
+
+
+@pytest.fixture(scope="module")
+def small():
+    runs: list = []
+    rows = paper_separability([10, 20], [0.3, 0.7], n_sets=30, t_max=1e2, seed=5, runs=runs)
+    return rows, runs
+
+
+def test_out_writes_report_figures_and_strict_json(tmp_path, capsys):
+    out, js = tmp_path / "rep", tmp_path / "rows.json"
+    assert main([*ARGS, "--out", str(out), "--json", str(js)]) == 0
+    md = (out / "report.md").read_text()
+    for stem in ("separability-p-grok-lambda", "separability-a-gen-margin"):
+        for ext in ("png", "pdf"):
+            f = out / "figures" / f"{stem}.{ext}"
+            assert f.stat().st_size > 1000 and f"figures/{stem}.png" in md
+    assert (out / "report.html").exists() and "Clopper-Pearson" in md
+    rows = _strict(js.read_text())
+    assert [(r["N"], r["d"]) for r in rows] == [(10, 3), (10, 7), (20, 6), (20, 14)]
+    # a second run may replace what grokcheck wrote; a user's own report.md only with --overwrite
+    assert main([*ARGS, "--out", str(out)]) == 0
+    (out / "report.md").write_text("mine")
+    capsys.readouterr()
+    assert main([*ARGS, "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err and (out / "report.md").read_text() == "mine"
+
+
+def test_figure_ci_contains_exact_law_and_excludes_wrong_ones(small):
+    rows, runs = small
+    data = figure_data(rows, runs)
+    wrong_mirror = wrong_step = 0
+    for s in data["p_grok"]:
+        N = s["N"]
+        for lam, (lo, hi) in zip(s["lam"], s["ci"]):
+            d = round(lam * N)
+            assert lo <= _wendel_p_grok(N, d) <= hi
+            wrong_mirror += not lo <= 1 - _wendel_p_grok(N, d) <= hi      # P_sep drawn as P_grok
+            wrong_step += not lo <= (1.0 if lam < 0.5 else 0.0) <= hi    # the N -> inf step at finite N
+        for lam, p in zip(s["theory_lam"], s["theory_p"]):
+            assert p == pytest.approx(_wendel_p_grok(N, round(lam * N)), abs=1e-12)
+    assert wrong_mirror >= 3 and wrong_step >= 1
+
+
+def test_a_gen_data_are_the_separable_runs(small):
+    rows, runs = small
+    a = figure_data(rows, runs)["a_gen"]
+    n_sep = sum(r["n_runs"] - r["n_groks"] for r in rows)
+    assert len(a["margin"]) == len(a["final_test_acc"]) == n_sep > 0
+    assert all(m > 0 for m in a["margin"]) and all(0.5 <= x <= 1 for x in a["final_test_acc"])
+    shifted = [dict(r, symmetric=False) for r in rows]
+    assert figure_data(shifted, runs)["a_gen"] is None
+
+
+def test_delay_json_is_strict_and_drawn(tmp_path, capsys):
+    out, js = tmp_path / "rep", tmp_path / "delay.json"
+    assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--t-max", "1e2",
+                 "--no-progress", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4", "--delay-sets", "4",
+                 "--delay-t-max", "1e4", "--delay-sigma", "2", "--delay-json", str(js), "--out", str(out)]) == 0
+    doc = _strict(js.read_text())
+    assert doc["verdict"]["quantity"] == "delay exponent" and doc["theory_exponent"] == 1.0
+    assert [p["lam"] for p in doc["points"]] == [0.2, 0.3, 0.4]
+    for p in doc["points"]:
+        assert p["x"] == pytest.approx(-math.log(1 - 2 * p["lam"]))
+    if doc["verdict"]["verdict"] == "not testable":
+        assert doc["exponent"] is None and doc["null_reasons"]["verdict/z"].startswith("nan")
+    assert (out / "figures" / "separability-delay.png").exists()
+    assert "figures/separability-delay.png" in (out / "report.md").read_text()
+    capsys.readouterr()
+    assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--no-progress",
+                 "--delay", "--delay-N", "10", "--delay-lam", "0.3", "0.5"]) == 2
+    assert "--delay-lam" in capsys.readouterr().err
