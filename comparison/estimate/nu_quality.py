@@ -267,13 +267,17 @@ def bootstrap_runs_ci(M: NDArray[np.float64], lx: NDArray[np.float64], *, n_boot
     from scipy import stats
 
     n, p = M.shape
+    jack = _LeaveOneOut(M)
 
     def statistic(idx: NDArray[Any], axis: int = -1) -> NDArray[np.float64]:
         idx = np.asarray(idx, dtype=np.int64)
         lead = idx.shape[:-1]
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            means = np.nanmean(M[idx.reshape(-1, idx.shape[-1])], axis=1)
+        flat = idx.reshape(-1, idx.shape[-1])
+        means = jack.means(flat)
+        if means is None:
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                means = np.nanmean(M[flat], axis=1)
         return slopes_batch(lx, _log_pos(means)).reshape(lead)
 
     method = "BCa" if n >= 10 else "percentile"
@@ -291,3 +295,32 @@ def bootstrap_runs_ci(M: NDArray[np.float64], lx: NDArray[np.float64], *, n_boot
     fin = dist[np.isfinite(dist)]
     se = float(np.std(fin, ddof=1)) if fin.size > 1 else float("nan")
     return lo, hi, se, f"{method} bootstrap over runs (scipy.stats.bootstrap, {int(n_boot)} resamples)", fin
+
+
+class _LeaveOneOut:
+    """NaN-ignoring column means of ``M`` without one row, from the column sums: O(p) per row left out.
+
+    BCa's jackknife (inside :func:`scipy.stats.bootstrap`) evaluates the statistic on all ``n``
+    leave-one-out samples; averaging each with :func:`numpy.nanmean` costs O(n² p), minutes at
+    20 000 runs. ``means`` recognises those samples (rows of ``n - 1`` distinct, sorted indices)
+    and returns ``(Σ_j M_j - M_i) / (N - [M_i not NaN])``; anything else gives None.
+    """
+
+    def __init__(self, M: NDArray[np.float64]) -> None:
+        fin = ~np.isnan(M)   # as numpy.nanmean: only NaN is left out
+        self.n = M.shape[0]
+        self.m0 = np.where(fin, M, 0.0)
+        self.fin = fin.astype(np.float64)
+        self.total, self.count = self.m0.sum(axis=0), self.fin.sum(axis=0)
+
+    def means(self, idx: NDArray[np.int64]) -> NDArray[np.float64] | None:
+        """Means of the rows ``idx[b]`` when each ``idx[b]`` is ``0..n-1`` without one index, else None."""
+        n = self.n
+        if idx.ndim != 2 or idx.shape[1] != n - 1 or n < 2:
+            return None
+        if not (np.all(np.diff(idx, axis=1) > 0) and idx.min() >= 0 and idx.max() < n):
+            return None
+        left = n * (n - 1) // 2 - idx.sum(axis=1)   # the one index each row lacks
+        cnt = self.count[None, :] - self.fin[left]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(cnt > 0, (self.total[None, :] - self.m0[left]) / np.where(cnt > 0, cnt, 1.0), np.nan)
