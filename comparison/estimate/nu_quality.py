@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .bca import LeaveOneOut, bca_interval
 from .powerlaw import fit_power_law, slopes_batch
 
 __all__ = ["QUALITY_RULES", "FIXED_WINDOWS", "resolve_windows", "quality_flags", "boot_means", "window_fits", "local_slope",
@@ -267,27 +268,28 @@ def bootstrap_runs_ci(M: NDArray[np.float64], lx: NDArray[np.float64], *, n_boot
     from scipy import stats
 
     n, p = M.shape
-    jack = _LeaveOneOut(M)
 
     def statistic(idx: NDArray[Any], axis: int = -1) -> NDArray[np.float64]:
         idx = np.asarray(idx, dtype=np.int64)
         lead = idx.shape[:-1]
-        flat = idx.reshape(-1, idx.shape[-1])
-        means = jack.means(flat)
-        if means is None:
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                means = np.nanmean(M[flat], axis=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(M[idx.reshape(-1, idx.shape[-1])], axis=1)
         return slopes_batch(lx, _log_pos(means)).reshape(lead)
 
     method = "BCa" if n >= 10 else "percentile"
     batch = max(1, int(2e7 // max(n * p, 1)))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():   # the resamples only: BCa's jackknife is in closed form below
         warnings.simplefilter("ignore")
-        res = stats.bootstrap((np.arange(n),), statistic, n_resamples=int(n_boot), vectorized=True, method=method,
-                              confidence_level=ci, rng=np.random.default_rng(seed), batch=batch)
-    dist = np.asarray(res.bootstrap_distribution, dtype=float)
+        res = stats.bootstrap((np.arange(n),), statistic, n_resamples=int(n_boot), vectorized=True,
+                              method="percentile", confidence_level=ci, rng=np.random.default_rng(seed), batch=batch)
     lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if method == "BCa":   # as scipy's BCa, without its O(n^2) leave-one-out index array
+        jack = slopes_batch(lx, _log_pos(LeaveOneOut(M).all_means()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lo, hi = bca_interval(res.bootstrap_distribution, float(statistic(np.arange(n))), jack, ci)
+    dist = np.asarray(res.bootstrap_distribution, dtype=float)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         method = "percentile"
         a = (1 - ci) / 2
@@ -296,31 +298,3 @@ def bootstrap_runs_ci(M: NDArray[np.float64], lx: NDArray[np.float64], *, n_boot
     se = float(np.std(fin, ddof=1)) if fin.size > 1 else float("nan")
     return lo, hi, se, f"{method} bootstrap over runs (scipy.stats.bootstrap, {int(n_boot)} resamples)", fin
 
-
-class _LeaveOneOut:
-    """NaN-ignoring column means of ``M`` without one row, from the column sums: O(p) per row left out.
-
-    BCa's jackknife (inside :func:`scipy.stats.bootstrap`) evaluates the statistic on all ``n``
-    leave-one-out samples; averaging each with :func:`numpy.nanmean` costs O(n² p), minutes at
-    20 000 runs. ``means`` recognises those samples (rows of ``n - 1`` distinct, sorted indices)
-    and returns ``(Σ_j M_j - M_i) / (N - [M_i not NaN])``; anything else gives None.
-    """
-
-    def __init__(self, M: NDArray[np.float64]) -> None:
-        fin = ~np.isnan(M)   # as numpy.nanmean: only NaN is left out
-        self.n = M.shape[0]
-        self.m0 = np.where(fin, M, 0.0)
-        self.fin = fin.astype(np.float64)
-        self.total, self.count = self.m0.sum(axis=0), self.fin.sum(axis=0)
-
-    def means(self, idx: NDArray[np.int64]) -> NDArray[np.float64] | None:
-        """Means of the rows ``idx[b]`` when each ``idx[b]`` is ``0..n-1`` without one index, else None."""
-        n = self.n
-        if idx.ndim != 2 or idx.shape[1] != n - 1 or n < 2:
-            return None
-        if not (np.all(np.diff(idx, axis=1) > 0) and idx.min() >= 0 and idx.max() < n):
-            return None
-        left = n * (n - 1) // 2 - idx.sum(axis=1)   # the one index each row lacks
-        cnt = self.count[None, :] - self.fin[left]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(cnt > 0, (self.total[None, :] - self.m0[left]) / np.where(cnt > 0, cnt, 1.0), np.nan)
