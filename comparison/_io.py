@@ -34,6 +34,24 @@ def to_jsonable(obj: Any) -> Any:
     Non-finite floats become the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that
     every JSON file grokcheck writes stays strict JSON.
     """
+    t = type(obj)   # plain JSON types first, by exact type (the common case of big documents)
+    if t is float:
+        return obj if math.isfinite(obj) else _nonfinite_name(obj)
+    if t is str or t is int or t is bool or obj is None:
+        return obj
+    if t is dict:
+        return {k if type(k) is str else str(k): to_jsonable(v) for k, v in obj.items()}
+    if t is list:
+        return [to_jsonable(v) for v in obj]
+    return _to_jsonable_other(obj)
+
+
+def _nonfinite_name(x: float) -> str:
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def _to_jsonable_other(obj: Any) -> Any:
+    """:func:`to_jsonable` of anything but an exact ``dict``/``list``/``float``/``int``/``bool``/``str``/None."""
     import numpy as np
 
     if isinstance(obj, Mapping):
@@ -76,11 +94,14 @@ def strict_jsonable(obj: Any) -> Any:
     """
     reasons: dict[str, str] = {}
 
+    def visit(x: Any) -> bool:   # a container, or a non-finite marker: needs its path
+        return type(x) is dict or type(x) is list or (type(x) is str and x in _NULL_REASON)
+
     def walk(x: Any, path: str) -> Any:
         if isinstance(x, dict):
-            return {k: walk(v, f"{path}/{k}" if path else k) for k, v in x.items()}
+            return {k: walk(v, f"{path}/{k}" if path else k) if visit(v) else v for k, v in x.items()}
         if isinstance(x, list):
-            return [walk(v, f"{path}/{i}" if path else str(i)) for i, v in enumerate(x)]
+            return [walk(v, f"{path}/{i}" if path else str(i)) if visit(v) else v for i, v in enumerate(x)]
         if x in ("nan", "inf", "-inf") and isinstance(x, str):
             reasons[path] = _NULL_REASON[x]
             return None
@@ -99,7 +120,7 @@ def restore_nonfinite(doc: Any) -> Any:
     if not isinstance(doc, dict) or "null_reasons" not in doc:
         return doc
     reasons = doc["null_reasons"] or {}
-    doc = copy.deepcopy({k: v for k, v in doc.items() if k != "null_reasons"})
+    doc = _copy_tree({k: v for k, v in doc.items() if k != "null_reasons"})
     for path, why in reasons.items():
         *head, last = path.split("/")
         node: Any = doc
@@ -111,6 +132,18 @@ def restore_nonfinite(doc: Any) -> Any:
         else:
             node[last] = value
     return doc
+
+
+def _copy_tree(x: Any) -> Any:
+    """``copy.deepcopy`` of a JSON tree: dicts and lists copied, immutable leaves shared (no memo)."""
+    t = type(x)
+    if t is dict:
+        return {k: _copy_tree(v) for k, v in x.items()}
+    if t is list:
+        return [_copy_tree(v) for v in x]
+    if t is str or t is float or t is int or t is bool or x is None:
+        return x
+    return copy.deepcopy(x)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

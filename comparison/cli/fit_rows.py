@@ -6,6 +6,9 @@ from typing import Any
 
 __all__ = ["fit_rows", "fit_digest"]
 
+RUN_ROWS = 20
+"""How many runs the ``fit`` table lists one by one (t_eps and loss onsets); the rest are counted."""
+
 
 def fit_rows(a: Any) -> list[tuple[str, str]]:
     import numpy as np
@@ -150,13 +153,16 @@ def _load_rows(load: dict[str, Any] | None) -> list[tuple[str, str]]:
             ("re-entry runs", f"{re.get('n', 0)}" + (f": {', '.join(re['runs'])}" if re.get("runs") else ""))]
     rows += _loss_rows(load, unit)
     rows += _scurve_rows(load, unit)
-    for r in load.get("runs", []):
+    runs = load.get("runs", [])
+    for r in runs[:RUN_ROWS]:  # every run stays in fits.json and --json; the table lists the first few
         te = _never_text(r, load) if r["t_eps"] != r["t_eps"] else f"{r['t_eps']:.6g}{unit}"
         rows.append((f"t_eps {r['run']}", te + ("  (re-entry)" if r["reentry"] else "")))
         for key in ("test_loss", "train_loss"):
             if f"onset_{key}" in r:
                 v = r[f"onset_{key}"]
                 rows.append((f"{key.replace('_', ' ')} onset {r['run']}", "never" if v != v else f"{v:.6g}{unit}"))
+    if len(runs) > RUN_ROWS:
+        rows.append(("t_eps …", f"and {len(runs) - RUN_ROWS} more runs (all in fits.json and --json)"))
     rows += [("note", n) for n in load.get("notes", [])]
     return rows
 

@@ -219,3 +219,23 @@ def test_float32_and_float64_logs_give_the_same_quantum():
         a32 = a64.astype(np.float32).astype(float)
         assert round(1 / infer_error_quantum(1 - a64)) == n == round(1 / infer_error_quantum(1 - a32))
     assert np.isnan(infer_error_quantum(1 - np.array([0.2, 0.5, 0.8, 1.0]) / 100))  # fractions read as percent
+
+
+def test_fit_table_lists_first_runs_and_counts_the_rest(tmp_path, capsys):
+    """25 planted runs (run r reaches zero at step 100 + 10 r; tolerance 0): the table lists RUN_ROWS of them one by one
+    and counts the other 25 - RUN_ROWS; --json keeps every run's t_eps."""
+    from comparison.cli.fit_rows import RUN_ROWS
+
+    steps = np.arange(0, 400, 10)
+    frames = [pd.DataFrame({"run": f"r{r:02d}", "t": steps,
+                            "test_error": np.clip((100 + 10 * r - steps) / 200, 0, None)}) for r in range(25)]
+    f = tmp_path / "runs.csv"
+    pd.concat(frames, ignore_index=True).to_csv(f, index=False)
+    rc, out, _ = run(["fit", str(f), "--tolerance", "0", "--n-boot", "20", "--out", str(tmp_path / "fits.json")],
+                     capsys)
+    listed = [line.split()[1] for line in out.splitlines() if line.strip().startswith("t_eps r")]
+    assert rc == 0 and len(listed) == RUN_ROWS < 25
+    assert f"and {25 - RUN_ROWS} more runs" in out
+    doc = fit_json(capsys, f, "--tolerance", "0", "--out", tmp_path / "fits2.json")
+    assert {r["run"]: r["t_eps"] for r in doc["runs"]} == {f"r{r:02d}": 100 + 10 * r for r in range(25)}
+    assert listed == [r["run"] for r in doc["runs"]][:RUN_ROWS]
