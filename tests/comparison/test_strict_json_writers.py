@@ -197,3 +197,21 @@ def test_check_json_is_strict(tmp_path, capsys):
     assert code in (0, 3)
     doc = strict(capsys.readouterr().out)
     assert doc["verdict"] in ("passed", "underpowered") and doc["rows"]
+
+
+def test_fit_text_says_what_each_verdict_row_could_detect(tmp_path, capsys):
+    from comparison.agreement import Analysis
+    from comparison.agreement.verdict import detectable_sentence
+
+    rs = tmp_path / "ball"
+    assert main(["simulate", "perceptron-ball", "--no-progress", "--out", str(rs), "--set", "D=3", "--set", "N=12",
+                 "--eps", "1.05", "--replicas", "60"]) == 0
+    capsys.readouterr()
+    assert main(["fit", str(rs), "--n-boot", "50"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "verdict: " in ln]
+    a = Analysis.from_dict(strict((rs / "fits.json").read_text()))
+    sentences = [detectable_sentence(r) for r in a.verdicts.itertuples(index=False) if r.verdict != "not testable"]
+    assert any(sentences)
+    for s in filter(None, sentences):   # each row's own sentence is printed on its line
+        assert sum(ln.endswith(f"; {s}") for ln in lines) >= 1, s
+    assert not any("; ;" in ln or ln.endswith("; ") for ln in lines)
