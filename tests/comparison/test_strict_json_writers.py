@@ -215,3 +215,18 @@ def test_fit_text_says_what_each_verdict_row_could_detect(tmp_path, capsys):
     for s in filter(None, sentences):   # each row's own sentence is printed on its line
         assert sum(ln.endswith(f"; {s}") for ln in lines) >= 1, s
     assert not any("; ;" in ln or ln.endswith("; ") for ln in lines)
+
+
+def test_runset_manifest_keeps_a_non_finite_config_value(runset, tmp_path):
+    from types import SimpleNamespace
+
+    from comparison import load_runset, write_runset
+
+    rs = load_runset(runset)
+    cfg = {**rs.config, "extra_nan": float("nan"), "extra_cap": math.inf}
+    write_runset(SimpleNamespace(config=cfg, curves=rs.curves, summary=rs.summary, features=rs.features),
+                 tmp_path / "rs")
+    doc = strict((tmp_path / "rs" / "manifest.json").read_text())
+    assert doc["config"]["extra_nan"] is None and set(doc["null_reasons"]) == {"config/extra_nan", "config/extra_cap"}
+    back = load_runset(tmp_path / "rs").config
+    assert math.isnan(back["extra_nan"]) and back["extra_cap"] == math.inf and "null_reasons" not in back
