@@ -1,149 +1,35 @@
-"""The one place for file-level I/O helpers: JSON conversion, atomic writes, checksums.
+"""The one place for file-level I/O helpers: atomic writes, checksums (and, from :mod:`comparison._json`,
+the JSON converter).
 
 Everything grokcheck writes goes through :func:`write_json_atomic` (a file) or
 :func:`atomic_dir` (a directory built in a hidden temporary sibling, fsync'd,
 then renamed into place), so an interrupted writer never leaves half a file
 and a reader never sees one.
 
+Every JSON document goes through one converter, :func:`strict_jsonable`: a
+non-finite number is ``null`` with its reason in ``null_reasons``.
+
 >>> import math
->>> to_jsonable({"a": (1, 2.5), "b": math.inf})
-{'a': [1, 2.5], 'b': 'inf'}
+>>> strict_jsonable({"a": (1, 2.5), "b": math.inf})["b"] is None
+True
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
-import json
-import math
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["to_jsonable", "strict_jsonable", "restore_nonfinite", "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file",
+from ._json import dumps_strict, plain_jsonable, restore_nonfinite, strict_jsonable, to_jsonable
+
+__all__ = ["strict_jsonable", "to_jsonable", "plain_jsonable", "restore_nonfinite", "dumps_strict",
+           "write_json_atomic", "write_bytes_atomic", "atomic_dir", "recover_stale_in", "sha256_file",
            "fsync_dir", "recover_stale", "short_stem"]
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert numpy scalars/arrays, paths and tuples to plain JSON types.
-
-    Non-finite floats become the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that
-    every JSON file grokcheck writes stays strict JSON.
-    """
-    t = type(obj)   # plain JSON types first, by exact type (the common case of big documents)
-    if t is float:
-        return obj if math.isfinite(obj) else _nonfinite_name(obj)
-    if t is str or t is int or t is bool or obj is None:
-        return obj
-    if t is dict:
-        return {k if type(k) is str else str(k): to_jsonable(v) for k, v in obj.items()}
-    if t is list:
-        return [to_jsonable(v) for v in obj]
-    return _to_jsonable_other(obj)
-
-
-def _nonfinite_name(x: float) -> str:
-    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-
-
-def _to_jsonable_other(obj: Any) -> Any:
-    """:func:`to_jsonable` of anything but an exact ``dict``/``list``/``float``/``int``/``bool``/``str``/None."""
-    import numpy as np
-
-    if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        x = float(obj)
-        if math.isfinite(x):
-            return x
-        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    if obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    raise ValueError(f"value {obj!r} of type {type(obj).__name__} is not JSON-serialisable")
-
-
-_NULL_REASON = {"nan": "nan: not defined or not measured (NaN)", "inf": "inf: +infinity (e.g. nothing detectable "
-                "at this n)", "-inf": "-inf: -infinity (e.g. no two-component fit)"}
-
-
-def strict_jsonable(obj: Any) -> Any:
-    """:func:`to_jsonable` with every non-finite float replaced by ``null`` and its reason recorded.
-
-    Mappings at the top level get a ``null_reasons`` entry (JSON-pointer-like path → reason, whose
-    first word is ``nan``, ``inf`` or ``-inf``); :func:`restore_nonfinite` inverts it.
-
-    >>> strict_jsonable({"a": 1.0, "b": [float("nan"), float("inf")]})
-    {'a': 1.0, 'b': [None, None], 'null_reasons': {'b/0': 'nan: not defined or not measured (NaN)', \
-'b/1': 'inf: +infinity (e.g. nothing detectable at this n)'}}
-    >>> restore_nonfinite(strict_jsonable({"b": [float("inf")]}))
-    {'b': [inf]}
-    """
-    reasons: dict[str, str] = {}
-
-    def visit(x: Any) -> bool:   # a container, or a non-finite marker: needs its path
-        return type(x) is dict or type(x) is list or (type(x) is str and x in _NULL_REASON)
-
-    def walk(x: Any, path: str) -> Any:
-        if isinstance(x, dict):
-            return {k: walk(v, f"{path}/{k}" if path else k) if visit(v) else v for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v, f"{path}/{i}" if path else str(i)) if visit(v) else v for i, v in enumerate(x)]
-        if x in ("nan", "inf", "-inf") and isinstance(x, str):
-            reasons[path] = _NULL_REASON[x]
-            return None
-        return x
-
-    out = walk(to_jsonable(obj), "")
-    if isinstance(out, dict):
-        out = {k: v for k, v in out.items() if k != "null_reasons"}
-        if reasons:
-            out["null_reasons"] = reasons
-    return out
-
-
-def restore_nonfinite(doc: Any) -> Any:
-    """Undo :func:`strict_jsonable`: put NaN/±inf back where ``null_reasons`` says (the map is dropped)."""
-    if not isinstance(doc, dict) or "null_reasons" not in doc:
-        return doc
-    reasons = doc["null_reasons"] or {}
-    doc = _copy_tree({k: v for k, v in doc.items() if k != "null_reasons"})
-    for path, why in reasons.items():
-        *head, last = path.split("/")
-        node: Any = doc
-        for key in head:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        value = float(str(why).split(":")[0])
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return doc
-
-
-def _copy_tree(x: Any) -> Any:
-    """``copy.deepcopy`` of a JSON tree: dicts and lists copied, immutable leaves shared (no memo)."""
-    t = type(x)
-    if t is dict:
-        return {k: _copy_tree(v) for k, v in x.items()}
-    if t is list:
-        return [_copy_tree(v) for v in x]
-    if t is str or t is float or t is int or t is bool or x is None:
-        return x
-    return copy.deepcopy(x)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -242,8 +128,8 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 2) -> Path:
-    """Write ``data`` (made JSON-safe by :func:`to_jsonable`) atomically, keys sorted."""
-    text = json.dumps(to_jsonable(data), indent=indent, sort_keys=True, allow_nan=False) + "\n"
+    """Write ``data`` as strict JSON (:func:`dumps_strict`) atomically, keys sorted."""
+    text = dumps_strict(data, indent=indent) + "\n"
     return write_bytes_atomic(path, text.encode())
 
 

@@ -115,7 +115,7 @@ LAYERS = [  # a module may import only modules in its own layer or in later ones
     ("comparison.agreement",),
     ("comparison.registry", "comparison.estimate", "comparison.runset"),
     ("comparison.simulators", "comparison.simulator_spec", "comparison.simulator_costs", "comparison.errors",
-     "comparison._io", "comparison.seeds",
+     "comparison._io", "comparison._json", "comparison.seeds",
      "comparison.safe_text"),
 ]
 

@@ -155,7 +155,7 @@ AnalysisDraft = make_dataclass(
 
 
 def _floats(d: Any) -> Any:
-    """Undo to_jsonable's strings for non-finite floats inside nested dicts."""
+    """Read the legacy strings ``"nan"``/``"inf"``/``"-inf"`` (files written before strict JSON) as floats."""
     if isinstance(d, dict):
         return {k: _floats(v) for k, v in d.items()}
     if isinstance(d, list):

@@ -8,8 +8,8 @@ run could not have seen one worth the name).
 from __future__ import annotations
 
 import argparse
-import json
 
+from .._io import dumps_strict
 from .outputs import check_json_target, say, write_json_output
 
 __all__ = ["cmd_check", "EXIT_CODES"]
@@ -28,7 +28,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json is not None and not to_stdout:
         write_json_output(args.json, out, overwrite=args.overwrite)
     if to_stdout:
-        print(json.dumps(out, indent=2, sort_keys=True, allow_nan=False, default=str))
+        print(dumps_strict(out))
     else:
         say(f"{out['formula']} vs {out['simulator']} ({out['quantity']}):")
         say(out["message"])

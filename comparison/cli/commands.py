@@ -6,13 +6,13 @@ stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
 import time
 from typing import Any
 
+from .._io import dumps_strict
 from ..errors import ConfigError
 
 from .fit_rows import fit_digest, fit_rows
@@ -129,7 +129,7 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     if args.json is not None and args.json != "-":
         write_json_output(args.json, digest, overwrite=args.overwrite)
     if args.json == "-":
-        print(json.dumps(digest, indent=2, sort_keys=True, allow_nan=False))
+        print(dumps_strict(digest))
     else:
         say(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         say(f"wrote {out}")
@@ -164,7 +164,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json is not None and args.json != "-":
         write_json_output(args.json, fit_digest(a, target), overwrite=args.overwrite)
     if args.json == "-":
-        print(json.dumps(fit_digest(a, target), indent=2, sort_keys=True, allow_nan=False))
+        print(dumps_strict(fit_digest(a, target)))
     else:
         print_table(fit_rows(a))
         say(f"wrote {target}")

@@ -64,7 +64,10 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
 
 def _verdict_lines(a: Any) -> list[tuple[str, str]]:
     """One line per verdict row, by kind: a law has no single predicted value (never 'nan'), a
-    yes/no property is in words."""
+    yes/no property is in words; a row that has one ends with what it could have detected
+    (:func:`~comparison.agreement.verdict.detectable_sentence`, issue 23 item 7)."""
+    from ..agreement.verdict import detectable_sentence
+
     users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
     rows = []
     for r in a.verdicts.itertuples(index=False):
@@ -83,7 +86,8 @@ def _verdict_lines(a: Any) -> list[tuple[str, str]]:
                     f"{'' if r.predicted else 'not '}{word})")
         else:
             text = f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"
-        rows.append((f"verdict: {r.quantity}{who}", text))
+        could = detectable_sentence(r) if r.verdict != "not testable" else ""
+        rows.append((f"verdict: {r.quantity}{who}", text + (f"; {could}" if could else "")))
     return rows
 
 

@@ -39,11 +39,11 @@ def write_json_output(target: str, data: Any, *, overwrite: bool) -> Path:
     """Write strict JSON (no NaN) to ``target`` atomically, recorded as grokcheck's own."""
     import json
 
-    from .._io import to_jsonable
+    from .._io import dumps_strict
     from .._written import write_owned
 
     check_json_target(target, overwrite=overwrite)
-    text = json.dumps(to_jsonable(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    text = dumps_strict(data) + "\n"
     return write_owned(target, text.encode())
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from .._io import dumps_strict
 from ..errors import ConfigError
 from .outputs import check_json_target, check_report_out, say, write_json_output
 
@@ -28,10 +28,10 @@ def _guard(check: Any) -> None:
 
 def _emit_json(target: str | None, rows: Any, *, overwrite: bool = False) -> bool:
     """Write ``rows`` as JSON to ``target`` (``-``: stdout, then True: nothing else to print)."""
-    from .._io import to_jsonable
+    from .._io import dumps_strict
 
     if target == "-":
-        print(json.dumps(to_jsonable(rows), indent=2, sort_keys=True, allow_nan=False))
+        print(dumps_strict(rows))
         return True
     if target:
         write_json_output(target, rows, overwrite=overwrite)

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from .._io import dumps_strict
 from ..errors import ConfigError
 from .outputs import parse_value, print_table, say
 
@@ -35,7 +35,7 @@ def _list_theories(as_json: bool) -> int:
     rows = [{"name": t.name, "applies_to": list(t.applies_to), "predicts": list(t.quantities),
              "needs": list(t.inputs), "origin": t.origin, "description": t.description} for t in all_theories()]
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(dumps_strict(rows))
         return 0
     print_table([(r["name"], f"{r['description']}; applies to {', '.join(r['applies_to'])}; predicts "
                              f"{', '.join(r['predicts'])}" + (f"; needs measured {', '.join(r['needs'])}"
@@ -56,7 +56,7 @@ def cmd_theory(args: argparse.Namespace) -> int:
                        "predictions": {p["quantity"]: {k: v for k, v in p.items() if k != "quantity"}
                                        for p in preds}})
     if args.json:
-        print(json.dumps(out, indent=2, sort_keys=True, allow_nan=False))
+        print(dumps_strict(out))
         return 0
     say(f"theory {name}")
     print_table([(p["quantity"], _prediction_text(p)) for p in preds])

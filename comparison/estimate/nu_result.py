@@ -127,7 +127,7 @@ class NuFit:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "NuFit":
-        num = float  # to_jsonable wrote non-finite floats as "nan" / "inf" / "-inf"
+        num = float  # files written before strict JSON spelled non-finite floats "nan" / "inf" / "-inf"
 
         def frame(x: Any) -> pd.DataFrame:
             df = pd.DataFrame(x)
@@ -156,7 +156,7 @@ class NuFit:
 
 
 def _floats(x: Any) -> Any:
-    """Undo to_jsonable's strings for non-finite floats inside nested containers."""
+    """Read the legacy strings ``"nan"``/``"inf"``/``"-inf"`` (files written before strict JSON) as floats."""
     if isinstance(x, dict):
         return {k: _floats(v) for k, v in x.items()}
     if isinstance(x, list):

@@ -25,12 +25,12 @@ What is loaded:
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .._io import strict_jsonable
 from ..errors import ConfigError
 from ..simulators import SIMULATORS
 
@@ -201,5 +201,4 @@ def check_formula(ref: str, *, simulator: str, quantity: str = "P_grok", param_r
     out = result.as_dict()
     out.update(formula=label, ref=str(ref), seed=int(seed), replicas=replicas, detect=detect,
                params=list(param_ranges))
-    json.dumps(out, allow_nan=False, default=str)  # strict JSON or an error here, not in the user's parser
-    return out
+    return strict_jsonable(out)  # strict JSON (or an error here, not in the user's parser)

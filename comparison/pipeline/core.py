@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import to_jsonable, write_json_atomic
+from .._io import restore_nonfinite, strict_jsonable, write_json_atomic
 from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
@@ -81,7 +81,7 @@ def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float | 
         out["load"] = dict(sorted(load.items()))
     if theories:  # a fits file made with another theory (or another version of its file) is stale
         out["theories"] = theory_fingerprints(theories)
-    return to_jsonable(out)
+    return strict_jsonable(out)
 
 
 def _load_kwargs(zero_tol: float | None, load: dict[str, Any] | None) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
 def _canonical(doc: dict[str, Any]) -> dict[str, Any]:
     """The document exactly as it reads back from disk (sorted keys), so that a report
     drawn from a fresh fit and one drawn from its fits.json are byte-identical."""
-    return json.loads(json.dumps(to_jsonable(doc), sort_keys=True))
+    return json.loads(json.dumps(strict_jsonable(doc), sort_keys=True, allow_nan=False))
 
 
 def load_fits(path: str | os.PathLike[str]) -> tuple[Analysis, dict[str, Any]]:
@@ -261,7 +261,7 @@ def fit_sweep(loaded: Any, *, nu_kwargs: dict[str, Any] | None = None, seed: int
               "settings": [{**info, "fit": a.to_dict() if a is not None else None}
                            for info, a in pair_settings(loaded, analyses)],
               "summary": table.to_dict(orient="records"), "missing": loaded.missing}
-    return to_jsonable(digest), table, analyses
+    return strict_jsonable(digest), table, analyses
 
 
 def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400, seed: int = 0,
@@ -285,15 +285,15 @@ def paper_data_cached(out_dir: str | os.PathLike[str], *, n_replicas: int = 400,
         f = cache / f"{name}.json"
         if f.is_file():
             try:
-                doc = json.loads(f.read_text())
+                doc = restore_nonfinite(json.loads(f.read_text()))
                 if doc.get("params") == kw:
                     out[name] = doc["data"]
                     continue
             except (OSError, ValueError):
                 pass
-        data = to_jsonable(PAPER_DATA[name](progress=progress, **kw))
-        write_json_atomic(f, {"params": kw, "data": data})
-        out[name] = json.loads(json.dumps(data))
+        doc = strict_jsonable({"params": kw, "data": PAPER_DATA[name](progress=progress, **kw)})
+        write_json_atomic(f, doc)
+        out[name] = restore_nonfinite(json.loads(json.dumps(doc, allow_nan=False)))["data"]
     return out
 
 

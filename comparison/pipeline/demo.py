@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .._io import to_jsonable
+from .._io import dumps_strict
 from .._written import check_may_write, write_owned
 from ..errors import ConfigError
 from ..safe_text import terminal_safe
@@ -111,6 +111,6 @@ def run_demo(out: str | Path = "grokcheck-demo", *, quick: bool = False, progres
     write_full_report(analyses, root / "report", title="grokcheck demo report", paper=paper,
                       preamble=[verification_section])
     summary = {"runsets": [str(p) for p in paths], "report": str(root / "report" / "report.html"), "notes": notes}
-    write_owned(root / "demo.json", (json.dumps(to_jsonable(summary), indent=2, sort_keys=True) + "\n").encode())
+    write_owned(root / "demo.json", (dumps_strict(summary) + "\n").encode())
     _say(f"done in {time.perf_counter() - t0:.0f} s: open {root / 'report' / 'report.html'}", progress)
     return root

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import to_jsonable
+from .._io import plain_jsonable, strict_jsonable
 from .schema import RunSet, normalise, seeds_of
 
 __all__ = ["merge_runsets"]
@@ -27,9 +27,9 @@ def merge_runsets(runsets: Sequence[Any], *, ignore_keys: Iterable[str] = ("seed
     if len(runsets) == 0:
         raise ValueError("runsets must contain at least one run set")
     ignore = set(ignore_keys)
-    base = {k: v for k, v in to_jsonable(runsets[0].config).items() if k not in ignore}
+    base = {k: v for k, v in strict_jsonable(runsets[0].config).items() if k not in ignore}
     for i, rs in enumerate(runsets[1:], start=1):
-        other = {k: v for k, v in to_jsonable(rs.config).items() if k not in ignore}
+        other = {k: v for k, v in strict_jsonable(rs.config).items() if k not in ignore}
         if other != base:
             diff = sorted(k for k in set(base) | set(other) if base.get(k) != other.get(k))
             raise ValueError(f"run set {i} has a different setting (config keys {diff} differ); "
@@ -45,7 +45,7 @@ def merge_runsets(runsets: Sequence[Any], *, ignore_keys: Iterable[str] = ("seed
         s["run"] = s["run"].map(mapping).astype("int64")
         curves_parts.append(c)
         summary_parts.append(s)
-        seeds.extend(seeds_of(to_jsonable(rs.config)))
+        seeds.extend(seeds_of(plain_jsonable(rs.config)))
         offset += len(runs)
     features: dict[str, np.ndarray] = {}
     keys = set().union(*(rs.features.keys() for rs in runsets))
@@ -60,7 +60,7 @@ def merge_runsets(runsets: Sequence[Any], *, ignore_keys: Iterable[str] = ("seed
             features[key] = arrs[0]
         else:
             raise ValueError(f"feature {key!r} differs between chunks and is not per-run")
-    config = dict(to_jsonable(runsets[0].config))
+    config = dict(plain_jsonable(runsets[0].config))
     config["seeds"] = sorted(set(seeds))
     config.pop("seed", None)
     config["merged_chunks"] = len(runsets)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_dir, sha256_file, to_jsonable
+from .._io import atomic_dir, dumps_strict, plain_jsonable, restore_nonfinite, sha256_file
 from ..errors import RunSetError, join_problems
 from .schema import (CURVES_REQUIRED, DATA_FILES, MANIFEST_REQUIRED, SCHEMA_NAME, SCHEMA_VERSION,
                      SUMMARY_REQUIRED, RunSet, check_frame, content_problems, normalise, seeds_of,
@@ -122,7 +122,7 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
             problems.append(f"feature {key!r} has object dtype (only numeric/bool arrays are stored)")
     if problems:
         raise ValueError("cannot write run set: " + join_problems(problems))
-    jconfig = to_jsonable(dict(config))
+    jconfig = plain_jsonable(dict(config))
     curves, summary = normalise(result.curves, result.summary)
 
     if os.path.lexists(target) and not overwrite:
@@ -141,8 +141,8 @@ def write_runset(result: Any, path: str | os.PathLike[str], *, overwrite: bool =
             for k, v in extra_manifest.items():
                 if k in manifest:
                     raise ValueError(f"extra_manifest key {k!r} clashes with a reserved manifest key")
-                manifest[k] = to_jsonable(v)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+                manifest[k] = plain_jsonable(v)
+        (tmp / "manifest.json").write_text(dumps_strict(manifest) + "\n")  # NaN: null + null_reasons
         if os.path.lexists(target):
             check_replaceable(target)  # again: it may have changed while we simulated
     return Path(path)
@@ -180,7 +180,7 @@ def _read_manifest(root: Path, problems: list[str]) -> dict[str, Any] | None:
                         "manifest.json is a symbolic link (run-set files must live in the directory)")
         return None
     try:
-        manifest = json.loads(mpath.read_text(), parse_constant=_no_constant)
+        manifest = restore_nonfinite(json.loads(mpath.read_text(), parse_constant=_no_constant))
     except RecursionError:
         problems.append("manifest.json is nested too deeply to be a run-set manifest")
         return None

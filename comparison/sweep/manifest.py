@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .._io import restore_nonfinite
 from ..errors import SweepError
 from .config import SweepConfig, Task, parse_sweep_config, read_sweep_toml, Setting
 
@@ -52,7 +53,7 @@ def read_sweep_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check ``sweep.json`` of the sweep directory ``path``."""
     mpath = Path(path) / SWEEP_MANIFEST
     try:
-        data = json.loads(mpath.read_text())
+        data = restore_nonfinite(json.loads(mpath.read_text()))
     except FileNotFoundError as exc:
         raise SweepError(f"{str(path)!r} is not a sweep directory (no {SWEEP_MANIFEST})") from exc
     except (OSError, ValueError, RecursionError) as exc:
@@ -173,7 +174,7 @@ def _read_own(root: Path) -> tuple[dict[str, Any], str | None]:
     kept) and reported as damage; a readable one that is not a sweep manifest is refused."""
     mpath = root / SWEEP_MANIFEST
     try:
-        data = json.loads(mpath.read_text())
+        data = restore_nonfinite(json.loads(mpath.read_text()))
     except (OSError, ValueError, RecursionError) as exc:
         why = "nested too deeply" if isinstance(exc, RecursionError) else f"{exc.__class__.__name__}: {exc}"[:200]
         aside = mpath.with_name(f"{SWEEP_MANIFEST}.damaged-{_dt.datetime.now():%Y%m%dT%H%M%S%f}")

@@ -1,7 +1,6 @@
 """The rows and the result of a simulation-backed property run (:func:`~comparison.testing.agrees_with_simulation`)."""
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -58,15 +57,14 @@ class PropertyResult:
         return self.verdict == "passed"
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: verdict, passed, examples, counterexample, rows, detectable, thresholds, message."""
-        def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not math.isfinite(x) else x
+        """Strict-JSON-ready (non-finite numbers ``null`` with a reason in ``null_reasons``): verdict,
+        passed, examples, counterexample, rows, detectable, thresholds, message."""
+        from .._io import strict_jsonable
 
-        rows = [{k: clean(v) for k, v in asdict(r).items()} for r in self.rows]
-        return {"verdict": self.verdict, "passed": self.passed, "quantity": self.quantity,
-                "simulator": self.simulator, "examples": self.examples, "alpha_per_example": self.alpha,
-                "family_alpha": self.family_alpha, "detectable": clean(self.detectable),
-                "counterexample": self.counterexample, "confirmed": self.confirmed, "rows": rows,
-                "message": self.message}
+        return strict_jsonable({"verdict": self.verdict, "passed": self.passed, "quantity": self.quantity,
+                                "simulator": self.simulator, "examples": self.examples, "alpha_per_example": self.alpha,
+                                "family_alpha": self.family_alpha, "detectable": self.detectable,
+                                "counterexample": self.counterexample, "confirmed": self.confirmed,
+                                "rows": [asdict(r) for r in self.rows], "message": self.message})
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from comparison import load_table
+from comparison._io import restore_nonfinite
 from comparison.cli import main
 
 N_TEST = 200  # quantum 0.005
@@ -50,7 +51,7 @@ def run(argv, capsys):
 def fit_json(capsys, *argv):
     rc, out, err = run(["fit", *map(str, argv), "--n-boot", "50", "--json", "-"], capsys)
     assert rc == 0, err
-    return json.loads(out)
+    return restore_nonfinite(json.loads(out))  # strict JSON: NaN is null + a reason; read it back as NaN
 
 
 def by_run(doc):
@@ -126,7 +127,7 @@ def test_run_column_never_groks_and_reentry(tmp_path, capsys, fmt):
                        "--transition", definition)
         got = by_run(doc)
         assert got["a"]["t_eps"] == expected_t_eps(steps, normal, definition=definition)
-        assert np.isnan(float(got["never"]["t_eps"])) and not got["never"]["groks"]  # JSON writes NaN as "nan"
+        assert np.isnan(float(got["never"]["t_eps"])) and not got["never"]["groks"]  # null + reason, restored
         exp_back = expected_t_eps(steps, back, definition=definition)
         assert (np.isnan(float(got["back"]["t_eps"])) and np.isnan(exp_back)) or got["back"]["t_eps"] == exp_back
         assert doc["n_reentry"] == 1 and doc["reentry_runs"] == ["back"] and got["back"]["reentry"]
