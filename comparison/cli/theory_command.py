@@ -67,7 +67,11 @@ def _prediction_text(p: dict[str, Any]) -> str:
     if p.get("not_testable"):
         return f"not testable: {p['not_testable']}"
     if p.get("law"):
-        val = "law: " + ", ".join(f"{k} {v:.4g}" for k, v in p["law"].items())
+        nums = {k: v for k, v in p["law"].items() if isinstance(v, (int, float))}
+        val = "law: " + ", ".join(f"{k} {v:.4g}" for k, v in nums.items())
+        choices = p["law"].get("atom_choices") or {}
+        val += "".join(f"; atom {c['location']:.4g} ({c['label']})" for c in choices.values()
+                       if not c.get("default"))
     else:
         val = f"{p['value']:.6g}" + (f" ± {p['se']:.2g}" if p.get("se") else "")
     kind = "" if p.get("kind") == "estimate" else f" ({p['kind']})"

@@ -254,8 +254,9 @@ def jump_runs(curves: pd.DataFrame, t_eps: pd.Series, threshold: float) -> pd.Da
     c = curves[curves["run"].isin(t_eps.index)]
     runs = np.sort(c["run"].unique())
     before = c[c["t"].to_numpy() < c["run"].map(t_eps).to_numpy(dtype=float)]   # one groupby, no per-run loop
+    before = before.reset_index(drop=True)   # positions, so a repeated index label cannot pick two rows
     last = before.groupby("run", sort=True)["t"].idxmax()
-    e_prev = pd.Series(before.loc[last.to_numpy(), "test_error"].to_numpy(dtype=float), index=last.index)
+    e_prev = pd.Series(before["test_error"].to_numpy(dtype=float)[last.to_numpy()], index=last.index)
     s = e_prev.reindex(runs).astype(float).rename("e_prev")
     return pd.DataFrame({"e_prev": s, "jump": s > threshold})
 

@@ -87,7 +87,8 @@ def test_loss_only_log_gives_threshold_onsets(loss_only, capsys):
     rc, out, _ = run(["fit", loss_only, "--time-col", "step", "--test-loss-col", "test_cross_entropy",
                       "--loss-threshold", L_INF / 2, "--json", "-"], capsys)
     doc = json.loads(out)
-    assert rc == 0 and doc["losses"]["test_loss"]["n_reached"] == 0 and np.isnan(float(doc["runs"][0]["onset_test_loss"]))
+    assert rc == 0 and doc["losses"]["test_loss"]["n_reached"] == 0 and doc["runs"][0]["onset_test_loss"] is None
+    assert doc["null_reasons"]["runs/0/onset_test_loss"].startswith("nan")
 
 
 def test_loss_threshold_needs_a_loss_and_a_loss_without_threshold_is_noted(loss_only, tmp_path, capsys):
