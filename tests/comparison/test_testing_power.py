@@ -95,3 +95,18 @@ def test_per_example_alpha_bounds_the_family_and_never_loosens_the_report_rule()
         assert a <= P_TOL and k * a <= 0.01 + 1e-15
     with pytest.raises(ValueError, match="n_examples"):
         per_example_alpha(0)
+
+
+def test_subnormal_p0_uses_log_space_tails_equal_to_scipy():
+    """At a subnormal p0 scipy's vectorised pmf overflows (found by hypothesis); the log-space tails
+    equal scipy's where scipy works, and k >= 1 of n = 2 is rejected at p0 ~ 1e-308."""
+    from scipy import stats
+
+    from comparison.agreement.power import _binom_tails_logspace, binomial_rejects
+
+    k = np.arange(31)
+    pk, lo, hi = _binom_tails_logspace(30, 0.37)
+    assert np.allclose(pk, stats.binom.pmf(k, 30, 0.37), atol=1e-14)
+    assert np.allclose(lo, stats.binom.cdf(k - 1, 30, 0.37), atol=1e-13)
+    assert np.allclose(hi, stats.binom.sf(k, 30, 0.37), atol=1e-13)
+    assert binomial_rejects(2, 1.1125369292536007e-308).tolist() == [False, True, True]
