@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Z_TOL", "P_TOL", "z_to_p", "p_to_z", "binomial_verdict_p", "binomial_ci", "count_verdict"]
+import numpy as np
+
+__all__ = ["Z_TOL", "P_TOL", "z_to_p", "p_to_z", "binomial_verdict_p", "binomial_ci", "count_verdict",
+           "binom_tails_logspace"]
 
 Z_TOL = 4.0
 #: The 4σ rule as a two-sided tail probability.
@@ -71,6 +74,23 @@ def _check_count(k: int, n: int, p0: float) -> tuple[int, int, float]:
     return k, n, p0
 
 
+def binom_tails_logspace(n: int, p0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pmf(k), P(K < k), P(K > k) for k = 0..n, K ~ Bin(n, p0), from log C(n, k) + k log p0 +
+    (n - k) log(1 - p0): finite where scipy's incomplete beta overflows (subnormal p0).
+
+    >>> pk, below, above = binom_tails_logspace(2, 0.5)
+    >>> pk.tolist(), below.tolist(), above.tolist()
+    ([0.25, 0.5, 0.25], [0.0, 0.25, 0.75], [0.75, 0.25, 0.0])
+    """
+    from scipy.special import gammaln
+
+    k = np.arange(n + 1)
+    pk = np.exp(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + k * np.log(p0) + (n - k) * np.log1p(-p0))
+    below = np.concatenate(([0.0], np.cumsum(pk)[:-1]))
+    above = np.concatenate((np.cumsum(pk[::-1])[::-1][1:], [0.0]))
+    return pk, below, above
+
+
 def binomial_verdict_p(k: int, n: int, p0: float, *, method: str = "midp") -> float:
     """Two-sided p-value of k successes in n Bernoulli(p0) trials.
 
@@ -93,9 +113,13 @@ def binomial_verdict_p(k: int, n: int, p0: float, *, method: str = "midp") -> fl
         return 1.0 if k == round(p0 * n) else 0.0
     if method == "minlike":
         return float(stats.binomtest(k, n, p0).pvalue)
-    lo_strict = float(stats.binom.cdf(k - 1, n, p0)) if k > 0 else 0.0   # P(X < k)
-    hi_strict = float(stats.binom.sf(k, n, p0))                           # P(X > k)
-    pk = float(stats.binom.pmf(k, n, p0))
+    try:
+        lo_strict = float(stats.binom.cdf(k - 1, n, p0)) if k > 0 else 0.0   # P(X < k)
+        hi_strict = float(stats.binom.sf(k, n, p0))                           # P(X > k)
+        pk = float(stats.binom.pmf(k, n, p0))
+    except OverflowError:   # scipy's incomplete beta at a subnormal p0: the sums in log space
+        pks, below, above = binom_tails_logspace(n, p0)
+        lo_strict, hi_strict, pk = float(below[k]), float(above[k]), float(pks[k])
     if method == "midp":
         tail = min(lo_strict + 0.5 * pk, hi_strict + 0.5 * pk)
     elif method == "exact":

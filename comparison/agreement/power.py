@@ -79,20 +79,11 @@ def binomial_rejects(n: int, p0: float, *, alpha: float = P_TOL) -> np.ndarray:
         lo = stats.binom.cdf(k - 1, n, p0)
         hi = stats.binom.sf(k, n, p0)
     except OverflowError:  # scipy's pmf at a subnormal p0 (found by hypothesis): the pmf in log space
-        pk, lo, hi = _binom_tails_logspace(n, p0)
+        from perceptron_theory.exact_tests import binom_tails_logspace
+
+        pk, lo, hi = binom_tails_logspace(n, p0)
     p = np.minimum(1.0, 2.0 * np.minimum(lo + 0.5 * pk, hi + 0.5 * pk))
     return p < alpha
-
-
-def _binom_tails_logspace(n: int, p0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """pmf(k), P(K < k), P(K > k) for k = 0..n from log C(n, k) + k log p0 + (n - k) log(1 - p0)."""
-    from scipy.special import gammaln
-
-    k = np.arange(n + 1)
-    pk = np.exp(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + k * np.log(p0) + (n - k) * np.log1p(-p0))
-    below = np.concatenate(([0.0], np.cumsum(pk)[:-1]))
-    above = np.concatenate((np.cumsum(pk[::-1])[::-1][1:], [0.0]))
-    return pk, below, above
 
 
 def _region(n: int, p0: float, alpha: float) -> tuple[int, int]:

@@ -102,11 +102,13 @@ def test_subnormal_p0_uses_log_space_tails_equal_to_scipy():
     equal scipy's where scipy works, and k >= 1 of n = 2 is rejected at p0 ~ 1e-308."""
     from scipy import stats
 
-    from comparison.agreement.power import _binom_tails_logspace, binomial_rejects
+    from comparison.agreement.power import binomial_rejects
+    from perceptron_theory.exact_tests import binom_tails_logspace
 
     k = np.arange(31)
-    pk, lo, hi = _binom_tails_logspace(30, 0.37)
+    pk, lo, hi = binom_tails_logspace(30, 0.37)
     assert np.allclose(pk, stats.binom.pmf(k, 30, 0.37), atol=1e-14)
     assert np.allclose(lo, stats.binom.cdf(k - 1, 30, 0.37), atol=1e-13)
     assert np.allclose(hi, stats.binom.sf(k, 30, 0.37), atol=1e-13)
     assert binomial_rejects(2, 1.1125369292536007e-308).tolist() == [False, True, True]
+    assert [binomial_verdict_p(k, 2, 1.1125369292536007e-308) < 0.05 for k in range(3)] == [False, True, True]
