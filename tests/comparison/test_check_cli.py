@@ -6,13 +6,12 @@ parameter; ``--json`` is strict JSON (no NaN) and ``--json FILE`` never replaces
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from coin_simulator import ensure_registered
 from comparison.cli import main
 from comparison.testing.measurement import seed_for
+from tests.strict_json import strict_loads
 
 COIN = ensure_registered()
 BALL = ["--simulator", "perceptron-ball", "--param", "D=2:4", "--param", "N=40:80", "--param", "eps=1.01:1.05",
@@ -38,12 +37,6 @@ applies_to = "perceptron-ball"
 '''
 
 
-def _strict(text):
-    def refuse(c):
-        raise ValueError(f"non-strict JSON constant {c}")
-    return json.loads(text, parse_constant=refuse)
-
-
 @pytest.fixture
 def formulas(tmp_path):
     f = tmp_path / "formulas.py"
@@ -67,7 +60,7 @@ def test_a_correct_formula_passes_with_its_power_statement(formulas, capsys):
 def test_a_wrong_formula_is_caught_shrunk_and_confirmed(formulas, capsys):
     code, out, err = run(["check", f"{formulas}:P_wrong", *BALL, "--json", "-"], capsys)
     assert code == 1, out + err
-    res = _strict(out)
+    res = strict_loads(out)
     assert res["verdict"] == "failed" and res["passed"] is False and res["confirmed"] is True
     ce = res["counterexample"]
     assert ce["D"] == 2 and ce["lam2"] == 0.1  # shrunk to the lowest D of the domain
@@ -128,7 +121,7 @@ def test_json_file_is_strict_and_guarded(formulas, tmp_path, capsys):
             "--replicas", "30", "--max-examples", "2", "--no-progress", "--json", str(target)]
     code, out, _ = run(argv, capsys)
     assert code == 3 and "underpowered" in out  # 30 replicas cannot see anything worth the name
-    res = _strict(target.read_text())
+    res = strict_loads(target.read_text())
     assert res["verdict"] == "underpowered" and res["counterexample"] is None and res["examples"] == 2
     assert set(res) >= {"passed", "examples", "counterexample", "rows", "detectable"}
     mine = tmp_path / "mine.json"
@@ -144,7 +137,7 @@ def test_a_theory_file_and_a_registered_theory_are_checked_too(tmp_path, capsys)
     argv = ["--simulator", COIN, "--param", "scale=1", "--param", "p=0.3:0.5", "--replicas", "2000",
             "--max-examples", "2", "--no-progress", "--json", "-"]
     code, out, _ = run(["check", str(theory), *argv], capsys)
-    assert code == 1 and _strict(out)["formula"] == "coin_theory.py"  # predict() 0.1 high: caught
+    assert code == 1 and strict_loads(out)["formula"] == "coin_theory.py"  # predict() 0.1 high: caught
     code, out, err = run(["check", "ball", *BALL[:-5], "--max-examples", "2", "--replicas", "200", "--no-progress"],
                          capsys)
     assert code == 0 and "ball vs perceptron-ball" in out, err

@@ -10,22 +10,9 @@ import pytest
 
 from comparison.agreement import Analysis
 from comparison.cli import main
+from tests.strict_json import strict_loads
 
 
-def _strict(text: str):
-    def bad(c):
-        raise ValueError(f"non-strict JSON constant {c}")
-    doc = json.loads(text, parse_constant=bad)
-    stack = [doc]
-    while stack:   # no "nan"/"inf" strings standing in for numbers
-        x = stack.pop()
-        if isinstance(x, dict):
-            stack += list(x.values())
-        elif isinstance(x, list):
-            stack += x
-        else:
-            assert x not in ("nan", "inf", "-inf", "NaN", "Infinity"), x
-    return doc
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +26,8 @@ def runset(tmp_path_factory):
 def test_fit_json_is_strict_and_carries_fits_json(runset, capsys):
     capsys.readouterr()
     assert main(["fit", str(runset), "--json", "-"]) == 0
-    digest = _strict(capsys.readouterr().out)
-    fits = _strict((runset / "fits.json").read_text())
+    digest = strict_loads(capsys.readouterr().out)
+    fits = strict_loads((runset / "fits.json").read_text())
     for key in ("verdicts", "counts", "t_G", "predictions", "config", "notes"):
         assert digest[key] == fits[key], key
     # every part of the analysis (the file also records its schema, source and fit options)
@@ -58,7 +45,7 @@ def test_fit_json_is_strict_and_carries_fits_json(runset, capsys):
 def test_theory_ball_json_lists_both_atoms(capsys):
     capsys.readouterr()
     assert main(["theory", "ball", "--set", "D=5", "--eps", "2", "--set", "lam2=0.01", "--json"]) == 0
-    law = _strict(capsys.readouterr().out)["predictions"]["t_G law"]["law"]
+    law = strict_loads(capsys.readouterr().out)["predictions"]["t_G law"]["law"]
     ch = law["atom_choices"]
     assert ch["consistent"]["default"] and not ch["printed"]["default"]
     assert "Eq. 47" in ch["printed"]["label"]

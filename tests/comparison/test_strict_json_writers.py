@@ -14,25 +14,10 @@ import pytest
 
 from comparison._io import dumps_strict, restore_nonfinite, strict_jsonable, to_jsonable, write_json_atomic
 from comparison.cli import main
+from tests.strict_json import strict_loads
 
-_LEGACY = ("nan", "inf", "-inf", "NaN", "Infinity", "-Infinity")
 
 
-def strict(text: str):
-    """Parse ``text`` refusing NaN/Infinity constants and legacy "nan"/"inf" strings anywhere in values."""
-    def refuse(c):
-        raise ValueError(f"non-strict JSON constant {c}")
-    doc = json.loads(text, parse_constant=refuse)
-    stack = [doc]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            stack += list(x.values())
-        elif isinstance(x, list):
-            stack += x
-        else:
-            assert not (isinstance(x, str) and x in _LEGACY), f"non-finite number spelled as the string {x!r}"
-    return doc
 
 
 def _payload():
@@ -96,7 +81,7 @@ WRITERS = {"write_json_atomic": _via_write_json_atomic, "write_json_output": _vi
 
 @pytest.mark.parametrize("writer", sorted(WRITERS))
 def test_each_writer_writes_null_with_a_reason_and_reads_back(writer, tmp_path):
-    doc = strict(WRITERS[writer](tmp_path, _payload()))
+    doc = strict_loads(WRITERS[writer](tmp_path, _payload()))
     assert doc["nu"] is None and doc["ci"] == [1.5, None] and doc["rows"][0]["z"] is None
     assert set(doc["null_reasons"]) == {"a~1b/c~0d", "arr/1", "ci/1", "nu", "rows/0/z"}  # JSON-pointer paths
     assert {v.split(":")[0] for v in doc["null_reasons"].values()} == {"nan", "inf", "-inf"}
@@ -104,7 +89,7 @@ def test_each_writer_writes_null_with_a_reason_and_reads_back(writer, tmp_path):
 
 
 def test_check_result_dict_is_strict_and_keeps_its_numbers(tmp_path):
-    doc = strict(_via_check_result(tmp_path, _payload()))
+    doc = strict_loads(_via_check_result(tmp_path, _payload()))
     _same(restore_nonfinite(doc)["counterexample"], _expected())
     assert math.isinf(restore_nonfinite(doc)["detectable"])
 
@@ -112,10 +97,10 @@ def test_check_result_dict_is_strict_and_keeps_its_numbers(tmp_path):
 def test_conversion_is_idempotent_and_lists_of_rows_carry_their_own_reasons():
     once = strict_jsonable(_payload())
     assert strict_jsonable(once) == once == strict_jsonable(restore_nonfinite(once))
-    rows = strict(dumps_strict([{"x": math.nan}, {"x": 1.0}, math.inf]))
+    rows = strict_loads(dumps_strict([{"x": math.nan}, {"x": 1.0}, math.inf]))
     assert rows == [{"x": None, "null_reasons": {"x": "nan: not defined or not measured (NaN)"}}, {"x": 1.0}, None]
     nested = {"outer": math.inf, "inner": strict_jsonable({"y": -math.inf})}  # a strict doc inside another
-    _same(restore_nonfinite(strict(dumps_strict(nested))), {"outer": math.inf, "inner": {"y": -math.inf}})
+    _same(restore_nonfinite(strict_loads(dumps_strict(nested))), {"outer": math.inf, "inner": {"y": -math.inf}})
 
 
 def test_a_reason_naming_nothing_is_refused():
@@ -167,14 +152,14 @@ def test_every_json_the_cli_writes_is_strict(name, runset, tmp_path, capsys):
     build, target = CLI[name]
     if target == "sweep":
         out = _sweep(tmp_path) / "sweep.json"
-        doc = strict(out.read_text())
+        doc = strict_loads(out.read_text())
         assert doc["tasks"]
         return
     argv = build(runset, tmp_path)
     capsys.readouterr()
     assert main(argv) == 0
     text = capsys.readouterr().out if target is None else (tmp_path / target).read_text()
-    doc = strict(text)
+    doc = strict_loads(text)
     assert doc
     back = restore_nonfinite(doc)   # every null with a reason reads back as a number
     if isinstance(doc, dict):
@@ -195,7 +180,7 @@ def test_check_json_is_strict(tmp_path, capsys):
     code = main(["check", f"{f}:coin", "--simulator", coin, "--param", "p=0.3:0.6", "--max-examples", "2",
                  "--replicas", "200", "--no-progress", "--json", "-"])
     assert code in (0, 3)
-    doc = strict(capsys.readouterr().out)
+    doc = strict_loads(capsys.readouterr().out)
     assert doc["verdict"] in ("passed", "underpowered") and doc["rows"]
 
 
@@ -209,7 +194,7 @@ def test_fit_text_says_what_each_verdict_row_could_detect(tmp_path, capsys):
     capsys.readouterr()
     assert main(["fit", str(rs), "--n-boot", "50"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "verdict: " in ln]
-    a = Analysis.from_dict(strict((rs / "fits.json").read_text()))
+    a = Analysis.from_dict(strict_loads((rs / "fits.json").read_text()))
     sentences = [detectable_sentence(r) for r in a.verdicts.itertuples(index=False) if r.verdict != "not testable"]
     assert any(sentences)
     for s in filter(None, sentences):   # each row's own sentence is printed on its line
@@ -226,7 +211,7 @@ def test_runset_manifest_keeps_a_non_finite_config_value(runset, tmp_path):
     cfg = {**rs.config, "extra_nan": float("nan"), "extra_cap": math.inf}
     write_runset(SimpleNamespace(config=cfg, curves=rs.curves, summary=rs.summary, features=rs.features),
                  tmp_path / "rs")
-    doc = strict((tmp_path / "rs" / "manifest.json").read_text())
+    doc = strict_loads((tmp_path / "rs" / "manifest.json").read_text())
     assert doc["config"]["extra_nan"] is None and set(doc["null_reasons"]) == {"config/extra_nan", "config/extra_cap"}
     back = load_runset(tmp_path / "rs").config
     assert math.isnan(back["extra_nan"]) and back["extra_cap"] == math.inf and "null_reasons" not in back
