@@ -87,28 +87,45 @@ def _nonfinite_word(x: Any) -> str | None:
     return None
 
 
-def _strict_one(obj: Any) -> Any:
-    reasons: dict[str, str] = {}
-
-    def needs(x: Any) -> bool:   # a container or a non-finite value: the only ones that need a path
-        t = type(x)
-        return (t is dict or t is list or (t is float and not math.isfinite(x))
-                or (t is str and x in _LEGACY) or (t is not float and t is not str and t is not int
-                                                   and t is not bool and x is not None))
-
-    def walk(x: Any, path: str) -> Any:
-        if isinstance(x, dict):
-            return {k: walk(v, f"{path}/{_escape(k)}" if path else _escape(k)) if needs(v) else v
-                    for k, v in x.items()}
-        if isinstance(x, list):
-            return [walk(v, f"{path}/{i}" if path else str(i)) if needs(v) else v for i, v in enumerate(x)]
-        word = _nonfinite_word(x)
-        if word is None:
+def _strict_walk(x: Any, path: str, reasons: dict[str, str]) -> Any:
+    """One pass of :func:`strict_jsonable` below one ``null_reasons`` scope (``path`` from it)."""
+    t = type(x)   # exact plain types first (the common case of big documents)
+    if t is float:
+        if math.isfinite(x):
             return x
-        reasons[path] = _NULL_REASON[word]
-        return None
+    elif t is int or t is bool or x is None or (t is str and x not in _LEGACY):
+        return x
+    elif t is dict or t is list or t is tuple or isinstance(x, (Mapping, list, tuple)):
+        return _strict_container(x, path, reasons)
+    elif t is not str:
+        import numpy as np
 
-    out = walk(obj, "")
+        if isinstance(x, np.ndarray):
+            return _strict_walk(x.tolist(), path, reasons)
+        x = _plain_other(x)   # a numpy scalar, a path: a plain scalar now
+        if not (isinstance(x, float) and not math.isfinite(x)):
+            return x
+    reasons[path] = _NULL_REASON[_nonfinite_word(x)]
+    return None
+
+
+def _strict_container(x: Any, path: str, reasons: dict[str, str]) -> Any:
+    """A mapping (earlier ``null_reasons`` folded back in first) or a sequence, walked once."""
+    def sub(key: str) -> str:
+        return f"{path}/{key}" if path else key
+
+    if isinstance(x, Mapping):
+        if "null_reasons" in x:
+            x = restore_nonfinite(dict(x))   # a document read back: its numbers first (rare path)
+        return {(k if type(k) is str else str(k)): _strict_walk(v, sub(_escape(str(k))), reasons)
+                for k, v in x.items()}
+    return [_strict_walk(v, sub(str(i)), reasons) for i, v in enumerate(x)]
+
+
+def _strict_scope(obj: Any) -> Any:
+    """:func:`strict_jsonable` of one scope: a mapping collects its own ``null_reasons``."""
+    reasons: dict[str, str] = {}
+    out = _strict_walk(obj, "", reasons)
     if isinstance(out, dict) and reasons:
         out["null_reasons"] = reasons
     return out
@@ -122,6 +139,7 @@ def strict_jsonable(obj: Any) -> Any:
     a non-finite number outside any mapping is ``null`` alone. Earlier ``null_reasons`` inside
     ``obj`` are folded in (the conversion is idempotent), and the legacy strings ``"nan"``,
     ``"inf"``, ``"-inf"`` count as the numbers they spelled. :func:`restore_nonfinite` inverts it.
+    One walk over ``obj`` (numpy scalars and arrays, tuples and paths converted on the way).
 
     >>> strict_jsonable({"a": 1.0, "b": [float("nan"), float("inf")]})
     {'a': 1.0, 'b': [None, None], 'null_reasons': {'b/0': 'nan: not defined or not measured (NaN)', \
@@ -131,10 +149,13 @@ def strict_jsonable(obj: Any) -> Any:
     >>> strict_jsonable([{"z": -math.inf}, 2.0])
     [{'z': None, 'null_reasons': {'z': '-inf: -infinity (e.g. no two-component fit)'}}, 2.0]
     """
-    plain = restore_nonfinite(plain_jsonable(obj))
-    if isinstance(plain, list):
-        return [_strict_one(x) if isinstance(x, dict) else _strict_one([x])[0] for x in plain]
-    return _strict_one(plain)
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, (list, tuple)):
+        return [_strict_scope(x) for x in obj]
+    return _strict_scope(obj)
 
 
 def to_jsonable(obj: Any) -> Any:
