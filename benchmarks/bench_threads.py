@@ -4,7 +4,8 @@ Workloads (each in a fresh process, the threads set by :func:`comparison.threads
 before any work, the time measured inside the process):
 
 * RFM: ``modular_rfm.run_rfm(p=61, op="+", train_frac=0.5, n_iter=GROKCHECK_BENCH_RFM_ITERS (8), seed=0)``
-* scenario A: ``local_rules.run_scenario_a(d=10, n_init=GROKCHECK_BENCH_SA_INIT (64), n_steps=1000, seed=0)``
+* scenario A: ``local_rules.run_scenario_a(d=10, n_init=GROKCHECK_BENCH_SA_INIT (64),
+  n_steps=GROKCHECK_BENCH_SA_STEPS (1000), seed=0)``
 
 Settings: the default (the cores this process may use), 1 and 2 threads. "Loaded": another
 process busy-loops on one core meanwhile. Ratios are to the default on the same load.
@@ -17,6 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from comparison.threads import available_cores  # noqa: E402
+
 __all__ = ["WORKLOADS", "run"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +28,7 @@ WORKLOADS = {
     "RFM p=61": ("import modular_rfm as mr\n"
                  "mr.run_rfm(p=61, op='+', train_frac=0.5, n_iter={rfm}, seed=0, progress=False)"),
     "scenario A d=10": ("import local_rules as lr\n"
-                        "lr.run_scenario_a(d=10, n_init={sa}, n_steps=1000, seed=0, progress=False)"),
+                        "lr.run_scenario_a(d=10, n_init={sa}, n_steps={steps}, seed=0, progress=False)"),
 }
 _CHILD = """
 import json, sys, time
@@ -49,22 +53,39 @@ def _time(setting: str, code: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def run(settings: tuple[str, ...] = ("default", "1", "2")) -> str:
-    """Markdown section: seconds and ratio to the default, idle and loaded."""
+def _header(rfm: int, sa: int, steps: int) -> list[str]:
+    return ["### Thread settings (`--threads` / `GROKCHECK_THREADS`), as found vs one more core busy\n",
+            f"RFM: `run_rfm(p=61, n_iter={rfm})`; scenario A: `run_scenario_a(d=10, n_init={sa}, "
+            f"n_steps={steps})`. `load`: the 1-minute load average when the workload started "
+            f"({available_cores()} cores); `+hog`: one more process busy-looping meanwhile.\n",
+            "| workload | condition | load | threads | s | ratio to default |", "|---|---|---|---|---|---|"]
+
+
+def run(settings: tuple[str, ...] = ("default", "1", "2"), out=None) -> str:
+    """Markdown section: seconds and ratio to the default, as found and with one more core busy.
+
+    Each row is printed to ``out`` (e.g. ``sys.stdout``) as soon as it is measured, so a run cut
+    short keeps what it measured.
+    """
     rfm = int(os.environ.get("GROKCHECK_BENCH_RFM_ITERS", "8"))
     sa = int(os.environ.get("GROKCHECK_BENCH_SA_INIT", "64"))
-    lines = ["### Thread settings (`--threads` / `GROKCHECK_THREADS`), idle vs one core busy\n",
-             f"RFM: `run_rfm(p=61, n_iter={rfm})`; scenario A: `run_scenario_a(d=10, n_init={sa}, n_steps=1000)`.\n",
-             "| workload | load | threads | s | ratio to default |", "|---|---|---|---|---|"]
-    for load in ("idle", "loaded"):
-        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if load == "loaded" else None
+    steps = int(os.environ.get("GROKCHECK_BENCH_SA_STEPS", "1000"))
+    lines = _header(rfm, sa, steps)
+    for line in lines if out else ():
+        print(line, file=out, flush=True)
+    for cond in ("as found", "+hog"):
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if cond == "+hog" else None
         try:
             for name, code in WORKLOADS.items():
-                res = {s: _time(s, code.format(rfm=rfm, sa=sa)) for s in settings}
-                base = res[settings[0]]["s"]
+                base = None
                 for s in settings:
-                    label = f"default ({res[s]['threads']})" if s == "default" else s
-                    lines.append(f"| {name} | {load} | {label} | {res[s]['s']:.1f} | {base / res[s]['s']:.2f} |")
+                    load = os.getloadavg()[0]
+                    r = _time(s, code.format(rfm=rfm, sa=sa, steps=steps))
+                    base = r["s"] if base is None else base
+                    label = f"default ({r['threads']})" if s == "default" else s
+                    lines.append(f"| {name} | {cond} | {load:.1f} | {label} | {r['s']:.1f} | {base / r['s']:.2f} |")
+                    if out:
+                        print(lines[-1], file=out, flush=True)
         finally:
             if hog is not None:
                 hog.kill()
@@ -73,4 +94,5 @@ def run(settings: tuple[str, ...] = ("default", "1", "2")) -> str:
 
 
 if __name__ == "__main__":
-    print(run())
+    run(out=sys.stdout)
+    print("\n(ratio > 1: faster than the default.)")

@@ -3,7 +3,12 @@
 One setting for the whole process, applied once by the CLI entry
 (``grokcheck --threads N``) or from Python (:func:`set_threads`): the
 ``--threads`` option, else the ``GROKCHECK_THREADS`` environment variable, else
-the cores this process may run on (``os.sched_getaffinity``). The limit is
+the cores this process may run on (``os.sched_getaffinity``) that other work
+leaves free (:func:`free_cores`: the cores less the 1-minute load average,
+rounded, at least 1). On a busy machine more threads than free cores is the
+costly mistake — BLAS and OpenMP threads spin waiting for each other (RFM
+p = 61 at load 10 on 2 cores: 2 threads 4× slower than 1, BENCHMARKS.md) —
+while one thread too few costs at most the parallel speed-up. The limit is
 applied to the BLAS and OpenMP pools already loaded (``threadpoolctl``), to
 torch's intra-op pool when torch is already imported (torch is never imported
 here), and to ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` /
@@ -20,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["THREADS_ENV", "available_cores", "resolve_threads", "set_threads"]
+__all__ = ["THREADS_ENV", "available_cores", "free_cores", "resolve_threads", "set_threads"]
 
 THREADS_ENV = "GROKCHECK_THREADS"
 _LIB_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -35,15 +40,36 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def free_cores(load: float | None = None) -> int:
+    """The cores this process may use that other work leaves free: :func:`available_cores` less
+    the 1-minute load average (``load``; ``os.getloadavg()`` when None), rounded, between 1 and
+    :func:`available_cores`. Where the load is unknown, all of them.
+
+    >>> free_cores(load=0.0) == available_cores()
+    True
+    >>> free_cores(load=1e6)
+    1
+    """
+    cores = available_cores()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            return cores
+    if not load == load:   # NaN: unknown
+        return cores
+    return int(min(cores, max(1, round(cores - float(load)))))
+
+
 def resolve_threads(threads: int | str | None = None) -> int:
-    """The thread count to use: ``threads``, else ``$GROKCHECK_THREADS``, else :func:`available_cores`.
+    """The thread count to use: ``threads``, else ``$GROKCHECK_THREADS``, else :func:`free_cores`.
 
     Raises ValueError (naming the parameter and the allowed range) for a count that is not an
     integer >= 1.
     """
     src, value = ("threads", threads) if threads is not None else (THREADS_ENV, os.environ.get(THREADS_ENV))
     if value is None or (isinstance(value, str) and not value.strip()):
-        return available_cores()
+        return free_cores()
     try:
         n = int(value)
         if isinstance(value, float) and value != n:
@@ -61,7 +87,7 @@ def set_threads(threads: int | str | None = None) -> int:
     Parameters
     ----------
     threads : int, str or None
-        The count; None: ``$GROKCHECK_THREADS``, else the cores this process may use.
+        The count; None: ``$GROKCHECK_THREADS``, else the free cores (:func:`free_cores`).
     """
     global _limiter
     n = resolve_threads(threads)

@@ -1,12 +1,13 @@
-"""Result containers shared by the scenarios (the simulator output contract)."""
+"""Result containers shared by the scenarios: the simulator output contract of
+:class:`perceptron_theory.SimulationResult` (config, curves, summary, features), plus the
+run-averaged curve."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+
+from perceptron_theory._result import SimulationResult
 
 __all__ = ["ScenarioBResult", "ScenarioAResult", "mean_curve"]
 
@@ -25,12 +26,7 @@ def mean_curve(curves: pd.DataFrame, summary: pd.DataFrame, column: str = "test_
 
 
 @dataclass
-class _Result:
-    config: dict[str, Any]
-    curves: pd.DataFrame
-    summary: pd.DataFrame
-    features: dict[str, NDArray[np.float64]] = field(default_factory=dict)
-
+class _Result(SimulationResult):
     def mean_curve(self, column: str = "test_error", by: str = "t") -> pd.DataFrame:
         """Run-averaged curve (diverged runs excluded), see :func:`mean_curve`."""
         return mean_curve(self.curves, self.summary, column, by)

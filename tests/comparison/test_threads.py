@@ -16,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def test_resolution_order(monkeypatch):
     monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))   # an idle machine: every core
     assert resolve_threads() == len(os.sched_getaffinity(0)) == available_cores()
     monkeypatch.setenv(THREADS_ENV, "3")
     assert resolve_threads() == 3 and resolve_threads(1) == 1
@@ -25,6 +26,24 @@ def test_resolution_order(monkeypatch):
             resolve_threads()
     with pytest.raises(ValueError, match="threads must be an integer >= 1, got -2"):
         resolve_threads(-2)
+
+
+def test_default_leaves_busy_cores_to_other_work(monkeypatch):
+    """The default is the free cores: affinity less the 1-minute load, rounded, in [1, cores]."""
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)))
+    for load, want in ((0.0, 4), (0.4, 4), (0.6, 3), (1.2, 3), (2.9, 1), (3.6, 1), (40.0, 1)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert resolve_threads() == want, load
+    monkeypatch.setattr(os, "getloadavg", lambda: (float("nan"),) * 3)
+    assert resolve_threads() == 4                # unknown load: all of them
+    def no_load():
+        raise OSError("no load average here")
+    monkeypatch.setattr(os, "getloadavg", no_load)
+    assert resolve_threads() == 4
+    monkeypatch.setenv(THREADS_ENV, "4")         # an explicit count is never reduced
+    monkeypatch.setattr(os, "getloadavg", lambda: (40.0, 0.0, 0.0))
+    assert resolve_threads() == 4 and resolve_threads(3) == 3
 
 
 def test_set_threads_limits_loaded_pools_and_torch(monkeypatch):
