@@ -9,14 +9,15 @@ separable from the origin, exact LP) and judges the count with the registered
 accuracy Φ(1/(σM)) above the level (small σ) or non-separable ones are slower than ``t_max``.
 
 Row keys: ``N, d, lam, sigma, shift, label_fraction, symmetric`` (Wendel exact: ``shift = 0`` and
-``label_fraction = 1``), ``n_runs``, ``n_groks``, ``p_grok_sim``, ``p_grok_sim_ci`` (Clopper-Pearson
+``label_fraction = 1``; otherwise ``p_grok_wendel`` and ``p_value`` are NaN, strict JSON ``null``
+with ``null_reasons``, and ``verdict`` says why), ``n_runs``, ``n_groks``, ``p_grok_sim``, ``p_grok_sim_ci`` (Clopper-Pearson
 at the 4σ level), ``p_grok_wendel``, ``p_value``, ``verdict``, ``p_threshold`` (with
 ``p_threshold_ci`` and ``n_threshold``: runs that reached ``t_max`` or crossed the level before
 their step cap), ``n_unreached``, ``status`` (counts), ``seed``.
 
 **Asymmetric rows** (``label_fractions``, App. I's label fraction r < 1, see
 :mod:`linear_grokking.separability.simulate`): ``symmetric: false``, ``p_grok_wendel: null``
-with its reason under ``null_reasons``; instead ``p_grok_exact`` = r^N (1 − P_sep), the exact
+(``verdict``: "not testable: Wendel's law is for the constant label ..."); instead ``p_grok_exact`` = r^N (1 − P_sep), the exact
 probability that a set generalises (no −1 label and not separable, Prop. 3.2) with its own exact
 binomial ``verdict_exact``/``p_value_exact``; and ``vs_constant_label``: the row at r = 1 with
 the same (N, d) (``p_threshold``, ``p_grok_sim``) with Fisher's exact two-sided p of the
@@ -72,14 +73,11 @@ def _row(N: int, d: int, params: dict[str, Any], seed: int, progress: bool,
     r = float(params.get("label_fraction", 1.0))
     row = {"N": N, "d": d, "lam": d / N, "sigma": params["sigma"], "shift": params["shift"], "label_fraction": r,
            "symmetric": params["shift"] == 0.0 and r == 1.0, "n_runs": n, "n_groks": k, "p_grok_sim": k / n,
-           "p_grok_sim_ci": [lo, hi], "p_grok_wendel": pred.value if pred.testable else None,
-           "p_value": v.p_value if v else None, "verdict": v.verdict if v else f"not testable: {pred.not_testable}",
+           "p_grok_sim_ci": [lo, hi], "p_grok_wendel": pred.value if pred.testable else float("nan"),
+           "p_value": v.p_value if v else float("nan"), "verdict": v.verdict if v else f"not testable: {pred.not_testable}",
            "p_threshold": kt / nt if nt else None, "p_threshold_ci": list(binomial_ci(kt, nt)) if nt else None,
            "n_threshold": nt, "n_unreached": int((~s["reached"].to_numpy(bool)).sum()),
            "status": {str(a): int(b) for a, b in s["status"].value_counts().items()}, "seed": seed}
-    if not pred.testable:
-        why = f"not testable: {pred.not_testable}"
-        row["null_reasons"] = {"p_grok_wendel": why, "p_value": why}
     if r != 1.0 and params["shift"] == 0.0:
         row.update(_exact_label_fraction(N, d, r, k, n))
     return row

@@ -105,7 +105,7 @@ def _fig_delay(study: dict[str, Any]) -> Any:
     pts = [q for q in study["points"] if q["y_mean"] is not None]
     x = np.array([q["x"] for q in pts], float)
     ax.errorbar(x, [q["y_mean"] for q in pts], yerr=[q["y_se"] or 0.0 for q in pts], fmt="o", color="k", ms=3,
-                capsize=2, label="simulation (mean ± s.e. over runs)", zorder=3)
+                capsize=2, label="simulation (mean ± bootstrap s.e. over runs)", zorder=3)
     if len(x):
         dense = np.geomspace(x.min() / 1.3, x.max() * 1.3, 50)
         ax.plot(dense, dense / math.sqrt(2), "--", color=THEORY, label=r"Eq. 39: $x/\sqrt{2}$")
@@ -134,5 +134,6 @@ def draw_separability_delay(rep: Any, study: dict[str, Any]) -> None:
     rep.table(pd.DataFrame(study["points"]))
     solid = "solid, the fitted power law; " if study.get("exponent") is not None else ""
     rep.figure(_fig_delay(study), "separability-delay",
-               "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its s.e., against "
+               "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its bootstrap s.e. (runs "
+               "resampled, as for the fit's CI), against "
                f"x = −log(1 − 2λ), log-log; {solid}dashed, Eq. 39 (x/√2).")
