@@ -175,7 +175,10 @@ register(SimulatorSpec(
                 _p("groks_by", str, "groks = not separable (the t -> inf limit, Prop. 3.2; Wendel's event) or "
                    "the test accuracy reached acc_level on the clock", choices=("limit", "threshold")),
                 _p("shift", float, "data mean along e_1 (0: symmetric, Wendel exact)", lo=-1e4, hi=1e4),
+                _p("label_fraction", float, "probability of the constant label +1 (App. I's r; 1: the paper's "
+                   "constant label, Wendel exact)", lo=0, lo_open=True, hi=1.0),
                 _p("device", str, "torch device of the dynamics", validate=check_device),
+                _opt("max_steps", int, "cap on GD steps (runs that hit it are not reached)", lo=1, hi=10 ** 8),
                 _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
                 _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
     cost=cost_separability))

@@ -75,6 +75,8 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
 
     if args.n_sets < 1 or any(n < 1 for n in args.N) or any(not 0 < lam <= 10 for lam in args.lam):
         raise ConfigError("--n-sets and --N must be integers >= 1 and --lam numbers in (0, 10]")
+    if any(not 0 < r <= 1 for r in args.label_fraction) or any(n < 1 for n in args.label_N):
+        raise ConfigError("--label-fraction must be numbers in (0, 1] and --label-N integers >= 1")
     check_json_target(args.json, overwrite=args.overwrite)
     if args.out:
         check_report_out(args.out, ["md", "html"], overwrite=args.overwrite)
@@ -83,9 +85,11 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
     _bounded("--delay-sets", args.delay_sets, 1, 10 ** 5)
     runs: list[dict[str, Any]] = []
     rows = paper_separability(args.N, args.lam, n_sets=args.n_sets, sigma=args.sigma, shift=args.shift,
-                              t_max=args.t_max, seed=args.seed, progress=not args.no_progress, runs=runs)
+                              t_max=args.t_max, label_fractions=args.label_fraction, label_Ns=args.label_N,
+                              seed=args.seed, progress=not args.no_progress, runs=runs)
     delay = _separability_delay(args) if args.delay or args.delay_json else None
-    quiet = _emit_json(args.json, rows, overwrite=args.overwrite)
+    doc = [{"kind": "p_grok", **r} for r in rows] + ([{"kind": "delay", **delay}] if delay is not None else [])
+    quiet = _emit_json(args.json, doc, overwrite=args.overwrite)
     if not quiet:
         say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         if delay is not None:

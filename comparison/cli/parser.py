@@ -207,8 +207,12 @@ def _paper_separability(psub: argparse._SubParsersAction) -> None:
     sp.add_argument("--sigma", type=float, default=1.0, help="data noise (default 1)")
     sp.add_argument("--shift", type=float, default=0.0, help="data mean along e_1 (0: symmetric, Wendel exact)")
     sp.add_argument("--t-max", type=float, default=1e6, help="end of the log clock (default 1e6)")
+    sp.add_argument("--label-fraction", type=float, nargs="*", default=[0.95],
+                    help="App. I label fractions r < 1 of the asymmetric rows (default 0.95; none: no such rows)")
+    sp.add_argument("--label-N", type=int, nargs="+", default=[20], help="N of the asymmetric rows (default 20)")
     sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout)")
+    sp.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-' for stdout); with --delay the "
+                                                   "last row is the delay fit (kind: delay)")
     sp.add_argument("--out", metavar="DIR", help="also write a report (table, P_grok vs lambda, A_gen vs margin) here")
     sp.add_argument("--delay", action="store_true", help="also fit the delay divergence as lambda -> 1/2- (Eq. 39; "
                                                           "about 2 min at the default sizes)")

@@ -32,7 +32,8 @@ from .._io import strict_jsonable
 from ..agreement.verdict import Verdict
 from ..estimate.powerlaw import fit_power_law
 
-__all__ = ["delay_population", "fit_delay_divergence", "delay_study", "THEORY_EXPONENT", "MIN_RUNS_PER_LAM"]
+__all__ = ["delay_population", "fit_delay_divergence", "delay_study", "bootstrap_se_of_mean", "THEORY_EXPONENT",
+           "MIN_RUNS_PER_LAM"]
 
 THEORY_EXPONENT = 1.0   # Eq. 39: sqrt(log(t*_gen/t*_tr)) ∝ |log(1 - 2λ)|^1
 MIN_RUNS_PER_LAM = 3
@@ -52,6 +53,20 @@ def delay_population(summary: Any) -> np.ndarray:
     ok = ~np.asarray(summary["separable"], bool) & ~np.asarray(summary["diverged"], bool)
     ok &= np.isfinite(tr) & np.isfinite(gen) & (tr > 0) & (gen > tr)
     return np.sqrt(np.log(gen[ok] / tr[ok]))
+
+
+def bootstrap_se_of_mean(y: np.ndarray, *, n_boot: int, seed: int) -> float | None:
+    """Bootstrap s.d. of the mean of ``y`` over resampled runs (as the fit's CI resamples them); None below 2 runs.
+
+    >>> se = bootstrap_se_of_mean(np.arange(100.0), n_boot=2000, seed=0)
+    >>> abs(se / (np.std(np.arange(100.0)) / 10) - 1) < 0.1
+    True
+    """
+    y = np.asarray(y, dtype=float)
+    if y.size < 2:
+        return None
+    idx = np.random.default_rng(seed).integers(0, y.size, size=(int(n_boot), y.size))
+    return float(y[idx].mean(1).std(ddof=1))
 
 
 def _slope(*samples: np.ndarray, x: np.ndarray) -> float:
@@ -100,7 +115,9 @@ def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma:
     """Simulate ``n_sets`` training sets at each ``d = round(λN)`` and fit :func:`fit_delay_divergence`.
 
     Returns the fit's dict (strict JSON) plus ``N``, ``sigma``, ``t_max``, ``seed`` and ``points``:
-    per λ ``lam``, ``x = -log(1 - 2λ)``, ``y_mean``, ``y_se`` (s.d./√n; None below 2 runs), ``n``.
+    per λ ``lam``, ``x = -log(1 - 2λ)``, ``y_mean``, ``y_se`` (bootstrap s.d. of the mean over runs,
+    ``n_boot`` resamples, :func:`bootstrap_se_of_mean`, as the fit's CI resamples runs; None below
+    2 runs), ``n``.
     Each λ has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`).
     """
     from ..seeds import child_seeds
@@ -119,5 +136,6 @@ def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma:
     fit = fit_delay_divergence(eff, ys, n_boot=n_boot, seed=seed)
     pts = [{"lam": l, "x": float(-np.log1p(-2 * l)), "n": int(y.size),
             "y_mean": float(np.mean(y)) if y.size else None,
-            "y_se": float(np.std(y, ddof=1) / np.sqrt(y.size)) if y.size > 1 else None} for l, y in zip(eff, ys)]
+            "y_se": bootstrap_se_of_mean(y, n_boot=n_boot, seed=seed + i)}
+           for i, (l, y) in enumerate(zip(eff, ys))]
     return {**fit, "N": N, "sigma": float(sigma), "t_max": float(t_max), "seed": seed, "points": pts}

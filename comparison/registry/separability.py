@@ -13,7 +13,8 @@ The run set's ``groks`` must answer the same question. With the simulator's defa
 ``groks_by = "threshold"`` it is "the test accuracy reached ``acc_level`` by ``t_max``",
 which also counts separable sets whose limit Φ(1/(σM)) is above the level and misses
 non-separable sets slower than ``t_max``: the row says so in its note. Shifted data
-(``shift ≠ 0``) are outside Wendel's hypothesis: "not testable". Nothing else maps honestly
+(``shift ≠ 0``) and a label fraction ``label_fraction < 1`` (App. I) are outside Wendel's
+hypothesis: "not testable". Nothing else maps honestly
 (no ν: the test error does not vanish at t*_gen; no ensemble law of t_G in the paper).
 
 >>> from comparison.registry import get_theory
@@ -65,6 +66,11 @@ def _predict_separability(cfg: Mapping[str, Any], measured: Mapping[str, Any]) -
     if shift != 0.0:
         return [Prediction("P_grok", not_testable=f"Wendel's law needs data symmetric about 0; shift = {shift:g}",
                            source=src)]
+    r = float(cfg.get("label_fraction", 1.0))
+    if r != 1.0:
+        return [Prediction("P_grok", not_testable=f"Wendel's law is for the constant label; label_fraction = {r:g} "
+                           "(App. I; generalising needs no -1 label too: r^N (1 - P_sep), "
+                           "linear_grokking.separability.p_generalise_label_fraction)", source=src)]
     note = ""
     if cfg.get("groks_by", "limit") == "threshold":
         note = _THRESHOLD_NOTE.format(lvl=float(cfg.get("acc_level", 0.95)), tmax=float(cfg.get("t_max", 1e12)))

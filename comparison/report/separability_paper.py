@@ -18,13 +18,16 @@ def _fig_p_grok(series: list[dict[str, Any]]) -> Any:
     fig, ax = new_figure("single")
     for i, s in enumerate(series):
         col = PALETTE[i % len(PALETTE)]
+        frac = s.get("label_fraction", 1.0)
+        tag = f"N = {s['N']}" + (f", r = {frac:g}" if frac != 1.0 else "")
         if s["theory_lam"]:
-            ax.plot(s["theory_lam"], s["theory_p"], "-", color=col, lw=1, marker=".", ms=3,
-                    label=f"exact law (Prop. 3.3), N = {s['N']}")
+            law = "exact law (Prop. 3.3)" if frac == 1.0 else "r^N (1 - P_sep)"
+            ax.plot(s["theory_lam"], s["theory_p"], "-" if frac == 1.0 else "--", color=col, lw=1, marker=".", ms=3,
+                    label=f"{law}, {tag}")
         ci = np.array(s["ci"], float).reshape(-1, 2)
         p = np.array(s["p"], float)
         ax.errorbar(s["lam"], p, yerr=[p - ci[:, 0], ci[:, 1] - p], fmt="o", color=col, mfc="none", ms=4,
-                    capsize=2, label=f"simulation, N = {s['N']}", zorder=3)
+                    capsize=2, label=f"simulation, {tag}", zorder=3)
     ax.axvline(0.5, color="0.6", lw=0.6, ls=":")
     ax.set_xlabel(r"$\lambda = d/N$")
     ax.set_ylabel(r"$P_{grok}$ (training set not separable)")
@@ -49,8 +52,7 @@ def _fig_a_gen(a: dict[str, Any]) -> Any:
 def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, data: dict[str, Any]) -> None:
     """Add the section to ``rep`` (``table``: the printable frame of the rows; ``data``:
     :func:`comparison.pipeline.paper_separability.figure_data`)."""
-    setup_mpl()
-    rep.h(1, "Edge of linear separability: P_grok against Wendel's exact law")
+    setup_mpl()   # the document's title is the one top heading (Report.title); sections start at level 2
     n = rows[0]["n_runs"] if rows else 0
     sigma = rows[0]["sigma"] if rows else float("nan")
     shift = rows[0]["shift"] if rows else 0.0
@@ -61,6 +63,10 @@ def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, da
           "Clopper-Pearson at the 4σ level (1 − 6.3·10⁻⁵). 'acc>=level': fraction whose test accuracy reached the "
           "threshold by the end of the clock.")
     rep.table(table)
+    asym = [r for r in rows if r.get("label_fraction", 1.0) != 1.0]
+    if asym:
+        rep.h(2, "Label fraction r < 1 (App. I)")
+        rep.p(_asymmetric_text(asym))
     rep.figure(_fig_p_grok(data["p_grok"]), "separability-p-grok-lambda",
                "P_grok against λ: markers, the simulated fraction of non-separable training sets with its exact "
                "Clopper-Pearson interval (4σ level); lines, the exact finite-N law (Prop. 3.3) at integer d; "
@@ -74,12 +80,32 @@ def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, da
               "(Prop. 3.2's A_gen holds for symmetric data only).")
 
 
+def _asymmetric_text(asym: list[dict[str, Any]]) -> str:
+    """What the asymmetric rows measured, with their exact intervals."""
+    parts = []
+    for r in asym:
+        vs = r.get("vs_constant_label")
+        ci = r["p_threshold_ci"] or [float("nan")] * 2
+        cmp = (f" (r = 1: {vs['p_threshold']:.3f}, Fisher exact p = {vs['fisher_p']:.2g})" if vs else "")
+        parts.append(f"N = {r['N']}, λ = {r['lam']:.3g}: P(generalises) {r['p_grok_sim']:.3f} against r^N(1 − P_sep) = "
+                     f"{r['p_grok_exact']:.3f} ({r['verdict_exact']}); accuracy ≥ level by the clock's end "
+                     f"{r['p_threshold']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]{cmp}")
+    r0 = asym[0]["label_fraction"]
+    return (f"r = {r0:g}: each training label is the constant +1 with probability r, −1 otherwise (the paper's "
+            "two-Gaussians model with a fraction 1 − r of labels flipped, reduced by sec. 3's reflection; test law "
+            "clean). A set generalises perfectly iff it has no −1 label and is not separable from the origin, so "
+            "Wendel's law is not the grokking probability (its column is null) and the exact law is r^N (1 − P_sep), "
+            "which vanishes as N → ∞ at every λ: there is no λ_c for perfect generalisation. What a finite clock "
+            "shows instead (the fraction whose test accuracy reached the level; exact Clopper-Pearson intervals at "
+            "the 4σ level): " + "; ".join(parts) + ".")
+
+
 def _fig_delay(study: dict[str, Any]) -> Any:
     fig, ax = new_figure("single")
     pts = [q for q in study["points"] if q["y_mean"] is not None]
     x = np.array([q["x"] for q in pts], float)
     ax.errorbar(x, [q["y_mean"] for q in pts], yerr=[q["y_se"] or 0.0 for q in pts], fmt="o", color="k", ms=3,
-                capsize=2, label="simulation (mean ± s.e. over runs)", zorder=3)
+                capsize=2, label="simulation (mean ± bootstrap s.e. over runs)", zorder=3)
     if len(x):
         dense = np.geomspace(x.min() / 1.3, x.max() * 1.3, 50)
         ax.plot(dense, dense / math.sqrt(2), "--", color=THEORY, label=r"Eq. 39: $x/\sqrt{2}$")
@@ -108,5 +134,6 @@ def draw_separability_delay(rep: Any, study: dict[str, Any]) -> None:
     rep.table(pd.DataFrame(study["points"]))
     solid = "solid, the fitted power law; " if study.get("exponent") is not None else ""
     rep.figure(_fig_delay(study), "separability-delay",
-               "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its s.e., against "
+               "Markers: per-λ mean of √log(t*_gen/t*_tr) over the population with its bootstrap s.e. (runs "
+               "resampled, as for the fit's CI), against "
                f"x = −log(1 − 2λ), log-log; {solid}dashed, Eq. 39 (x/√2).")

@@ -20,6 +20,10 @@ slowing down), perhaps beyond ``t_max``. Hence two definitions (``groks_by``):
 * ``"threshold"``: ``groks`` = the test accuracy reached ``acc_level`` on the clock (what a
   finite log shows).
 
+With a label fraction ``label_fraction = r < 1`` (App. I, :mod:`.simulate`) "generalises" is
+"no ``-1`` label and not separable" (``summary.n_minority``); ``status`` below reads
+"not separable" as "generalises".
+
 Either way ``status`` says what the finite run did: ``groks`` (not separable, level reached),
 ``not_reached`` (not separable, level not reached by ``t_max``), ``no_grok`` (separable, level
 never reached), ``threshold_only`` (separable, the level was reached because ``A_gen`` is
@@ -65,7 +69,7 @@ class SeparabilityResult:
     config : JSON-serialisable dict: ``generator``, ``model``, every parameter, ``lam``, ``time_unit``.
     curves : one row per (run, t): ``run, t, test_error, train_error, test_loss, train_loss, norm_S, b``.
     summary : one row per run: ``run, t_train, t_eps, t_G, groks, diverged, status, separable,
-        margin, a_gen, final_test_acc, t_star_tr, t_star_gen, reached``.
+        n_minority, margin, a_gen, final_test_acc, t_star_tr, t_star_gen, reached``.
     features : per-run arrays ``separable`` (0/1), ``margin``, ``a_gen``.
     """
 
@@ -84,9 +88,9 @@ def separability_memory_bytes(N: int, d: int, n_seeds: int, n_points: int = 64) 
     return memory_bytes(n_seeds, N, d, n_points) + 8.0 * 3 * 8 * n_seeds * (n_points + 1)
 
 
-def _status(separable: np.ndarray, reached_level: np.ndarray, diverged: np.ndarray) -> np.ndarray:
-    """:data:`STATUSES` from the LP flag and whether the test accuracy reached its level."""
-    st = np.where(separable, np.where(reached_level, "threshold_only", "no_grok"),
+def _status(generalises: np.ndarray, reached_level: np.ndarray, diverged: np.ndarray) -> np.ndarray:
+    """:data:`STATUSES` from the t -> inf answer (LP flag, labels) and whether the test accuracy reached its level."""
+    st = np.where(~generalises, np.where(reached_level, "threshold_only", "no_grok"),
                   np.where(reached_level, "groks", "not_reached"))
     return np.where(diverged, "diverged", st)
 
@@ -109,17 +113,18 @@ def _curves(out: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
 
 def _summary(out: dict[str, Any], diverged: np.ndarray, groks_by: str) -> pd.DataFrame:
     sep = np.asarray(out["separable"], dtype=bool)
+    gen = np.asarray(out["generalises"], dtype=bool)
     t_tr, t_gen = out["t_star_tr"], out["t_star_gen"]
     reached_level = np.isfinite(t_gen) & ~diverged
-    status = _status(sep, reached_level, diverged)
-    groks = (~sep if groks_by == "limit" else reached_level) & ~diverged
+    status = _status(gen, reached_level, diverged)
+    groks = (gen if groks_by == "limit" else reached_level) & ~diverged
     timed = groks & reached_level & np.isfinite(t_tr)
     with np.errstate(invalid="ignore"):
         t_G = np.where(timed, t_gen - t_tr, np.nan)
     return pd.DataFrame({
         "run": np.arange(sep.size, dtype=np.int64), "t_train": np.where(diverged, np.nan, t_tr),
         "t_eps": np.where(diverged, np.nan, t_gen), "t_G": t_G, "groks": groks, "diverged": diverged,
-        "status": status, "separable": sep, "margin": out["margin"], "a_gen": out["a_gen"],
+        "status": status, "separable": sep, "n_minority": out["n_minority"], "margin": out["margin"], "a_gen": out["a_gen"],
         "final_test_acc": out["final_test_acc"], "t_star_tr": t_tr, "t_star_gen": t_gen,
         "reached": np.asarray(out["reached"], dtype=bool)})
 
@@ -127,6 +132,7 @@ def _summary(out: dict[str, Any], diverged: np.ndarray, groks_by: str) -> pd.Dat
 def simulate_separability(N: int, d: int, sigma: float, *, optimizer: str = "gd", lr: float = 0.01,
                           t_min: float = 1e-2, t_max: float = 1e12, n_points: int = 64, n_seeds: int = 100,
                           shift: float = 0.0, acc_level: float = 0.95, groks_by: str = "limit",
+                          label_fraction: float = 1.0, max_steps: int = 200_000,
                           device: str = "cpu", max_bytes: float = 16 * 2 ** 30, seed: int) -> SeparabilityResult:
     """Simulate ``n_seeds`` runs at ``lam = d/N`` in the simulator contract (see the module docstring).
 
@@ -138,13 +144,17 @@ def simulate_separability(N: int, d: int, sigma: float, *, optimizer: str = "gd"
     n_seeds, seed : runs and the seed (run data and initialisation from children of ``seed``).
     shift : mean of the data along e_1 (0: symmetric, Wendel exact).
     acc_level : test accuracy defining ``t*_gen``, in (0.5, 1).
+    label_fraction : App. I's ``r`` in (0, 1]: probability of the constant label ``+1`` (1: the paper's model).
+    max_steps : cap on GD steps (a run that hits it has ``reached`` False and no records beyond).
     groks_by : ``"limit"`` (not separable, Prop. 3.2) or ``"threshold"`` (level reached on the clock).
     device : torch device of the dynamics. max_bytes : refuse larger runs (grokcheck's default limit).
     """
     if groks_by not in GROKS_BY:
         raise ValueError(f"simulate_separability: groks_by must be one of {GROKS_BY}, got {groks_by!r}")
     out = simulate(N, d, sigma, optimizer=optimizer, lr=lr, t_min=t_min, t_max=t_max, n_points=n_points,
-                   n_seeds=n_seeds, shift=shift, acc_level=acc_level, seed=seed, device=device,
+                   n_seeds=n_seeds, shift=shift, acc_level=acc_level, label_fraction=label_fraction,
+                   max_steps=max_steps, seed=seed,
+                   device=device,
                    max_bytes=max_bytes)
     curves, diverged = _curves(out)
     summary = _summary(out, diverged, groks_by)

@@ -1,7 +1,8 @@
 """Logistic regression with a bias on the constant-label data model, many training sets at once.
 
-The loss is ``L = (1/N) sum_i log(1 + exp(-(S.x_i + b)))`` (all labels +1; sec. 3 of Beck,
-Levi & Bar-Sinai 2025). Two optimisers:
+The loss is ``L = (1/N) sum_i log(1 + exp(-y_i (S.x_i + b)))`` (sec. 3 of Beck, Levi &
+Bar-Sinai 2025: all labels ``y_i = +1``; App. I's label fraction ``r < 1`` passes ``y`` with some
+``-1``, see :func:`.geometry.sample_labels`). Two optimisers:
 
 * ``"gd"``: gradient flow ``dS/dt = -dL/dS, db/dt = -dL/db`` integrated by explicit Euler on an
   adaptive, log-growing clock: ``dt = min(growth * t + dt0, c / H, next record time - t)`` with
@@ -34,6 +35,11 @@ import numpy as np
 
 __all__ = ["train_logistic", "memory_bytes"]
 
+# |grad L| below which a run with a -1 label sits at its finite minimiser (strictly non-separable
+# labelled set): its clock jumps to the next record instead of crawling at dt ~ 1/H (explicit Euler
+# cannot take larger steps there). Constant-label runs never jump (their b grows without bound).
+_STATIONARY = 1e-12
+
 _QUANTITIES = ("t", "train_acc", "train_loss", "test_acc", "test_loss", "norm_S", "b")
 
 
@@ -58,11 +64,13 @@ def _test_metrics(torch: Any, S: Any, b: Any, sigma: float, shift: float) -> tup
     return acc, loss
 
 
-def _grads(torch: Any, X: Any, S: Any, b: Any) -> tuple[Any, ...]:
-    f = torch.bmm(X, S[:, :, None])[:, :, 0] + b[:, None]
+def _grads(torch: Any, X: Any, S: Any, b: Any, Y: Any) -> tuple[Any, ...]:
+    """``(y f, p, dL/dS, dL/db)`` with ``p = sigmoid(-y f)``; ``Y`` (R, N) the labels."""
+    f = Y * (torch.bmm(X, S[:, :, None])[:, :, 0] + b[:, None])
     p = torch.sigmoid(-f)
-    gS = -torch.bmm(p[:, None, :], X)[:, 0, :] / X.shape[1]
-    gb = -p.mean(1)
+    py = p * Y
+    gS = -torch.bmm(py[:, None, :], X)[:, 0, :] / X.shape[1]
+    gb = -py.mean(1)
     return f, p, gS, gb
 
 
@@ -86,8 +94,11 @@ def _record(rec: dict[str, Any], mask: Any, idx: Any, vals: dict[str, Any]) -> N
 def train_logistic(X: np.ndarray, *, optimizer: str = "gd", sigma: float = 1.0, shift: float = 0.0,
                    t_max: float = 1e8, t_min: float = 1e-2, n_points: int = 64, lr: float = 0.01,
                    growth: float = 0.05, init_scale: float = 1e-3, max_steps: int = 200_000,
-                   seed: int, device: str = "cpu") -> dict[str, np.ndarray]:
+                   y: np.ndarray | None = None, seed: int, device: str = "cpu") -> dict[str, np.ndarray]:
     """Train every set of ``X`` (shape ``(R, N, d)``) from ``S_0 ~ N(0, init_scale^2/d)``, ``b_0 = 0``.
+
+    ``y`` (R, N) in ``{+1, -1}``: the training labels (None: all ``+1``, the constant label);
+    train accuracy and loss use them, the test quantities stay those of the clean law (label ``+1``).
 
     Returns arrays ``(R, n_points + 1)`` for each of ``t, train_acc, train_loss, test_acc,
     test_loss, norm_S, b`` (record 0 is t = 0; the rest log-spaced on ``[t_min, t_max]``),
@@ -102,6 +113,10 @@ def train_logistic(X: np.ndarray, *, optimizer: str = "gd", sigma: float = 1.0, 
     dev = torch.device(device)
     Xt = torch.as_tensor(np.asarray(X, dtype=float), device=dev)
     R, N, d = Xt.shape
+    Yt = torch.ones(R, N, dtype=torch.float64, device=dev) if y is None else \
+        torch.as_tensor(np.asarray(y, dtype=float), device=dev)
+    if tuple(Yt.shape) != (R, N):
+        raise ValueError(f"train_logistic: y must have shape (R, N) = {(R, N)}, got {tuple(Yt.shape)}")
     g = torch.Generator(device="cpu").manual_seed(int(np.random.SeedSequence(seed).generate_state(1)[0]))
     S = (init_scale / math.sqrt(d) * torch.randn(R, d, generator=g, dtype=torch.float64)).to(dev)
     b = torch.zeros(R, dtype=torch.float64, device=dev)
@@ -109,7 +124,7 @@ def train_logistic(X: np.ndarray, *, optimizer: str = "gd", sigma: float = 1.0, 
                         dtype=torch.float64, device=dev)
     rec = {k: torch.full((R, n_points + 1), float("nan"), dtype=torch.float64, device=dev) for k in _QUANTITIES}
     step_fn = _run_gd if optimizer == "gd" else _run_adam
-    reached = step_fn(torch, Xt, S, b, T, rec, sigma=sigma, shift=shift, lr=lr, growth=growth,
+    reached = step_fn(torch, Xt, Yt, S, b, T, rec, sigma=sigma, shift=shift, lr=lr, growth=growth,
                       max_steps=max_steps)
     out = {k: v.cpu().numpy() for k, v in rec.items()}
     out["reached"] = reached.cpu().numpy()
@@ -123,14 +138,15 @@ def _snapshot(torch: Any, X: Any, S: Any, b: Any, t: Any, f: Any, sigma: float, 
             "test_acc": acc, "test_loss": loss, "norm_S": S.norm(dim=1), "b": b.clone()}
 
 
-def _run_gd(torch: Any, X: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *, sigma: float, shift: float,
+def _run_gd(torch: Any, X: Any, Y: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *, sigma: float, shift: float,
             lr: float, growth: float, max_steps: int) -> Any:
     R = X.shape[0]
     t = torch.zeros(R, dtype=torch.float64, device=X.device)
     idx = torch.zeros(R, dtype=torch.long, device=X.device)
     n_rec = T.numel()
+    mixed = (Y < 0).any(1)   # a -1 label: a finite minimiser when not separable (App. I), see _STATIONARY
     for _ in range(max_steps):
-        f, p, gS, gb = _grads(torch, X, S, b)
+        f, p, gS, gb = _grads(torch, X, S, b, Y)
         land = (idx < n_rec) & (t >= T[idx.clamp(max=n_rec - 1)] * (1 - 1e-12))
         while bool(land.any()):
             _record(rec, land, idx, _snapshot(torch, X, S, b, t, f, sigma, shift))
@@ -143,13 +159,16 @@ def _run_gd(torch: Any, X: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *, 
         nxt = T[idx.clamp(max=n_rec - 1)]
         dt = torch.minimum(torch.minimum(growth * t + min(lr, 0.5 / (H.max().item() + 1e-300)), 0.5 / H), nxt - t)
         dt = torch.where(live, dt.clamp(min=0.0), torch.zeros_like(dt))
-        S -= dt[:, None] * gS
-        b -= dt * gb
+        still = mixed & live & ((gS ** 2).sum(1) + gb ** 2 < _STATIONARY ** 2)
+        dt = torch.where(still, nxt - t, dt)   # at its minimiser: the state is the same at the next record
+        move = torch.where(still, torch.zeros_like(dt), dt)
+        S -= move[:, None] * gS
+        b -= move * gb
         t = torch.where(live & (nxt - t - dt <= 1e-12 * nxt), nxt, t + dt)
     return idx >= n_rec
 
 
-def _run_adam(torch: Any, X: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *, sigma: float, shift: float,
+def _run_adam(torch: Any, X: Any, Y: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *, sigma: float, shift: float,
               lr: float, growth: float, max_steps: int) -> Any:
     R = X.shape[0]
     steps = np.unique(np.maximum(np.round(T.cpu().numpy() / lr).astype(np.int64), 0))
@@ -162,7 +181,7 @@ def _run_adam(torch: Any, X: Any, S: Any, b: Any, T: Any, rec: dict[str, Any], *
     wanted = {int(k): j for j, k in enumerate(steps)}
     allrow = torch.ones(R, dtype=torch.bool, device=X.device)
     for k in range(int(steps[-1]) + 1):
-        f, p, gS, gb = _grads(torch, X, S, b)
+        f, p, gS, gb = _grads(torch, X, S, b, Y)
         if k in wanted:
             tk = torch.full((R,), k * lr, dtype=torch.float64, device=X.device)
             col = torch.full((R,), wanted[k], dtype=torch.long, device=X.device)

@@ -6,6 +6,15 @@ N training points ``x_i ~ N(shift * e_1, sigma^2 I_d)``, all with the same label
 ``S = 0, b -> inf``. ``shift = 0`` is the paper's symmetric case (Wendel exact);
 ``shift != 0`` is a non-symmetric variant (Wendel no longer exact).
 
+Label fraction ``r`` (App. I of the paper: the constant labels "explicitly modified to be
+discriminative", Fig. 16 at ``r = 0.99, 0.95``): each training point keeps the constant label
+``+1`` with probability ``r`` and gets ``-1`` otherwise (:func:`sample_labels`), independently
+of its position. This is the paper's two-Gaussians model (sec. 3, ``sigma_A = 0``) with a
+fraction ``1 - r`` of its labels flipped, reduced by the same reflection ``x -> y x`` (a flipped
+point becomes a ``-1`` point at a position with the same symmetric law); the test law is the
+clean one (all test labels ``+1``). App. I's own parameterisation was only available through
+quoted fragments, so this reading is the package's (docs/errata.md).
+
 The training set is *separable from the origin* when some ``S`` has
 ``S.x_i > 0`` for every ``i`` (equivalently the origin is outside the convex hull).
 That is decided exactly here by the feasibility LP ``X S >= 1`` (scipy linprog, HiGHS).
@@ -32,7 +41,7 @@ import math
 
 import numpy as np
 
-__all__ = ["sample_training_sets", "is_separable", "margin", "max_margin_direction", "wendel_p_sep",
+__all__ = ["sample_training_sets", "sample_labels", "is_separable", "margin", "max_margin_direction", "wendel_p_sep",
            "p_grok_wendel", "wendel_limit"]
 
 
@@ -54,6 +63,29 @@ def sample_training_sets(N: int, d: int, n_sets: int, *, sigma: float = 1.0, shi
     for r, child in enumerate(np.random.SeedSequence(seed).spawn(n_sets)):
         out[r] = sigma * np.random.default_rng(child).standard_normal((N, d))
     out[:, :, 0] += shift
+    return out
+
+
+def sample_labels(N: int, n_sets: int, label_fraction: float = 1.0, *, seed: int) -> np.ndarray:
+    """Labels ``(n_sets, N)`` in ``{+1, -1}``: ``+1`` with probability ``label_fraction`` (App. I's ``r``).
+
+    ``label_fraction = 1`` is the paper's constant label (all ``+1``, no random draw). Set ``r``
+    has its own child seed (``SeedSequence(seed).spawn``), as in :func:`sample_training_sets`.
+
+    >>> sample_labels(4, 2, seed=0).tolist()
+    [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+    >>> bool((sample_labels(50, 3, 0.5, seed=1) == -1).any())
+    True
+    """
+    if N < 1 or n_sets < 1:
+        raise ValueError(f"sample_labels: N and n_sets must be >= 1, got N={N}, n_sets={n_sets}")
+    if not 0 < label_fraction <= 1:
+        raise ValueError(f"sample_labels: label_fraction must be in (0, 1], got {label_fraction}")
+    if label_fraction == 1:
+        return np.ones((n_sets, N))
+    out = np.empty((n_sets, N))
+    for r, child in enumerate(np.random.SeedSequence(seed).spawn(n_sets)):
+        out[r] = np.where(np.random.default_rng(child).random(N) < label_fraction, 1.0, -1.0)
     return out
 
 

@@ -38,7 +38,7 @@ import numpy as np
 from .geometry import is_separable, margin
 
 __all__ = ["generalises", "limiting_accuracy", "limiting_accuracy_of_set", "asymptotic_rates",
-           "p_grok_scaling", "p_sep_binomial"]
+           "p_grok_scaling", "p_sep_binomial", "p_generalise_label_fraction"]
 
 
 def generalises(X: np.ndarray) -> bool:
@@ -126,3 +126,21 @@ def p_grok_scaling(N: int, lam: float) -> float:
     if not (lam > 0 and math.isfinite(lam)):
         raise ValueError(f"p_grok_scaling: lam must be finite and > 0, got {lam}")
     return float(norm.cdf((N - 2.0 * lam * N) / math.sqrt(N - 1.0)))
+
+
+def p_generalise_label_fraction(N: int, d: int, label_fraction: float) -> float:
+    """Probability of perfect generalisation at label fraction ``r`` (App. I reading of :mod:`.simulate`).
+
+    A set generalises iff it has no ``-1`` label (probability ``r^N``, labels independent of the
+    points) and its points are not separable from the origin (Prop. 3.2, Wendel's ``1 - P_sep``
+    for the symmetric law): ``P = r^N (1 - P_sep(N, d))``. Exact at finite N; for any ``r < 1`` it
+    tends to 0 as ``N -> inf`` at every ``lam``, so the transition at ``lam_c = 1/2`` is gone.
+
+    >>> p_generalise_label_fraction(10, 5, 1.0), round(p_generalise_label_fraction(10, 5, 0.9), 6)
+    (0.5, 0.174339)
+    """
+    from .geometry import p_grok_wendel
+
+    if not 0 < label_fraction <= 1:
+        raise ValueError(f"p_generalise_label_fraction: label_fraction must be in (0, 1], got {label_fraction}")
+    return float(label_fraction ** N * p_grok_wendel(N, d))

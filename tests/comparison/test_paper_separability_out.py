@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+
 import pytest
 
 from comparison.cli import main
 from comparison.pipeline.paper_separability import figure_data, paper_separability
 
 ARGS = ["paper", "separability", "--N", "10", "20", "--lam", "0.3", "0.7", "--n-sets", "30", "--t-max", "1e2",
-        "--seed", "5", "--no-progress"]
+        "--seed", "5", "--no-progress", "--label-fraction"]
 
 
 def _wendel_p_grok(N: int, d: int) -> float:
@@ -27,7 +29,7 @@ def _strict(text: str):
 @pytest.fixture(scope="module")
 def small():
     runs: list = []
-    rows = paper_separability([10, 20], [0.3, 0.7], n_sets=30, t_max=1e2, seed=5, runs=runs)
+    rows = paper_separability([10, 20], [0.3, 0.7], n_sets=30, t_max=1e2, seed=5, runs=runs, label_fractions=())
     return rows, runs
 
 
@@ -79,7 +81,7 @@ def test_a_gen_data_are_the_separable_runs(small):
 def test_delay_json_is_strict_and_drawn(tmp_path, capsys):
     out, js = tmp_path / "rep", tmp_path / "delay.json"
     assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--t-max", "1e2",
-                 "--no-progress", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4", "--delay-sets", "4",
+                 "--no-progress", "--label-fraction", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4", "--delay-sets", "4",
                  "--delay-t-max", "1e4", "--delay-sigma", "2", "--delay-json", str(js), "--out", str(out)]) == 0
     doc = _strict(js.read_text())
     assert doc["verdict"]["quantity"] == "delay exponent" and doc["theory_exponent"] == 1.0
@@ -94,3 +96,55 @@ def test_delay_json_is_strict_and_drawn(tmp_path, capsys):
     assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--no-progress",
                  "--delay", "--delay-N", "10", "--delay-lam", "0.3", "0.5"]) == 2
     assert "--delay-lam" in capsys.readouterr().err
+
+
+def _law(N: int, d: int, r: float) -> float:
+    return r ** N * _wendel_p_grok(N, d)
+
+
+def test_asymmetric_rows_json_delay_row_and_one_heading(tmp_path, capsys):
+    """r < 1 rows: symmetric false, Wendel null with its reason, the exact law r^N (1 - P_sep) judged;
+    --json - carries the delay row when --delay is given; the report has one top heading."""
+    out = tmp_path / "rep"
+    capsys.readouterr()
+    assert main(["paper", "separability", "--N", "10", "--lam", "0.3", "0.7", "--n-sets", "40", "--t-max", "1e2",
+                 "--seed", "2", "--no-progress", "--label-fraction", "0.9", "--label-N", "10", "--json", "-",
+                 "--out", str(out), "--delay", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4",
+                 "--delay-sets", "4", "--delay-t-max", "1e4", "--delay-sigma", "2"]) == 0
+    doc = _strict(capsys.readouterr().out)
+    assert [r["kind"] for r in doc] == ["p_grok"] * 4 + ["delay"]
+    assert doc[-1]["verdict"]["quantity"] == "delay exponent" and len(doc[-1]["points"]) == 3
+    sym, asym = doc[:2], doc[2:4]
+    assert all(r["symmetric"] and r["label_fraction"] == 1.0 for r in sym)
+    for r, base in zip(asym, sym):
+        assert r["symmetric"] is False and r["label_fraction"] == 0.9 and (r["N"], r["d"]) == (base["N"], base["d"])
+        assert r["p_grok_wendel"] is None and r["null_reasons"]["p_grok_wendel"].startswith("nan")
+        assert r["verdict"].startswith("not testable") and "label_fraction = 0.9" in r["verdict"]
+        assert r["p_grok_exact"] == pytest.approx(_law(r["N"], r["d"], 0.9), rel=1e-12)
+        lo, hi = r["p_grok_sim_ci"]
+        assert lo <= r["p_grok_exact"] <= hi and r["verdict_exact"] in ("agrees", "disagrees")
+        assert r["p_threshold_ci"][0] <= r["p_threshold"] <= r["p_threshold_ci"][1]
+        vs = r["vs_constant_label"]
+        assert vs["p_threshold"] == base["p_threshold"] and 0 <= vs["fisher_p"] <= 1
+        assert vs["delta_p_threshold"] == pytest.approx(r["p_threshold"] - base["p_threshold"])
+    series = {(x["N"], x["label_fraction"]): x for x in figure_data(doc[:4])["p_grok"]}
+    law = series[(10, 0.9)]
+    assert law["theory_lam"] and all(p == pytest.approx(_law(10, round(lam * 10), 0.9), rel=1e-12)
+                                     for lam, p in zip(law["theory_lam"], law["theory_p"]))
+    md = (out / "report.md").read_text()
+    assert sum(line.startswith("# ") for line in md.splitlines()) == 1
+    assert "## Label fraction r < 1 (App. I)" in md
+    html = (out / "report.html").read_text()
+    assert html.count("<h1>") == 1
+
+
+def test_delay_points_carry_bootstrap_se():
+    from comparison.pipeline.separability_delay import bootstrap_se_of_mean
+
+    y = np.random.default_rng(0).exponential(size=40)
+    B = 4000
+    se = bootstrap_se_of_mean(y, n_boot=B, seed=1)
+    plug_in = np.std(y) / np.sqrt(y.size)   # the bootstrap s.d. of a mean estimates s_(ddof=0)/sqrt(n)
+    assert abs(se / plug_in - 1) < 4 / np.sqrt(2 * B)
+    assert abs(np.std(y) / plug_in - 1) > 0.5          # the s.d. of the runs themselves is rejected
+    assert bootstrap_se_of_mean(y[:1], n_boot=B, seed=1) is None

@@ -121,7 +121,7 @@ def test_shifted_data_are_not_testable_and_parameters_are_checked(tmp_path, caps
 def test_paper_separability_rows(capsys):
     capsys.readouterr()
     assert main(["paper", "separability", "--N", "20", "--lam", "0.4", "0.5", "--n-sets", "40", "--json", "-",
-                 "--no-progress"]) == 0
+                 "--no-progress", "--label-fraction"]) == 0   # no asymmetric rows here
     rows = json.loads(capsys.readouterr().out)
     assert [(r["N"], r["d"]) for r in rows] == [(20, 8), (20, 10)]
     for r in rows:
