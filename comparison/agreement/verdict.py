@@ -30,7 +30,7 @@ __all__ = ["Verdict", "VERDICT_COLUMNS", "VERDICT_WORDS", "TOLERANCE_RULES", "Z_
 KS_P_MIN = P_TOL  # the 4σ rule as a p-value (two-sided normal tail)
 MIN_RUNS = {"nu": 5, "t_G": 20, "P_grok": 10}  # weaker inputs are untestable
 VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
-                   "theory", "note", "kind", "detectable"]
+                   "theory", "note", "kind", "detectable", "erratum"]
 VERDICT_WORDS = {**dict.fromkeys(("estimate", "distance", "property"), ("agrees", "disagrees")),
                  **dict.fromkeys(("lower bound", "upper bound"), ("bound holds", "bound violated"))}
 _NAN = math.nan
@@ -121,6 +121,7 @@ class Verdict:
     note: str
     kind: str
     detectable: float = _NAN
+    erratum: str = ""  # the docs/errata.md entry the theory names for this row (report.errata)
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
