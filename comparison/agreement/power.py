@@ -98,3 +98,14 @@ def z_replicas(sd: float, delta: float, *, power: float = POWER, alpha: float = 
     return int(n)
 
 
+def per_example_alpha(n_examples: int, family_alpha: float = 0.01) -> float:
+    """α for each of ``n_examples`` tests so that any false alarm over the run has probability ≤
+    ``family_alpha`` (Bonferroni: family_alpha / K), capped at the report's rule P_TOL.
+
+    >>> per_example_alpha(20) == P_TOL, per_example_alpha(1000)
+    (True, 1e-05)
+    """
+    k = int(n_examples)
+    if k < 1:
+        raise ValueError(f"n_examples must be >= 1, got {n_examples!r}")
+    return min(P_TOL, check_alpha(family_alpha) / k)
