@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 # the shared implementation lives in the model layer (the perceptron verification table uses it too)
 from perceptron_theory.power import (POWER, binomial_detectable, binomial_power, binomial_rejects, check_alpha,
                                      check_p, detectable, z_detectable, z_power)

@@ -115,3 +115,11 @@ def test_verdict_row_note_carries_the_link(analyses):
     assert "[errata: Scenario B: Eq. 50 and the measured ν" in notes[0] and "(#erratum-eq50-nu)" in notes[0]
     assert "(#erratum-circulant-normalisation)" in notes[1]
     assert errata_link({"theory": "Eq. 23", "verdict": "disagrees"}, "perceptron_theory") == ""
+
+
+def test_fit_text_names_the_documented_entry(analyses):
+    from comparison.cli.fit_rows import _verdict_lines
+
+    for a, anchor in zip(analyses, ("erratum-eq50-nu", "erratum-circulant-normalisation")):
+        (label, text), = _verdict_lines(a)
+        assert text.endswith(f"documented: {ERRATA_FILE}#{anchor}"), text
