@@ -173,7 +173,7 @@ def data_ball_tg(n_replicas: int = 1000, N: int = 100, seed: int = 300, progress
                     row.update({"sim_bimodal": b.bimodal, "delta_BIC": b.delta_bic})
                 except ValueError:
                     pass
-                panels.append({"vary": name, "value": v, "t_atom": law.atom[0],
+                panels.append({"vary": name, "value": v, "t_atom": law.atom[0], "n": int(tg.size),
                                **_hist_and_pdf(tg, law, log_bins=True)})
             rows.append(row)
     bar.close()

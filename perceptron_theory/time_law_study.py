@@ -40,6 +40,8 @@ from scipy import stats
 
 from . import ball as _ball
 from ._validation import check_int, check_real
+from .exact_tests import z_to_p
+from .power import detectable
 from .simulate import simulate_ball
 
 __all__ = ["ball_time_law_study", "QUESTIONS", "median_with_se"]
@@ -98,6 +100,7 @@ def _compare(question: str, res: Any, law: _ball.GrokTimeLaw, z_tol: float,
            "quantity": "median_t_G", "theory_method": _law_label(law), "theory": law_med,
            "simulation": med, "sim_stderr": se_tot, "n": n, "z": float(z),
            "agrees": bool(np.isfinite(z) and abs(z) < z_tol),
+           "detectable": detectable(kind="estimate", se=se_tot, alpha=z_to_p(z_tol)),
            "n_replicas": int(c["n_replicas"]), "n_generalised_at_init": res.n_generalised_at_init,
            "seed": int(c["seed"]),
            "mean_law": law.mean(), "mean_sim": float(np.mean(x)) if n else np.nan,

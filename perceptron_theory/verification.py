@@ -26,6 +26,10 @@ Quantities
   removes the O(τ) curvature bias of a pure power-law fit; error: sd/√n).
   ``sim_stderr`` of ν includes a numerical floor of 1e-6 (:data:`NU_NUMERICAL_FLOOR`).
 * ``slope_mean``: 1D model, mean of E/(t_eps - t) at the closest approach (Eq. 10).
+
+Every row has ``detectable``: the smallest true |simulation − theory| its own test detects with
+80 % power at the table's level (:mod:`~perceptron_theory.power`; exact binomial at the row's n
+for P_grok, inf where no shift is detectable; the z-test's (z_tol + 0.84)·se otherwise).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from . import ball as _ball
 from . import exponential as _exp
 from ._validation import check_int, check_real
 from .exact_tests import count_verdict, z_to_p
+from .power import detectable
 from .simulate import SimulationResult, simulate_ball, simulate_exponential
 from .time_law_study import ball_time_law_study
 from .verification_view import VerificationTable
@@ -98,7 +103,10 @@ def _row(model: str, params: dict[str, Any], quantity: str, method: str, theory:
          floor: float = 0.0, count: int | None = None) -> dict[str, Any]:
     """One row; ``count`` (successes among ``n``) makes the verdict the exact binomial test
     (:func:`~perceptron_theory.exact_tests.count_verdict`) at the tail probability of z_tol;
-    z stays a column (the normal approximation, shown, not used for counts)."""
+    z stays a column (the normal approximation, shown, not used for counts). ``detectable``: the
+    smallest true discrepancy the row's own test sees with 80 % power at that level
+    (:func:`~perceptron_theory.power.detectable`, the function behind every comparison verdict row's
+    column: exact binomial at n for counts, inf when nothing is; (z_tol + 0.84)·se for z rows)."""
     se = float(np.hypot(se, floor))
     z = (sim - theory) / se if se > 0 else (0.0 if sim == theory else np.inf * np.sign(sim - theory))
     p_tol = z_to_p(z_tol)
@@ -115,7 +123,9 @@ def _row(model: str, params: dict[str, Any], quantity: str, method: str, theory:
     return {"model": model, **{k: params.get(k, np.nan) for k in ("D", "N", "eps", "lam1", "lam2")},
             "quantity": quantity, "theory_method": method, "theory": float(theory),
             "simulation": float(sim), "sim_stderr": float(se), "n": int(n), "z": float(z),
-            "p_value": float(p), "test": test, "agrees": agrees, "kind": kind}
+            "p_value": float(p), "test": test, "agrees": agrees, "kind": kind,
+            "detectable": detectable(kind=kind.replace("_", " "), se=se, n=n, p0=float(theory),
+                                     count=count is not None, alpha=p_tol)}
 
 
 def _count(res: SimulationResult) -> tuple[int, int]:

@@ -59,6 +59,17 @@ def _z(v: Any) -> str:
     return "inf" if not math.isfinite(v) else f"{v:+.3g}"
 
 
+def _detectable_cell(row: Any) -> dict[str, str]:
+    """What the row could have detected (80 % power), when the table has the column: "none" when
+    nothing is detectable at its n, "—" without a standard error."""
+    if "detectable" not in row.index:
+        return {}
+    d = row.get("detectable")
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return {"detectable": "—"}
+    return {"detectable": "none" if not math.isfinite(float(d)) else f"{float(d):.2g}"}
+
+
 def _p_cell(row: Any) -> dict[str, str]:
     """The p-value the verdict used (exact binomial for counts), when the table has one."""
     p = row.get("p_value")
@@ -84,7 +95,7 @@ class VerificationTable(pd.DataFrame):
                          "theory (method)": r["theory_method"],
                          "theory": ("≥ " if bound else "") + f"{r['theory']:.4g}",
                          "simulation": f"{r['simulation']:.4g} ± {r['sim_stderr']:.2g}",
-                         "z": _z(float(r["z"])), **_p_cell(r), "verdict": _verdict(r)})
+                         "z": _z(float(r["z"])), **_p_cell(r), **_detectable_cell(r), "verdict": _verdict(r)})
         return pd.DataFrame(rows)
 
     def to_markdown(self, *args: Any, **kwargs: Any) -> str:  # noqa: ARG002 - pandas' signature

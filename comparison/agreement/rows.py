@@ -50,16 +50,16 @@ def verdict_rows(m: Measured, theory: TheorySpec, preds: list[Prediction]) -> tu
     for p in preds:
         src = _theory_text(theory, p)
         if p.quantity == "nu":
-            rows.append(_nu_row(m, p, src))
+            new = [_nu_row(m, p, src)]
         elif p.quantity == "P_grok":
-            rows.append(_p_grok_row(m, p, src))
+            new = [_p_grok_row(m, p, src)]
         elif p.quantity == "t_G law":
-            law_rows, d, note = _law_rows(m, p, src)
-            rows += law_rows
+            new, d, note = _law_rows(m, p, src)
             dist = dist or d
             notes += note
         else:
-            rows += _t_G_stat_row(m, p, src)
+            new = _t_G_stat_row(m, p, src)
+        rows += [replace(v, erratum=p.erratum) for v in new] if p.erratum else new  # the theory's erratum
     return rows, notes, dist
 
 

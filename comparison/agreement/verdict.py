@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, TypeVar
 
 from ..estimate.exact import P_TOL, Z_TOL, count_verdict, estimate_p
-from .power import POWER, binomial_detectable, z_detectable
+from .power import binomial_detectable, detectable
 
 __all__ = ["Verdict", "VERDICT_COLUMNS", "VERDICT_WORDS", "TOLERANCE_RULES", "Z_TOL", "KS_P_MIN", "MIN_RUNS",
            "binomial_se", "detectable_sentence"]
@@ -30,7 +30,7 @@ __all__ = ["Verdict", "VERDICT_COLUMNS", "VERDICT_WORDS", "TOLERANCE_RULES", "Z_
 KS_P_MIN = P_TOL  # the 4σ rule as a p-value (two-sided normal tail)
 MIN_RUNS = {"nu": 5, "t_G": 20, "P_grok": 10}  # weaker inputs are untestable
 VERDICT_COLUMNS = ["quantity", "measured", "se_meas", "se_sys", "predicted", "se_pred", "z", "p_value", "verdict",
-                   "theory", "note", "kind", "detectable"]
+                   "theory", "note", "kind", "detectable", "erratum"]
 VERDICT_WORDS = {**dict.fromkeys(("estimate", "distance", "property"), ("agrees", "disagrees")),
                  **dict.fromkeys(("lower bound", "upper bound"), ("bound holds", "bound violated"))}
 _NAN = math.nan
@@ -69,13 +69,7 @@ def _z_detectable(*ses: float, one_sided: bool = False) -> float:
     ≈ (4 + 0.84)·se two-sided (:func:`~comparison.agreement.power.z_detectable`), exactly
     (4 + z₀.₈)·se one-sided (bounds); NaN without a finite standard error."""
     tot = math.sqrt(sum(s * s for s in ses)) if all(isinstance(s, (int, float)) for s in ses) else _NAN
-    if not (math.isfinite(tot) and tot > 0):
-        return _NAN
-    if one_sided:
-        from scipy.special import ndtri
-
-        return float((Z_TOL + ndtri(POWER)) * tot)
-    return z_detectable(tot)
+    return detectable(kind="lower bound" if one_sided else "estimate", se=tot)
 
 
 def detectable_sentence(row: Any) -> str:
@@ -121,6 +115,7 @@ class Verdict:
     note: str
     kind: str
     detectable: float = _NAN
+    erratum: str = ""  # the docs/errata.md entry the theory names for this row (report.errata)
 
     def row(self) -> dict[str, Any]:
         return asdict(self)

@@ -65,8 +65,10 @@ def fit_rows(a: Any) -> list[tuple[str, str]]:
 def _verdict_lines(a: Any) -> list[tuple[str, str]]:
     """One line per verdict row, by kind: a law has no single predicted value (never 'nan'), a
     yes/no property is in words; a row that has one ends with what it could have detected
-    (:func:`~comparison.agreement.verdict.detectable_sentence`, issue 23 item 7)."""
+    (:func:`~comparison.agreement.verdict.detectable_sentence`, issue 23 item 7) and, when documented,
+    the errata entry's file and id (:func:`~comparison.report.errata.row_erratum`)."""
     from ..agreement.verdict import detectable_sentence
+    from ..report.errata import ERRATA_FILE, row_erratum
 
     users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
     rows = []
@@ -87,7 +89,9 @@ def _verdict_lines(a: Any) -> list[tuple[str, str]]:
         else:
             text = f"{r.verdict} (measured {r.measured:.4g}, predicted {r.predicted:.4g}{z})"
         could = detectable_sentence(r) if r.verdict != "not testable" else ""
-        rows.append((f"verdict: {r.quantity}{who}", text + (f"; {could}" if could else "")))
+        doc = row_erratum(r._asdict(), f"{a.model} {a.generator}")  # a documented disagreement: where
+        text += (f"; {could}" if could else "") + (f"; documented: {ERRATA_FILE}#{doc.anchor}" if doc else "")
+        rows.append((f"verdict: {r.quantity}{who}", text))
     return rows
 
 

@@ -116,7 +116,8 @@ def _predict_eq50(cfg: Mapping[str, Any], m: Mapping[str, Any]) -> list[Predicti
            f"ξ = {m['xi']:.3g} ± {x_se:.2g}")
     note = "" if in_domain else (f"xi = {m['xi']:.3g} (left + right, the paper's recipe) is outside Eq. 50's "
                                  "derivation (0 < xi < 1); the formula is applied as the paper applies it")
-    return [Prediction("nu", nu, se, source=src, note=note)]
+    return [Prediction("nu", nu, se, source=src, note=note,
+                       erratum="erratum-eq50-nu" if in_domain else "erratum-eq50-xi-domain")]
 
 
 def _predict_margin(cfg: Mapping[str, Any], m: Mapping[str, Any]) -> list[Prediction]:
@@ -136,9 +137,12 @@ register_theory(TheorySpec("1d", ("perceptron-1d", "exponential"), _predict_1d, 
 register_theory(TheorySpec("ball", ("perceptron-ball", "ball"), _predict_ball, ("nu", "P_grok", "t_G law",
                                                                               "median t_G"),
                            description="D-ball perceptron (sec. 3.3: Eqs. 23, 40-47, 86)",
+                           errata={"P_grok": "erratum-eq86-regime", "t_G law": "erratum-ball-tg-law",
+                                   "median t_G": "erratum-ball-tg-law"},
                            example_config={"D": 10, "N": 10, "eps": 1.01, "lam1": 0.0, "lam2": 0.1}))
 register_theory(TheorySpec("eq50", _FEATURE_RUNS, _predict_eq50, ("nu",), inputs=("d_eff", "xi"),
-                           description="Eq. 50 with D -> D_eff: nu = (D_eff+1)/2 - xi"))
+                           description="Eq. 50 with D -> D_eff: nu = (D_eff+1)/2 - xi",
+                           errata={"nu": "erratum-eq50-nu"}))
 register_theory(TheorySpec("margin", _FEATURE_RUNS, _predict_margin, ("nu",), inputs=("nu_margin",),
                            description="Eq. 48: nu = the margin exponent of the feature mass",
                            labels={"nu": "nu (margin exponent)"}))

@@ -155,4 +155,5 @@ register_theory(TheorySpec("linear-estimator", _APPLIES, _predict_exact, ("P_gro
                            example_config=_EXAMPLE))
 register_theory(TheorySpec("linear-estimator-eq12", _APPLIES, _predict_eq12, _T_QUANTITIES,
                            description="linear estimator, Eq. 12 (eps -> 0 asymptote of Delta t; lam < 1, d_out = 1, "
-                                       "gamma = 0)", example_config=_EXAMPLE))
+                                       "gamma = 0)", example_config=_EXAMPLE,
+                           errata=dict.fromkeys(_T_QUANTITIES, "erratum-eq12-asymptote")))

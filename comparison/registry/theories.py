@@ -65,6 +65,8 @@ class Prediction:
     not_testable : the reason no verdict can be given, or None.
     law : for ``"t_G law"`` (and optionally the t_G quantities), the law object.
     label : the row's name when it differs from ``quantity`` (e.g. "nu (margin exponent)").
+    erratum : the id of the ``docs/errata.md`` entry that documents this prediction's known
+        disagreement (``"erratum-eq50-nu"``); the report links it on every row that does not agree.
     """
 
     quantity: str
@@ -76,6 +78,7 @@ class Prediction:
     not_testable: str | None = None
     law: Any = field(default=None, compare=False, repr=False)
     label: str | None = None
+    erratum: str = ""
 
     def __post_init__(self) -> None:
         if self.quantity not in QUANTITIES:
@@ -103,7 +106,8 @@ class Prediction:
         value = self.value if math.isfinite(self.value) else None  # strict JSON: a law has no single value
         out = {"quantity": self.row_name, "value": value, "se": self.se if value is not None else None,
                "kind": self.kind,
-               "source": self.source, "note": self.note, "not_testable": self.not_testable}
+               "source": self.source, "note": self.note, "not_testable": self.not_testable,
+               **({"erratum": self.erratum} if self.erratum else {})}
         if self.quantity == "t_G law" and self.law is not None:
             out["law"] = _law_summary(self.law)
         return out
@@ -132,7 +136,8 @@ class TheorySpec:
     ``model`` key of a table's config); ``inputs`` the measured inputs it needs
     (keys of :data:`MEASURED_INPUTS`); ``quantities`` what it predicts; ``predict``
     maps (config, measured) to predictions; ``origin`` says where it came from
-    (``"built-in"``, a file, an entry point).
+    (``"built-in"``, a file, an entry point); ``errata`` maps a quantity to the id of the
+    ``docs/errata.md`` entry its predictions default to (:attr:`Prediction.erratum`).
     """
 
     name: str
@@ -144,6 +149,7 @@ class TheorySpec:
     origin: str = "built-in"
     labels: Mapping[str, str] = field(default_factory=dict)  # quantity -> row name, where they differ
     example_config: Mapping[str, Any] = field(default_factory=dict)  # `grokcheck theory NAME` without flags
+    errata: Mapping[str, str] = field(default_factory=dict)  # quantity -> errata id (Prediction.erratum default)
 
     @property
     def builtin(self) -> bool:
@@ -176,9 +182,11 @@ def run_theory(spec: TheorySpec, config: Mapping[str, Any], measured: Mapping[st
     declared input is missing, not finite or flagged weak (the theory is then not run)."""
     why = _missing_input(spec.inputs, measured, weak or {})
     if why is not None:
-        return [Prediction(q, not_testable=why, source=spec.description or spec.name, label=spec.labels.get(q))
-                for q in spec.quantities]
+        return [Prediction(q, not_testable=why, source=spec.description or spec.name, label=spec.labels.get(q),
+                           erratum=spec.errata.get(q, "")) for q in spec.quantities]
     preds = list(spec.predict(config, measured))
+    preds = [p if p.erratum or p.quantity not in spec.errata else replace(p, erratum=spec.errata[p.quantity])
+             for p in preds]
     return [p if p.source else replace(p, source=spec.description or spec.name) for p in preds]
 
 

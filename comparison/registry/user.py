@@ -200,7 +200,7 @@ class _Wrapped:
         if quantity == "P_grok" and not 0.0 <= v <= 1.0:
             raise TheoryError(f"{where} P_grok = {v!r} for 'P_grok'; a probability lies in [0, 1]")
         return Prediction(quantity, v, se, kind=kind, source=str(fields.get("source", "")),
-                          note=str(fields.get("note", "")))
+                          note=str(fields.get("note", "")), erratum=str(fields.get("erratum", "") or ""))
 
 
 def _fields(value: Any, quantity: str, where: str) -> dict[str, Any]:

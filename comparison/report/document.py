@@ -255,8 +255,8 @@ def _render_html(rep: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-# in-page links, and links to an errata entry of the repository (report.errata)
-_LINK = re.compile(r"\[([^\]]+)\]\(((?:docs/errata\.md)?#[A-Za-z0-9_-]+)\)")
+# in-page links only (errata entries are copied into the report: report.errata)
+_LINK = re.compile(r"\[([^\]]+)\]\((#[A-Za-z0-9_-]+)\)")
 # Markdown's literal-text escapes (safe_text.markdown_safe): backslash + ASCII punctuation, three entities
 _MD_LITERAL = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
 _ENTITY = {"amp": "&", "lt": "<", "gt": ">"}

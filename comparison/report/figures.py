@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .histograms import hist_bins, log_t_hist, set_headroom
 from .style import LABELS, PALETTE, SIMULATION, THEORY, finish, grid_for, new_figure
 
 __all__ = ["fig_t_G", "fig_d_eff_aligned", "fig_spectrum", "fig_sensitivity", "fig_nu_fit", "fig_runs", "n_at_init",
@@ -59,16 +60,6 @@ def multiplicities(values: Any, *, rtol: float = 1e-6) -> tuple[np.ndarray, np.n
     return v[idx], np.diff(np.r_[idx, v.size])
 
 
-def hist_bins(n: int) -> int:
-    """Histogram bins for ``n`` values: about 2 n^(1/3) (Rice rule), between 3 and 30, so that
-    few values do not scatter into 30 one-count slivers.
-
-    >>> hist_bins(3), hist_bins(150), hist_bins(10**6)
-    (3, 11, 30)
-    """
-    return int(np.clip(np.ceil(2.0 * max(n, 1) ** (1 / 3)), 3, 30))
-
-
 def n_at_init(a: Any) -> int:
     """Grokking replicas left out of the t_G law because t_G <= 0 (generalised at t = 0)."""
     c = a.counts
@@ -89,12 +80,9 @@ def fig_t_G(a: Any, width: str = "single") -> Any:
     lo, hi = float(x.min()), float(x.max())
     if law is not None and law.atom is not None:
         lo, hi = min(lo, law.atom[0]), max(hi, law.atom[0])
-    bins = np.geomspace(lo / 1.2, hi * 1.2, hist_bins(x.size) + 1)
-    counts, _ = np.histogram(x, bins=bins)
-    dens = counts / (x.size * np.diff(np.log(bins)))  # fraction of the positive t_G per unit ln t
-    ax.stairs(dens, bins, fill=True, color="0.82", label=f"simulation ($n$ = {x.size})")
+    # fraction of the positive t_G per unit ln t, bins by n, padded (the shared t_G histogram)
+    _, top = log_t_hist(ax, x, lo=lo, hi=hi, label=f"simulation ($n$ = {x.size})")
     g = np.geomspace(lo / 1.5, hi * 1.5, 600)
-    top = float(dens.max())
     try:
         _, d = kde(x, g)
         ax.plot(g, g * d, color=SIMULATION, lw=1.0, label="KDE")
@@ -113,7 +101,7 @@ def fig_t_G(a: Any, width: str = "single") -> Any:
     ax.set_xlim(g[0], g[-1])
     ax.set_xlabel(with_unit(LABELS["t_G"], time_unit(a)))
     ax.set_ylabel(LABELS["t_G_logdensity"])
-    ax.set_ylim(0, 1.12 * top if np.isfinite(top) and top > 0 else 1.0)  # headroom: no bar touches the top
+    set_headroom(ax, top)  # no bar touches the top
     return finish(fig, ax)
 
 

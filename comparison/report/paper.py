@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .histograms import rebin_density, set_headroom
 from .style import LABELS, PALETTE, SIMULATION, THEORY, finish, grid_for, new_figure
 
 __all__ = ["paper_sections", "draw_1d_probability", "draw_1d_tg", "draw_ball_probability", "draw_ball_tg",
@@ -45,10 +46,11 @@ def draw_1d_probability(rep: Any, data: dict[str, Any]) -> None:
     rep.table(df)
 
 
-def _step_hist(ax: Any, panel: dict[str, Any], color: str, label: str, log_t: bool = False) -> None:
-    """Histogram (steps) and theory pdf (line); ``log_t``: both as the density in log t."""
-    bins = np.asarray(panel["bins"], dtype=float)
-    dens = np.asarray(panel["density"], dtype=float)
+def _step_hist(ax: Any, panel: dict[str, Any], color: str, label: str, log_t: bool = False) -> float:
+    """Histogram (steps) and theory pdf (line); ``log_t``: both as the density in log t. The
+    stored bins are merged down to the shared rule's count for the panel's n
+    (:func:`~comparison.report.histograms.rebin_density`). Returns the highest bar or curve."""
+    bins, dens = rebin_density(panel["bins"], panel["density"], panel.get("n"))
     grid = np.asarray(panel["grid"], dtype=float)
     pdf = np.asarray(panel["pdf"], dtype=float)
     if log_t:  # mass per bin / width in ln t; theory t p(t)
@@ -56,6 +58,7 @@ def _step_hist(ax: Any, panel: dict[str, Any], color: str, label: str, log_t: bo
         pdf = grid * pdf
     ax.stairs(dens, bins, color=color, lw=1.0)
     ax.plot(grid, pdf, "-", color=color, lw=1.4, alpha=0.85, label=label)
+    return max(float(np.max(dens, initial=0.0)), float(np.nanmax(pdf, initial=0.0)))
 
 
 def _fig_1d_tg(data: dict[str, Any], width: str) -> Any:
@@ -63,13 +66,11 @@ def _fig_1d_tg(data: dict[str, Any], width: str) -> Any:
     r, c = grid_for(width, 3)
     fig, axes = new_figure(width, nrows=r, ncols=c, height=2.5 if width == "double" else 5.4)
     for ax, e in zip(axes, els):
-        for p in data["panels"]:
-            if p["eps_lambda"] == e:
-                i = (2, 5, 10).index(p["N"])
-                _step_hist(ax, p, PALETTE[i], f"$N$ = {p['N']}")
+        tops = [_step_hist(ax, p, PALETTE[(2, 5, 10).index(p["N"])], f"$N$ = {p['N']}")
+                for p in data["panels"] if p["eps_lambda"] == e]
         ax.set_title(rf"$\varepsilon_\lambda$ = {e:g}", fontsize=8)
         ax.set_xlabel(LABELS["t_G"])
-        ax.set_ylim(bottom=0)
+        set_headroom(ax, *tops)
     for ax in axes:
         ax.set_ylabel(LABELS["density_t"])
     return finish(fig, axes, legend="figure")
@@ -120,12 +121,13 @@ def _fig_ball_tg(data: dict[str, Any], width: str) -> Any:
     r, c = grid_for(width, 3)
     fig, axes = new_figure(width, nrows=r, ncols=c, height=2.6 if width == "double" else 5.6)
     for ax, name in zip(axes, ("D", "lam2", "eps")):
+        tops = []
         for i, p in enumerate(q for q in data["panels"] if q["vary"] == name):
-            _step_hist(ax, p, PALETTE[i], f"{LABELS[name].split(' ')[-1]} = {p['value']:g}", log_t=True)
+            tops.append(_step_hist(ax, p, PALETTE[i], f"{LABELS[name].split(' ')[-1]} = {p['value']:g}", log_t=True))
             ax.axvline(p["t_atom"], color=PALETTE[i], ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_xlabel(LABELS["t_G"])
-        ax.set_ylim(bottom=0)
+        set_headroom(ax, *tops)
         ax.set_ylabel(LABELS["t_G_logdensity"])
     return finish(fig, axes)
 

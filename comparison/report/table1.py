@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..estimate.nu_quality import FIXED_WINDOWS
-from .style import setup_mpl
+from .histograms import log_t_hist, set_headroom
+from .style import LABELS, PALETTE, finish, new_figure, setup_mpl
 
 __all__ = ["draw_table1"]
 
@@ -37,24 +38,27 @@ def _fig_local_slope(rows: list[dict[str, Any]]) -> Any:
     return fig
 
 
-def _fig_t_G(rows: list[dict[str, Any]]) -> Any:
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+def _fig_t_G(rows: list[dict[str, Any]], width: str = "double") -> Any:
+    """Grokking-time densities in ln t per example, drawn by the shared t_G histogram
+    (:mod:`comparison.report.histograms`: bins by n, padded, headroom; ticks by ``finish``)."""
+    fig, axes = new_figure(width, nrows=1 if width == "double" else 3, ncols=3 if width == "double" else 1,
+                           height=2.6 if width == "double" else 6.0)
     for ax, ex in zip(axes, (1, 2, 3)):
+        tops = []
         for i, r in enumerate(q for q in rows if q["example"] == ex):
             tg = np.asarray(r.get("t_G", []), dtype=float)
-            tg = tg[tg > 0]
+            tg = tg[np.isfinite(tg) & (tg > 0)]
             if tg.size < 5:
                 continue
-            ax.hist(np.log10(tg), bins=30, density=True, histtype="step", color=f"C{i}",
-                    label=f"λ1 = {r['lam1']:g}, λ2 = {r['lam2']:g} (n = {tg.size})")
-        ax.set_xlabel(r"$\log_{10} t_G$")
-        ax.set_title(f"Example {ex}", fontsize=9)
-        ax.legend(fontsize=6)
-    axes[0].set_ylabel(r"density in $\log_{10} t_G$")
-    fig.tight_layout()
-    return fig
+            tops.append(log_t_hist(ax, tg, fill=False, color=PALETTE[i % len(PALETTE)], lw=1.2,
+                                   label=f"λ1 = {r['lam1']:g}, λ2 = {r['lam2']:g} (n = {tg.size})")[1])
+        if tops:
+            ax.set_xscale("log")
+        ax.set_xlabel(LABELS["t_G"])
+        ax.set_title(f"Example {ex}", fontsize=8)
+        ax.set_ylabel(LABELS["t_G_logdensity"])
+        set_headroom(ax, *tops)
+    return finish(fig, axes)
 
 
 def draw_table1(rep: Any, rows: list[dict[str, Any]], table: Any) -> None:
@@ -75,4 +79,6 @@ def draw_table1(rep: Any, rows: list[dict[str, Any]], table: Any) -> None:
           "Σ p_k C_k τ^ν_k fitted the same way; the two verdicts are on the bulk ν (docs/local_rules.md).")
     rep.table(table)
     rep.figure(_fig_local_slope(rows), "table1-local-slope", "Local slope of the aligned test error against τ")
-    rep.figure(_fig_t_G(rows), "table1-t-G", "Grokking-time densities in log t per example and setting")
+    rep.figure(lambda w: _fig_t_G(rows, w), "table1-t-G",
+               "Grokking-time densities in log t (t·p(t)) per example and setting, settings with ≥ 5 positive "
+               "grokking times; bins by sample size.", width="double")

@@ -52,21 +52,23 @@ def test_summary_lists_the_largest_disagreement_first_and_no_agreement(report_md
 def test_documented_disagreement_links_its_errata_entry(report_md):
     box = [ln for ln in _box(report_md) if "largest disagreement" in ln]
     assert ERRATA_FILE.is_file()
-    assert re.search(r"documented: \[errata: Eq\. 30 [^]]*\]\(docs/errata\.md#[\w-]+\)", box[0]), box[0]
+    assert re.search(r"documented: \[errata: Eq\. 30 [^]]*\]\(#erratum-[\w-]+\)", box[0]), box[0]
     assert "errata" not in box[1]
     row = next(ln for ln in report_md.splitlines() if ln.startswith("|") and "P_grok planted" in ln)
-    assert "docs/errata.md#" in row
-    heading_slugs = {e.anchor for e in load_errata()}
-    anchor = re.search(r"docs/errata\.md#([\w-]+)", box[0]).group(1)
-    assert anchor in heading_slugs
+    assert "(#erratum-eq30-large-lambda)" in row
+    ids = {e.anchor for e in load_errata()}
+    anchor = re.search(r"\(#(erratum-[\w-]+)\)", box[0]).group(1)
+    assert anchor in ids and f'<a id="{anchor}"></a>' in report_md  # the report's own copy of the entry
 
 
 def test_errata_index_matches_by_package_and_equation():
     idx = errata_index("## pkg_a (x)\n### Misprints\n| Eq. 8 | a | b |\n## pkg_b\n**Eq. 8 (other).** t\n")
-    assert [(e.package, e.anchor) for e in idx] == [("pkg_a", "misprints"), ("pkg_b", "pkg_b")]
-    assert errata_link({"theory": "Eq. 8"}, "pkg_b.sim", idx).endswith("(docs/errata.md#pkg_b)")
-    assert errata_link({"theory": "Eq. 9"}, "pkg_b.sim", idx) == ""
-    assert errata_link({"theory": "Eq. 8"}, "pkg_c", idx) == ""
+    assert [(e.package, e.anchor) for e in idx] == [("pkg_a", "erratum-pkg_a-misprints"),
+                                                    ("pkg_a", "erratum-pkg_a-eq-8"), ("pkg_b", "erratum-pkg_b-eq-8-other")]
+    bad = {"theory": "Eq. 8", "verdict": "disagrees"}
+    assert errata_link(bad, "pkg_b.sim", idx).endswith("(#erratum-pkg_b-eq-8-other)")
+    assert errata_link({**bad, "theory": "Eq. 9"}, "pkg_b.sim", idx) == ""
+    assert errata_link(bad, "pkg_c", idx) == ""
     assert equations_in("Eq. 30/32 (large lambda)") == (30,)
 
 
@@ -99,7 +101,7 @@ def test_section_shows_the_full_config(report_md, planted):
 def test_errata_link_survives_into_html(planted, tmp_path):
     write_report(build_report([planted], title="prov", variants=False), tmp_path)
     html = (tmp_path / "report.html").read_text()
-    assert re.search(r'documented: <a href="docs/errata\.md#[\w-]+">errata: Eq\. 30', html), \
+    assert re.search(r'documented: <a href="#erratum-[\w-]+">errata: Eq\. 30', html), \
         re.findall(r"documented: .{0,200}", html)[:1]
 
 
