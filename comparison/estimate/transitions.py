@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps",
+__all__ = ["detect_transitions", "aligned_matrix", "sorted_by_run_t", "grid_step_at_transition", "refine_grid_t_eps",
            "infer_error_quantum", "check_tolerance", "DEFINITIONS"]
 
 FLAGS = {
@@ -82,6 +82,22 @@ def _check_definition(definition: str, sustained: bool) -> str:
     return definition
 
 
+def sorted_by_run_t(curves: pd.DataFrame) -> bool:
+    """True when the rows are already in (run, t) order (ties allowed; a NaN time: False).
+
+    >>> sorted_by_run_t(pd.DataFrame({"run": [0, 0, 1], "t": [0.0, 1.0, 0.0]}))
+    True
+    """
+    r, t = curves["run"].to_numpy(), curves["t"].to_numpy(dtype=float)
+    if r.size < 2:
+        return not np.isnan(t).any()
+    try:
+        nxt_run = r[1:] > r[:-1]
+    except TypeError:   # run ids of mixed types: let the sort decide
+        return False
+    return bool(np.all(nxt_run | ((r[1:] == r[:-1]) & (t[1:] >= t[:-1]))) and not np.isnan(t).any())
+
+
 def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained: bool = False,
                        definition: str = "first", train_missing_ok: bool = False) -> pd.DataFrame:
     """Per-run t_train, t_eps, t_G from tidy error curves.
@@ -126,7 +142,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
         raise ValueError(f"curves is missing columns {missing}")
     if len(curves) == 0:
         raise ValueError("curves is empty")
-    df = curves.sort_values(["run", "t"], kind="mergesort")
+    df = curves if sorted_by_run_t(curves) else curves.sort_values(["run", "t"], kind="mergesort")
     runs = pd.Index(np.sort(df["run"].unique()), name="run")
     has_train = "train_error" in df
     test = df["test_error"].to_numpy(dtype=float)
