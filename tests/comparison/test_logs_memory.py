@@ -78,8 +78,8 @@ def _planted(path, shuffle):
     """40 runs whose errors reach one wrong example of 200 at known steps."""
     rng = np.random.default_rng(5)
     steps = np.arange(100) * 10.0
-    tz = rng.integers(20, 80, 40) * 10.0
-    wrong = np.minimum(np.round(400 * (np.clip(tz[:, None] - steps[None, :], 0, None) / 1000) ** 1.5), 180)
+    tz = rng.uniform(0.3, 0.9, 40) * steps[-1]
+    wrong = np.minimum(np.round(600 * (np.clip(tz[:, None] - steps[None, :], 0, None) / steps[-1]) ** 1.5), 180)
     df = pd.DataFrame({"run": np.repeat(np.arange(40), 100), "t": np.tile(steps, 40), "test_error": (wrong / 200).ravel()})
     if shuffle:
         df = df.sample(frac=1.0, random_state=6)
