@@ -282,45 +282,95 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
     τ closer to t_eps than the run's last sample before t_eps, where the curve
     is not sampled). Only
     runs with a finite ``t_eps`` are included.
+
+    All runs at once: one sort of the table, a binary search of every (run, τ) pair inside
+    its run's block, and the interpolation formulas of ``np.interp`` (the same values, bit
+    for bit, as interpolating run by run).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"run": [0, 0, 0, 1, 1, 1], "t": [0., 1., 2., 0., 3., 4.],
+    ...                   "test_error": [.4, .1, 0., .8, .2, 0.]})
+    >>> M, runs = aligned_matrix(c, pd.Series({0: 2.0, 1: 4.0}), [0.5, 1.5, 2.0], loglog=False)
+    >>> runs.tolist(), M.round(3).tolist()
+    ([0, 1], [[nan, 0.25, 0.4], [nan, 0.3, 0.4]])
     """
     tau = np.asarray(tau, dtype=float)
-    rows, runs = [], []
-    for run, t, y in _sorted_runs(curves, column):   # numpy slices of one sort: no pandas per run
-        te = t_eps.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        vals = _interp_aligned(t, y, te, tau) if loglog else np.interp(te - tau, t, y, left=np.nan, right=np.nan)
-        # closer to t_eps than the run's last sample before it there is no data: mask
-        before = t[t < te]
-        last = before.max() if before.size else -np.inf
-        vals = np.where(tau < te - last, np.nan, vals)
-        rows.append(vals)
-        runs.append(int(run))
-    if not rows:
+    ids, start, end, t, y = _run_blocks(curves, column)
+    te_all = pd.Series(t_eps, dtype=float) if len(t_eps) else pd.Series(dtype=float)
+    te = (te_all.reindex(ids).to_numpy(dtype=float) if te_all.index.is_unique
+          else np.array([te_all.get(r, np.nan) for r in ids], dtype=float))
+    keep = np.isfinite(te)
+    if not keep.any():
         return np.empty((0, tau.size)), np.empty(0, dtype=np.int64)
-    return np.vstack(rows), np.asarray(runs, dtype=np.int64)
+    ids, start, end, te = ids[keep], start[keep], end[keep], te[keep]
+    x = te[:, None] - tau[None, :]
+    k = _search_blocks(t, start[:, None], end[:, None], x, right=True)   # global: t[k-1] <= x < t[k]
+    lin = _interp_like_numpy(t, y, start[:, None], end[:, None], k, x)
+    vals = _loglog(t, y, start[:, None], end[:, None], k, te[:, None], tau[None, :], lin) if loglog else lin
+    # closer to t_eps than the run's last sample before it there is no data: mask
+    b = _search_blocks(t, start, end, te, right=False)   # first sample at or after t_eps
+    last = np.where(b > start, t[np.maximum(b - 1, 0)], -np.inf)
+    vals = np.where(tau[None, :] < (te - last)[:, None], np.nan, vals)
+    return vals, np.asarray([int(r) for r in ids], dtype=np.int64)
 
 
-def _sorted_runs(curves: pd.DataFrame, column: str) -> Any:
-    """``(run, t, y)`` per run in sorted run order, each run's rows sorted by t (one stable sort)."""
+def _run_blocks(curves: pd.DataFrame, column: str) -> tuple[Any, NDArray[np.int64], NDArray[np.int64],
+                                                          NDArray[np.float64], NDArray[np.float64]]:
+    """Run ids in sorted order, each run's [start, end) in one (run, t)-sorted copy of t and ``column``."""
     run_codes, run_ids = pd.factorize(curves["run"], sort=True)
     t_all = curves["t"].to_numpy(dtype=float)
     y_all = curves[column].to_numpy(dtype=float)
     order = np.lexsort((t_all, run_codes))
     order = order[run_codes[order] >= 0]   # rows without a run id belong to no run (as in groupby)
     codes = run_codes[order]
-    bounds = np.flatnonzero(np.diff(codes)) + 1
-    for idx in np.split(order, bounds) if order.size else []:
-        yield run_ids[run_codes[idx[0]]], t_all[idx], y_all[idx]
+    present = np.unique(codes)
+    start = np.searchsorted(codes, present, side="left")
+    end = np.searchsorted(codes, present, side="right")
+    return np.asarray(run_ids)[present], start, end, t_all[order], y_all[order]
 
 
-def _interp_aligned(t: NDArray[np.float64], y: NDArray[np.float64], te: float,
-                    tau: NDArray[np.float64]) -> NDArray[np.float64]:
-    x = te - tau
-    lin = np.interp(x, t, y, left=np.nan, right=np.nan)
-    k = np.searchsorted(t, x, side="right")  # t[k-1] <= x < t[k]
-    inside = (k >= 1) & (k < t.size)
-    kk = np.clip(k, 1, t.size - 1)
+def _search_blocks(t: NDArray[np.float64], lo: NDArray[np.int64], hi: NDArray[np.int64], x: NDArray[np.float64],
+                   *, right: bool) -> NDArray[np.int64]:
+    """``np.searchsorted(t[lo:hi], x, side) + lo`` for every element at once (broadcast), by bisection."""
+    lo = np.broadcast_to(lo, x.shape).copy()
+    hi = np.broadcast_to(hi, x.shape).copy()
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) // 2
+        tm = t[np.where(active, mid, 0)]
+        go_right = active & ((tm <= x) if right else (tm < x))
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(active & ~go_right, mid, hi)
+
+
+def _interp_like_numpy(t: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.int64],
+                       end: NDArray[np.int64], k: NDArray[np.int64], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.interp(x, t_run, y_run, left=nan, right=nan)`` per element, with numpy's own formula
+    (slope from the left sample; the NaN fall-backs of numpy's C loop)."""
+    j = np.clip(k - 1, start, np.maximum(end - 2, start))   # left sample of the bracketing interval
+    j1 = np.minimum(j + 1, end - 1)
+    tj, tj1, yj, yj1 = t[j], t[j1], y[j], y[j1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (yj1 - yj) / (tj1 - tj)
+        v = slope * (x - tj) + yj
+        v2 = slope * (x - tj1) + yj1
+    v = np.where(np.isnan(v), np.where(np.isnan(v2) & (yj == yj1), yj, v2), v)
+    v = np.where(tj == x, yj, v)
+    last = t[end - 1]
+    v = np.where(x == last, y[end - 1], v)
+    return np.where((k == start) | (x > last), np.nan, v)
+
+
+def _loglog(t: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.int64], end: NDArray[np.int64],
+            k: NDArray[np.int64], te: NDArray[np.float64], tau: NDArray[np.float64],
+            lin: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Linear in (log tau, log E) between the two samples around ``te - tau`` where both are positive."""
+    inside = (k > start) & (k < end)
+    kk = np.clip(k, start + 1, np.maximum(end - 1, start + 1))
+    kk = np.minimum(kk, t.size - 1)
     t0, t1 = t[kk - 1], t[kk]
     y0, y1 = y[kk - 1], y[kk]
     u0, u1 = te - t0, te - t1  # tau at the two samples (u0 > u1)
@@ -329,6 +379,13 @@ def _interp_aligned(t: NDArray[np.float64], y: NDArray[np.float64], te: float,
         w = np.log(tau / u1) / np.log(u0 / u1)
         logv = np.log(y1) + w * (np.log(y0) - np.log(y1))
     return np.where(ok, np.exp(logv), lin)
+
+
+def _sorted_runs(curves: pd.DataFrame, column: str) -> Any:
+    """``(run, t, y)`` per run in sorted run order, each run's rows sorted by t (one stable sort)."""
+    ids, start, end, t, y = _run_blocks(curves, column)
+    for r, a, b in zip(ids, start, end):
+        yield r, t[a:b], y[a:b]
 
 
 def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series, float]:
