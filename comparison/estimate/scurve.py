@@ -26,10 +26,11 @@ reason ``"no_transition"``; a fit that does not converge, or puts t* outside
 the logged times, gets ``"fit_failed"`` / ``"onset_outside_log"``. Those runs
 carry ``None`` values and a reason, never a NaN, in :func:`scurve_json`.
 
-Each run is one 4-parameter ``scipy.optimize.least_squares`` fit on times
-rescaled to [0, 1], started from the curve's own midpoint crossing, so it
-converges in a few iterations (about a millisecond per run; thousands of runs
-take seconds). The onset's standard error comes from the Jacobian at the
+:func:`fit_scurve` is one 4-parameter ``scipy.optimize.least_squares`` fit on times
+rescaled to [0, 1], started from the curve's own midpoint crossing;
+:func:`fit_scurves` fits every run of a table at once with the same start, bounds and
+objective (:mod:`comparison.estimate.scurve_batch`, a batched Levenberg-Marquardt).
+The onset's standard error comes from the Jacobian at the
 optimum, se = sqrt(sigma^2 (J^T J)^-1)_{t*}, sigma^2 the residual variance.
 
 >>> import numpy as np, pandas as pd
@@ -48,6 +49,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import erf
+
+from .scurve_batch import fit_scurve_batch, prepare_curve
 
 __all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "median_ci", "scurve_json",
            "MIN_JUMP"]
@@ -84,28 +87,10 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
     """
     if not min_jump >= 0:
         raise ValueError(f"min_jump must be >= 0, got {min_jump!r}")
-    t = np.asarray(t, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(y) & ((t > 0) if log_time else True)
-    t, y = t[ok], y[ok]
-    order = np.argsort(t, kind="stable")
-    t, y = t[order], y[order]
-    n = int(t.size)
-    if n < 5:
-        return _fail("too_few_points", n)
-    x = np.log10(t) if log_time else t
-    lo, span = float(x[0]), float(x[-1] - x[0])
-    if span <= 0:
-        return _fail("too_few_points", n)
-    k = max(1, n // 10)
-    first, last = float(np.mean(y[:k])), float(np.mean(y[-k:]))
-    if abs(last - first) < min_jump:
-        return _fail("no_transition", n)
-    u = (x - lo) / span
-    mid = 0.5 * (first + last)
-    crossed = np.nonzero((y - mid) * np.sign(last - first) >= 0)[0]
-    u0 = float(u[crossed[0]]) if crossed.size else 0.5
-    p0 = np.array([u0, 10.0, 0.5 * (last - first), mid])
+    why, prep = prepare_curve(t, y, min_jump, log_time)
+    if why is not None:
+        return _fail(why, prep)
+    u, y, p0, lo, span, n = prep
     res = least_squares(lambda p: scurve(u, p[0], p[1], p[2], p[3]) - y, p0,
                         bounds=([-0.5, 1e-3, -np.inf, -np.inf], [1.5, 1e4, np.inf, np.inf]), method="trf")
     if not res.success:
@@ -129,19 +114,24 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
 
 def fit_scurves(curves: pd.DataFrame, column: str, *, run: str = "run", time: str = "t",
                 min_jump: float = MIN_JUMP, log_time: bool = False) -> pd.DataFrame:
-    """Eq. (S1) fitted to ``column`` of every run; one row per run (index: run ids).
+    """Eq. (S1) fitted to ``column`` of every run; one row per run (index: run ids, sorted).
 
+    All runs at once (:func:`~comparison.estimate.scurve_batch.fit_scurve_batch`: one batched
+    Levenberg-Marquardt, the same optimum as :func:`fit_scurve` run by run).
     Columns: onset, sharpness, a, b, onset_se, rmse, n_points, reason (None when the fit is good).
     """
     for c in (run, time, column):
         if c not in curves.columns:
             raise ValueError(f"column {c!r} not in the curves; available: {', '.join(map(str, curves.columns))}")
-    rows = {}
-    for r, g in curves.groupby(run, sort=True):
-        rows[r] = fit_scurve(g[time].to_numpy(float), g[column].to_numpy(float), min_jump=min_jump,
-                             log_time=log_time)
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=_COLUMNS)
-    out.index.name = run
+    codes, ids = pd.factorize(curves[run], sort=True)
+    t_all, y_all = curves[time].to_numpy(float), curves[column].to_numpy(float)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    pieces = [(t_all[order[a:b]], y_all[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    cols = fit_scurve_batch(pieces, min_jump=min_jump, log_time=log_time)
+    out = pd.DataFrame({k: cols[k] for k in _COLUMNS}, index=pd.Index(ids, name=run))
+    out["reason"] = out["reason"].astype(object)
     return out
 
 
