@@ -12,9 +12,19 @@ the same. The relative grokking gap of a run with both curves is
 
     m = (t*_test - t*_train) / t*_train.                                (S2)
 
-(Eq. S2 is our reading of the paper's "relative grokking gap"; the paper's
-normalisation was not re-checked against its text here. Its relative and
-absolute sharpness R_rel, R_abs are not computed.)
+The grokking sharpness of the same paper (Sec. 2), per run: the absolute
+sharpness is the test curve's own sharpness and the relative sharpness compares
+it with the train curve's,
+
+    R_abs = s_test,                                                     (S3)
+    R_rel = s_test / s_train.                                           (S4)
+
+(Eqs. S2-S4 are our reading of the paper's "relative grokking gap" and its
+"absolute" and "relative" sharpness measures; the stored copy of the paper could
+not be read past its introduction here, so neither the normalisations nor the
+paper's own equation numbers were re-checked against its text: docs/errata.md.)
+R_abs carries the log's unit (1/time; 1/decade with ``log_time``); R_rel and m
+are unit-free.
 
 **Time axis.** As the paper does, the fit is in linear time ``t`` (epochs or
 steps as logged): t* and s then have the log's own unit and 1/unit. Passing
@@ -52,7 +62,7 @@ from scipy.special import erf
 
 from .scurve_batch import fit_scurve_batch, prepare_curve
 
-__all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "median_ci", "scurve_json",
+__all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "relative_sharpness", "median_ci", "scurve_json",
            "MIN_JUMP"]
 
 MIN_JUMP = 0.05
@@ -141,6 +151,20 @@ def relative_gap(test: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
     with np.errstate(divide="ignore", invalid="ignore"):
         m = (a - b) / b
     return m.where(np.isfinite(m)).rename("relative_gap")
+
+
+def relative_sharpness(test: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
+    """Eq. (S4) per run present in both fits: s_test / s_train (NaN where either failed).
+
+    >>> relative_sharpness(pd.DataFrame({"sharpness": [1.0, 3.0]}), pd.DataFrame({"sharpness": [2.0, np.nan]}))
+    0    0.5
+    1    NaN
+    Name: relative_sharpness, dtype: float64
+    """
+    a, b = test["sharpness"].astype(float).align(train["sharpness"].astype(float), join="inner")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a / b
+    return r.where(np.isfinite(r) & (b > 0)).rename("relative_sharpness")
 
 
 def median_ci(values: np.ndarray, *, seed: int, level: float = 0.95,

@@ -36,8 +36,11 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
                   notes: list[str] | None = None) -> dict[str, Any]:
     """Per-curve :func:`~comparison.estimate.scurve.scurve_json` for test, train and the losses present.
 
-    Returns ``{"test": {...}, "train": {...}, "test_loss": {...}, "relative_gap": {median, ci, n}}``
-    (keys only for the curves in ``raw``; strict JSON).
+    Returns ``{"test": {...}, "train": {...}, "test_loss": {...}, "relative_gap": {median, ci, n},
+    "sharpness_abs": {...}, "sharpness_rel": {...}}`` (keys only for the curves in ``raw``; strict
+    JSON): the grokking sharpness R_abs (Eq. S3, from the test fit) and R_rel (Eq. S4, runs with
+    both fits) of :mod:`comparison.estimate.scurve`, each a median over runs with a bootstrap CI,
+    its definition and the per-run values.
 
     Examples
     --------
@@ -48,8 +51,10 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
     >>> out = scurve_onsets(raw)
     >>> round(out["test"]["onset"]["median"], 3), round(out["relative_gap"]["median"], 3)
     (60.0, 2.0)
+    >>> round(out["sharpness_abs"]["median"], 4), round(out["sharpness_rel"]["median"], 4)
+    (0.1, 1.0)
     """
-    from ..estimate.scurve import fit_scurves, median_ci, relative_gap, scurve_json
+    from ..estimate.scurve import fit_scurves, median_ci, relative_gap, relative_sharpness, scurve_json
     from .log_onsets import curve_preview
 
     if not max_runs >= 1:
@@ -65,10 +70,25 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
         fits[key] = fit_scurves(sub, key)
         out[key] = scurve_json(fits[key], column=key, seed=seed)
         out[key]["preview"] = curve_preview(sub, key, max_runs=4)
+    if "test" in fits:
+        out["sharpness_abs"] = _sharpness_entry(fits["test"]["sharpness"].where(fits["test"]["reason"].isna()),
+                                                "R_abs = s_test (Eq. S3)", seed + 1)   # = the test sharpness CI
     if "test" in fits and "train" in fits:
         m = relative_gap(fits["test"], fits["train"]).to_numpy(dtype=float)
         out["relative_gap"] = median_ci(m, seed=seed + 2)
+        out["sharpness_rel"] = _sharpness_entry(relative_sharpness(fits["test"], fits["train"]),
+                                                "R_rel = s_test / s_train (Eq. S4)", seed + 4)
     return out
+
+
+def _sharpness_entry(per_run: pd.Series, definition: str, seed: int) -> dict[str, Any]:
+    """Median over runs with its bootstrap CI, the definition and the per-run values (None: no fit)."""
+    from ..estimate.scurve import median_ci
+
+    v = per_run.astype(float)
+    return {**median_ci(v.to_numpy(dtype=float), seed=seed), "definition": definition,
+            "source": "Miller et al. 2024 (arXiv:2402.08946), Sec. 2 (our reading; see docs/errata.md)",
+            "runs": {str(r): (float(x) if np.isfinite(x) else None) for r, x in v.items()}}
 
 
 def measure_leads(raw: pd.DataFrame, scurve: dict[str, Any], measures: tuple[str, ...] | list[str], *,
