@@ -321,13 +321,16 @@ def _run_blocks(curves: pd.DataFrame, column: str) -> tuple[Any, NDArray[np.int6
     run_codes, run_ids = pd.factorize(curves["run"], sort=True)
     t_all = curves["t"].to_numpy(dtype=float)
     y_all = curves[column].to_numpy(dtype=float)
-    order = np.lexsort((t_all, run_codes))
-    order = order[run_codes[order] >= 0]   # rows without a run id belong to no run (as in groupby)
-    codes = run_codes[order]
-    present = np.unique(codes)
-    start = np.searchsorted(codes, present, side="left")
-    end = np.searchsorted(codes, present, side="right")
-    return np.asarray(run_ids)[present], start, end, t_all[order], y_all[order]
+    if run_codes.size and run_codes.min() >= 0 and sorted_by_run_t(curves):
+        codes, t_s, y_s = run_codes, t_all, y_all   # already in (run, t) order: the same stable sort, no copy
+    else:
+        order = np.lexsort((t_all, run_codes))
+        order = order[run_codes[order] >= 0]   # rows without a run id belong to no run (as in groupby)
+        codes, t_s, y_s = run_codes[order], t_all[order], y_all[order]
+    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if codes.size else np.empty(0, dtype=np.int64)
+    present = codes[first]
+    end = np.r_[first[1:], codes.size].astype(np.int64)
+    return np.asarray(run_ids)[present], first.astype(np.int64), end, t_s, y_s
 
 
 def _search_blocks(t: NDArray[np.float64], lo: NDArray[np.int64], hi: NDArray[np.int64], x: NDArray[np.float64],

@@ -66,6 +66,9 @@ def test_vectorised_equals_the_loop(loglog, column):
     np.testing.assert_array_equal(runs, runs0)
     np.testing.assert_array_equal(M, M0)   # NaN where NaN, every other value identical
     assert np.isfinite(M).sum() > 1000
+    Ms, runs_s = aligned_matrix(c.sort_values(["run", "t"]), te, tau, column=column, loglog=loglog)   # no-sort path
+    np.testing.assert_array_equal(Ms, M0)
+    np.testing.assert_array_equal(runs_s, runs0)
 
 
 def test_a_wrong_interpolation_is_caught():
