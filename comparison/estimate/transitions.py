@@ -255,17 +255,26 @@ def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
     """Median over runs of ``t_eps`` minus the run's last sample strictly before it.
 
     This is the time resolution of the aligned average near the transition:
-    closer to t_eps than this the curve is not sampled at all.
+    closer to t_eps than this the curve is not sampled at all. (All runs at once.)
+
+    >>> c = pd.DataFrame({"run": [0, 0, 1, 1, 1], "t": [0., 4., 0., 1., 2.], "test_error": 0.})
+    >>> grid_step_at_transition(c, pd.Series({0: 4.0, 1: 2.0}))
+    2.5
     """
-    steps = []
-    for run, t, _ in _sorted_runs(curves, "t"):
-        te = t_eps.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        before = t[t < te]
-        if before.size:
-            steps.append(te - before.max())
-    return float(np.median(steps)) if steps else float("nan")
+    ids, start, end, t, _ = _run_blocks(curves, "t")
+    te = _t_eps_of(t_eps, ids)
+    b = _search_blocks(t, start, end, np.where(np.isfinite(te), te, -np.inf), right=False)
+    ok = np.isfinite(te) & (b > start)
+    steps = te[ok] - t[b[ok] - 1]
+    return float(np.median(steps)) if steps.size else float("nan")
+
+
+def _t_eps_of(t_eps: pd.Series, ids: Any) -> NDArray[np.float64]:
+    """Each run's t_eps (NaN where it has none), in the order of ``ids``."""
+    te_all = pd.Series(t_eps, dtype=float) if len(t_eps) else pd.Series(dtype=float)
+    if te_all.index.is_unique:
+        return te_all.reindex(ids).to_numpy(dtype=float)
+    return np.array([te_all.get(r, np.nan) for r in ids], dtype=float)
 
 
 def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
@@ -297,9 +306,7 @@ def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
     """
     tau = np.asarray(tau, dtype=float)
     ids, start, end, t, y = _run_blocks(curves, column)
-    te_all = pd.Series(t_eps, dtype=float) if len(t_eps) else pd.Series(dtype=float)
-    te = (te_all.reindex(ids).to_numpy(dtype=float) if te_all.index.is_unique
-          else np.array([te_all.get(r, np.nan) for r in ids], dtype=float))
+    te = _t_eps_of(t_eps, ids)
     keep = np.isfinite(te)
     if not keep.any():
         return np.empty((0, tau.size)), np.empty(0, dtype=np.int64)
@@ -384,34 +391,27 @@ def _loglog(t: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.in
     return np.where(ok, np.exp(logv), lin)
 
 
-def _sorted_runs(curves: pd.DataFrame, column: str) -> Any:
-    """``(run, t, y)`` per run in sorted run order, each run's rows sorted by t (one stable sort)."""
-    ids, start, end, t, y = _run_blocks(curves, column)
-    for r, a, b in zip(ids, start, end):
-        yield r, t[a:b], y[a:b]
-
-
 def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series, float]:
     """Where a run's t_eps sits on one of its own samples (it was read off the
     time grid), move it to the midpoint between that sample and the previous one:
     the true crossing lies in between, and the midpoint removes the one-sided
     bias of the first-zero time on the aligned power law.
 
-    Returns the refined series and the fraction of runs that were refined.
+    Returns the refined series and the fraction of runs that were refined. (All runs at once.)
+
+    >>> c = pd.DataFrame({"run": [0, 0, 1, 1], "t": [0., 4., 0., 2.], "test_error": 0.})
+    >>> s, frac = refine_grid_t_eps(c, pd.Series({0: 4.0, 1: 1.5}))
+    >>> s.tolist(), frac
+    ([2.0, 1.5], 0.5)
     """
     out = t_eps.copy().astype(float)
-    n_tot = 0
-    moved: dict[Any, float] = {}
-    te_of = out.to_dict()
-    for run, t, _ in _sorted_runs(curves, "t"):
-        te = te_of.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        n_tot += 1
-        t = np.unique(t)
-        k = int(np.searchsorted(t, te))
-        if k < t.size and k >= 1 and abs(t[k] - te) <= 1e-12 * max(1.0, abs(te)):
-            moved[run] = 0.5 * (t[k] + t[k - 1])
-    if moved:
-        out.loc[list(moved)] = list(moved.values())
-    return out, (len(moved) / n_tot if n_tot else 0.0)
+    ids, start, end, t, _ = _run_blocks(curves, "t")
+    te = _t_eps_of(out, ids)
+    fin = np.isfinite(te)
+    n_tot = int(fin.sum())
+    b = _search_blocks(t, start, end, np.where(fin, te, -np.inf), right=False)   # first sample >= t_eps
+    bb = np.minimum(b, t.size - 1)
+    on_grid = fin & (b > start) & (b < end) & (np.abs(t[bb] - te) <= 1e-12 * np.maximum(1.0, np.abs(te)))
+    if on_grid.any():
+        out.loc[list(ids[on_grid])] = 0.5 * (t[bb[on_grid]] + t[bb[on_grid] - 1])
+    return out, (int(on_grid.sum()) / n_tot if n_tot else 0.0)

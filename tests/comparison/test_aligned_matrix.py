@@ -83,3 +83,42 @@ def test_no_run_with_t_eps_gives_an_empty_matrix():
     c, _ = _planted(2, 5)
     M, runs = aligned_matrix(c, pd.Series({0: np.nan}), [1.0, 2.0])
     assert M.shape == (0, 2) and runs.size == 0
+
+
+def _grid_step_loop(curves, t_eps):   # the per-run code before the vectorisation (reference)
+    steps = []
+    for run, g in curves.groupby("run", sort=True):
+        te = t_eps.get(run, np.nan)
+        t = np.sort(g["t"].to_numpy(float))
+        if np.isfinite(te) and (t < te).any():
+            steps.append(te - t[t < te].max())
+    return float(np.median(steps)) if steps else float("nan")
+
+
+def _refine_loop(curves, t_eps):   # likewise
+    out, n_tot, moved = t_eps.copy().astype(float), 0, {}
+    for run, g in curves.groupby("run", sort=True):
+        te = t_eps.get(run, np.nan)
+        if not np.isfinite(te):
+            continue
+        n_tot += 1
+        t = np.unique(g["t"].to_numpy(float))
+        k = int(np.searchsorted(t, te))
+        if 1 <= k < t.size and abs(t[k] - te) <= 1e-12 * max(1.0, abs(te)):
+            moved[run] = 0.5 * (t[k] + t[k - 1])
+    if moved:
+        out.loc[list(moved)] = list(moved.values())
+    return out, (len(moved) / n_tot if n_tot else 0.0)
+
+
+def test_grid_step_and_refinement_equal_the_loops():
+    from comparison.estimate.transitions import grid_step_at_transition, refine_grid_t_eps
+
+    c, te = _planted(3)
+    te = te.copy()
+    te.iloc[::7] += 0.25   # some t_eps between samples: not refined
+    assert grid_step_at_transition(c, te) == _grid_step_loop(c, te)
+    got, frac = refine_grid_t_eps(c, te)
+    ref, frac0 = _refine_loop(c, te)
+    pd.testing.assert_series_equal(got, ref)
+    assert frac == frac0 and 0 < frac < 1
