@@ -57,7 +57,7 @@ def _timed(f, *a, **k):
 
 
 def _aligned_rows(old: types.ModuleType, rounds: int) -> list[str]:
-    from comparison.estimate.transitions import aligned_matrix
+    from comparison.estimate.aligned import aligned_matrix
 
     rows = []
     tau = np.geomspace(5.0, 600.0, 60)

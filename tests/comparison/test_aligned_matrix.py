@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from comparison.estimate.transitions import aligned_matrix
+from comparison.estimate.aligned import aligned_matrix
 
 
 def _interp_aligned(t, y, te, tau):   # the per-run code before the vectorisation (reference)
@@ -112,7 +112,7 @@ def _refine_loop(curves, t_eps):   # likewise
 
 
 def test_grid_step_and_refinement_equal_the_loops():
-    from comparison.estimate.transitions import grid_step_at_transition, refine_grid_t_eps
+    from comparison.estimate.aligned import grid_step_at_transition, refine_grid_t_eps
 
     c, te = _planted(3)
     te = te.copy()

@@ -54,7 +54,7 @@ def test_load_table_records_scurve_without_nan(tmp_path):
 def test_report_part_table_and_figure(tmp_path):
     from types import SimpleNamespace
 
-    from comparison.report.scurve_section import fig_scurves, scurve_table
+    from comparison.report.scurve_section import fig_scurves, scurve_table, sharpness_table
 
     f = _log(tmp_path / "log.csv")
     rs = load_table(f, columns={"time": "step", "accuracy": "test_acc", "train_accuracy": "train_acc",
@@ -62,6 +62,9 @@ def test_report_part_table_and_figure(tmp_path):
     sc = rs.config["load"]["scurve"]
     tab = scurve_table(sc)
     assert list(tab["curve"]) == ["test", "train"] and (tab["runs fitted"] == "6 of 6").all()
+    sharp = sharpness_table(sc)   # the report's gap-and-sharpness table: m, R_abs, R_rel with CIs
+    assert list(sharp["quantity"]) == ["relative gap m", "absolute sharpness R_abs", "relative sharpness R_rel"]
+    assert (sharp["runs"] == 6).all() and sharp["median [95% CI]"].str.contains(r"\[").all()
     a = SimpleNamespace(config=rs.config, name="log")
     fig = fig_scurves(a)
     assert fig is not None
