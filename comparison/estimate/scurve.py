@@ -66,6 +66,7 @@ __all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "relative_shar
            "MIN_JUMP"]
 
 MIN_JUMP = 0.05
+BOOT_BATCH_VALUES = 1_000_000   # median_ci: resampled values held at once (8 MB)
 _COLUMNS = ["onset", "sharpness", "a", "b", "onset_se", "rmse", "n_points", "reason"]
 
 
@@ -171,7 +172,9 @@ def median_ci(values: np.ndarray, *, seed: int, level: float = 0.95,
               n_resamples: int = 2000) -> dict[str, Any]:
     """Median over runs with a percentile bootstrap CI (``scipy.stats.bootstrap``), strict-JSON dict.
 
-    Fewer than 2 finite values give ``{"median": value or None, "ci": None, "n": n}``.
+    Fewer than 2 finite values give ``{"median": value or None, "ci": None, "n": n}``. The
+    resamples are drawn in batches of about :data:`BOOT_BATCH_VALUES` values (bounded memory
+    over thousands of runs).
 
     >>> median_ci(np.array([1., 2., 3., 4., 5.]), seed=0)["median"]
     3.0
@@ -188,7 +191,8 @@ def median_ci(values: np.ndarray, *, seed: int, level: float = 0.95,
     if v.size < 2 or np.all(v == v[0]):
         return {"median": med, "ci": None, "n": int(v.size), "level": level}
     b = bootstrap((v,), np.median, confidence_level=level, n_resamples=n_resamples, method="percentile",
-                  random_state=np.random.default_rng(seed), vectorized=True)
+                  random_state=np.random.default_rng(seed), vectorized=True,
+                  batch=max(1, BOOT_BATCH_VALUES // v.size))   # at most ~1e6 resampled values at once
     return {"median": med, "ci": [float(b.confidence_interval.low), float(b.confidence_interval.high)],
             "n": int(v.size), "level": level}
 
@@ -201,10 +205,12 @@ def _num(x: Any) -> float | None:
 def scurve_json(fits: pd.DataFrame, *, column: str, seed: int, log_time: bool = False) -> dict[str, Any]:
     """Strict-JSON summary of :func:`fit_scurves`: per-run values (None + reason on failure) and CIs."""
     runs = {}
-    for r, row in fits.iterrows():
-        runs[str(r)] = {k: _num(row[k]) for k in _COLUMNS if k not in ("reason", "n_points")}
-        runs[str(r)].update(n_points=int(row["n_points"]),
-                            reason=row["reason"] if isinstance(row["reason"], str) else None)
+    num = [k for k in _COLUMNS if k not in ("reason", "n_points")]
+    vals = {k: fits[k].to_numpy(dtype=float) for k in num}
+    npts, why = fits["n_points"].to_numpy(), fits["reason"].to_numpy(dtype=object)
+    for i, r in enumerate(fits.index):   # column arrays, not iterrows: thousands of runs
+        runs[str(r)] = {k: _num(vals[k][i]) for k in num}
+        runs[str(r)].update(n_points=int(npts[i]), reason=why[i] if isinstance(why[i], str) else None)
     good = fits["reason"].isna()
     reasons = fits.loc[~good, "reason"].value_counts()
     return {"column": column, "model": "a*erf(s*(t-t*))+b (Miller et al. 2024, Eq. 1)",

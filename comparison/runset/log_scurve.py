@@ -24,12 +24,13 @@ SCURVE_MAX_RUNS = 5000
 
 
 def _subset(raw: pd.DataFrame, max_runs: int, notes: list[str]) -> pd.DataFrame:
-    labels = np.array(sorted(raw["run"].astype(str).unique()))
-    if labels.size <= max_runs:
+    """The rows of at most ``max_runs`` runs, evenly chosen by sorted label (``raw`` itself when all fit)."""
+    codes, labels = pd.factorize(raw["run"], sort=True)
+    if len(labels) <= max_runs:
         return raw
-    keep = labels[np.unique(np.linspace(0, labels.size - 1, max_runs).round().astype(int))]
-    notes.append(f"S-curve onsets fitted on {keep.size} of {labels.size} runs (evenly chosen by label)")
-    return raw[raw["run"].astype(str).isin(set(keep))]
+    keep = np.unique(np.linspace(0, len(labels) - 1, max_runs).round().astype(int))
+    notes.append(f"S-curve onsets fitted on {keep.size} of {len(labels)} runs (evenly chosen by label)")
+    return raw[np.isin(codes, keep)]
 
 
 def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MAX_RUNS,
@@ -60,7 +61,11 @@ def scurve_onsets(raw: pd.DataFrame, *, seed: int = 0, max_runs: int = SCURVE_MA
     if not max_runs >= 1:
         raise ValueError(f"max_runs must be >= 1, got {max_runs!r}")
     notes = [] if notes is None else notes
-    d = _subset(raw.assign(run=raw["run"].astype(str)), max_runs, notes)
+    cols = ["run", "t"] + [k for k in ("test", "train", "test_loss", "train_loss") if k in raw]
+    d = raw[cols]   # copy-on-write: the columns used, no copy of the table
+    if not pd.api.types.is_string_dtype(d["run"]):
+        d = d.assign(run=d["run"].astype(str))
+    d = _subset(d, max_runs, notes)
     out: dict[str, Any] = {}
     fits = {}
     for key in ("test", "train", "test_loss", "train_loss"):
