@@ -151,7 +151,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
         train = df["train_error"].to_numpy(dtype=float)
         bad = bad | (np.isinf(train) if train_missing_ok else ~np.isfinite(train))
     diverged = pd.Series(bad, index=df.index).groupby(df["run"]).any().reindex(runs)
-    ok = df.loc[~bad]
+    ok = df if not bad.any() else df.loc[~bad]   # no copy of a clean table
     t_eps = _first_zero(ok, "test_error", tol, definition).reindex(runs)
     if has_train:
         ok_tr = ok.loc[np.isfinite(ok["train_error"].to_numpy(dtype=float))]
