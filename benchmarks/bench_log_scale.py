@@ -7,7 +7,8 @@ called in-process there, so import time is excluded):
   (alternating, 3 rounds, median): "old" is the code at ``GROKCHECK_BENCH_OLD_REF``
   (default: the merge base of HEAD and ``main``, so that only this branch's changes are
   compared), exported with ``git archive`` to a temporary directory.
-* the 20 000-run, 2-million-row log with the current code: wall time and peak RSS.
+* the 20 000-run, 2-million-row log with the old and the current code (one run each): wall
+  time, CPU time and peak RSS (``ru_maxrss``), and whether the per-run results are identical.
 
 The logs are written to a temporary directory under /tmp.
 """
@@ -84,19 +85,29 @@ def run(rounds: int = 3, small: tuple[int, int] = (2000, 100), big: tuple[int, i
         same = json.loads((tmp / "old.fits.json.j").read_text())["runs"] == \
             json.loads((tmp / "new.fits.json.j").read_text())["runs"]
         big_log = write_log(tmp / "big.csv", *big)
+        bo = _fit(old, big_log, tmp / "big_old.fits.json")
         b = _fit(ROOT, big_log, tmp / "big.fits.json")
+        same_big = json.loads((tmp / "big_old.fits.json.j").read_text())["runs"] == \
+            json.loads((tmp / "big.fits.json.j").read_text())["runs"]
     mo, mn = statistics.median(t_old), statistics.median(t_new)
     co, cn = statistics.median(c_old), statistics.median(c_new)
+    load = os.getloadavg()[0]
     return ("### fit on a log with a run column (CSV; `--n-boot 20`; time inside the process, imports excluded)\n\n"
             "| log | code | fit wall (s, median) | fit CPU (s, median) | ratio old/new (wall; CPU) | peak RSS (MB) |\n"
             "|---|---|---|---|---|---|\n"
             f"| {small[0]:,} runs x {small[1]} steps | `{ref}` | {mo:.2f} | {co:.2f} | | |\n"
             f"| {small[0]:,} runs x {small[1]} steps | this tree | {mn:.2f} | {cn:.2f} | **{mo / mn:.1f}x**; "
             f"{co / cn:.1f}x | |\n"
+            f"| {big[0]:,} runs x {big[1]} steps ({big[0] * big[1]:,} rows) | `{ref}` | {bo['s']:.1f} | "
+            f"{bo['cpu_s']:.1f} | | {bo['rss_mb']:.0f} |\n"
             f"| {big[0]:,} runs x {big[1]} steps ({big[0] * big[1]:,} rows) | this tree | {b['s']:.1f} | "
-            f"{b['cpu_s']:.1f} | | {b['rss_mb']:.0f} |\n\n"
-            "CPU: user + system time of the fitting process (the machine is shared: wall includes waiting).\n"
-            f"Per-run results identical between the two codes: {same}. Rounds: {rounds}, alternating.\n")
+            f"{b['cpu_s']:.1f} | {bo['s'] / b['s']:.2f}x; {bo['cpu_s'] / b['cpu_s']:.2f}x | {b['rss_mb']:.0f} "
+            f"(**{b['rss_mb'] / bo['rss_mb']:.2f}x** of `{ref}`) |\n\n"
+            "CPU: user + system time of the fitting process (the machine is shared: wall includes waiting). "
+            "Peak RSS: ru_maxrss of the fitting process, imports included (about 165 MB before any data).\n"
+            f"Per-run results identical between the two codes: {same} (small log), {same_big} (big log). "
+            f"Rounds: {rounds}, alternating (big log: one run each). Load average at the end: {load:.1f} "
+            f"on {os.cpu_count()} cores.\n")
 
 
 if __name__ == "__main__":

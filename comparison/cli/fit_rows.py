@@ -132,6 +132,12 @@ def _scurve_rows(load: dict[str, Any], unit: str) -> list[tuple[str, str]]:
                          + (f" ({fails})" if fails else "")))
     if sc.get("relative_gap"):
         rows.append(("relative gap m", _ci_text(sc["relative_gap"])))
+    per = f" per {unit.strip(' ()')}" if unit else " per unit of t"
+    for key, label, u in (("sharpness_abs", "sharpness R_abs = s_test", per),
+                          ("sharpness_rel", "sharpness R_rel = s_test/s_train", "")):
+        if sc.get(key):
+            rows.append((label, _ci_text(sc[key]) + (u if sc[key].get("median") is not None else "")
+                         + f" ({sc[key]['n']} runs)"))
     for name, e in (load.get("measures") or {}).items():
         if isinstance(e, dict) and "lead" in e:
             rows.append((f"lead of {name}", _ci_text(e["lead"], unit)))

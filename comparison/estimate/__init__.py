@@ -1,6 +1,6 @@
 """Estimators: everything measured on run sets, with its error (no plotting, no I/O).
 
-Public names: :func:`detect_transitions`, :func:`aligned_matrix` (transitions);
+Public names: :func:`detect_transitions`, :func:`aligned_matrix` (transitions, aligned);
 :class:`NuFitter` and its result :class:`NuFit`, :func:`fit_power_law` (the
 critical exponent ν); :func:`d_eff`, :func:`epsilon_separation`,
 :func:`margin_exponent`, :func:`split_spectrum`, :func:`xi_angle_histogram`,
@@ -22,7 +22,8 @@ from .law_test import LawTest, atom_law_test
 from .nu import NuFitter
 from .nu_result import NuFit
 from .powerlaw import fit_power_law
-from .transitions import aligned_matrix, detect_transitions
+from .aligned import aligned_matrix
+from .transitions import detect_transitions
 from .context import xi_angles, xi_contexts
 from .nu import fit_nu
 from .xi import XiResult, xi_angle_histogram, xi_context

@@ -27,8 +27,7 @@ Window rule (default; reported in ``window_`` and ``window_rule_``)
   midpoint with the previous sample (``refine_t_eps``); the aligned curves are
   interpolated linearly in (log τ, log E), exact for a power law.
 * At least ``min_points`` grid points must fall in the window, else ValueError.
-
-An explicit ``window=(tau_lo, tau_hi)`` overrides the rule.
+  An explicit ``window=(tau_lo, tau_hi)`` overrides the rule.
 
 Uncertainty
 -----------
@@ -55,7 +54,8 @@ from .nu_glue import finish_quality, fit_one_run, handle_jumps
 from .nu_quality import bootstrap_runs_ci, resolve_windows
 from .nu_result import NuFit
 from .powerlaw import fit_power_law, sensitivity_windows, slopes_batch
-from .transitions import aligned_matrix, detect_transitions, grid_step_at_transition, refine_grid_t_eps
+from .aligned import aligned_matrix, grid_step_at_transition, refine_grid_t_eps
+from .transitions import detect_transitions
 from ..errors import FitError
 
 __all__ = ["NuFitter", "NuFit", "fit_nu", "fit_power_law"]

@@ -159,20 +159,34 @@ def window_flags(w: dict[str, Any], *, n_runs: int, approach: float) -> list[str
     return flags
 
 
+BOOT_WORK_ELEMENTS = 2_000_000   # resampled values held at once by boot_means (16 MB of float64)
+
+
 def boot_means(M: NDArray[np.float64], n_boot: int, seed: int) -> NDArray[np.float64]:
-    """Means over runs of ``n_boot`` resamples of the rows of ``M`` (runs × τ), chunked."""
+    """Means over runs of ``n_boot`` resamples of the rows of ``M`` (runs × τ), chunked.
+
+    The indices are drawn in chunks of ``2e7 / M.size`` resamples (the draws, hence the
+    result, do not depend on the memory bound); the means are taken over at most
+    :data:`BOOT_WORK_ELEMENTS` resampled values at once (one resample when a single one is
+    larger), so the working set stays near 16 MB whatever the number of runs.
+
+    >>> boot_means(np.array([[1.0, 2.0], [3.0, 4.0]]), 3, 0).shape
+    (3, 2)
+    """
     n = M.shape[0]
     if n_boot <= 0 or n < 2:
         return np.empty((0, M.shape[1]))
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, M.shape[1]))
     chunk = max(1, int(2e7 // max(n * M.shape[1], 1)))
+    sub = max(1, int(BOOT_WORK_ELEMENTS // max(n * M.shape[1], 1)))
     for s in range(0, n_boot, chunk):
         b = min(chunk, n_boot - s)
         idx = rng.integers(0, n, size=(b, n))
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            out[s:s + b] = np.nanmean(M[idx], axis=1)
+            for j in range(0, b, sub):
+                out[s + j:s + min(j + sub, b)] = np.nanmean(M[idx[j:j + sub]], axis=1)
     return out
 
 

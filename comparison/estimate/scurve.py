@@ -12,9 +12,19 @@ the same. The relative grokking gap of a run with both curves is
 
     m = (t*_test - t*_train) / t*_train.                                (S2)
 
-(Eq. S2 is our reading of the paper's "relative grokking gap"; the paper's
-normalisation was not re-checked against its text here. Its relative and
-absolute sharpness R_rel, R_abs are not computed.)
+The grokking sharpness of the same paper (Sec. 2), per run: the absolute
+sharpness is the test curve's own sharpness and the relative sharpness compares
+it with the train curve's,
+
+    R_abs = s_test,                                                     (S3)
+    R_rel = s_test / s_train.                                           (S4)
+
+(Eqs. S2-S4 are our reading of the paper's "relative grokking gap" and its
+"absolute" and "relative" sharpness measures; the stored copy of the paper could
+not be read past its introduction here, so neither the normalisations nor the
+paper's own equation numbers were re-checked against its text: docs/errata.md.)
+R_abs carries the log's unit (1/time; 1/decade with ``log_time``); R_rel and m
+are unit-free.
 
 **Time axis.** As the paper does, the fit is in linear time ``t`` (epochs or
 steps as logged): t* and s then have the log's own unit and 1/unit. Passing
@@ -26,10 +36,11 @@ reason ``"no_transition"``; a fit that does not converge, or puts t* outside
 the logged times, gets ``"fit_failed"`` / ``"onset_outside_log"``. Those runs
 carry ``None`` values and a reason, never a NaN, in :func:`scurve_json`.
 
-Each run is one 4-parameter ``scipy.optimize.least_squares`` fit on times
-rescaled to [0, 1], started from the curve's own midpoint crossing, so it
-converges in a few iterations (about a millisecond per run; thousands of runs
-take seconds). The onset's standard error comes from the Jacobian at the
+:func:`fit_scurve` is one 4-parameter ``scipy.optimize.least_squares`` fit on times
+rescaled to [0, 1], started from the curve's own midpoint crossing;
+:func:`fit_scurves` fits every run of a table at once with the same start, bounds and
+objective (:mod:`comparison.estimate.scurve_batch`, a batched Levenberg-Marquardt).
+The onset's standard error comes from the Jacobian at the
 optimum, se = sqrt(sigma^2 (J^T J)^-1)_{t*}, sigma^2 the residual variance.
 
 >>> import numpy as np, pandas as pd
@@ -49,10 +60,13 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import erf
 
-__all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "median_ci", "scurve_json",
+from .scurve_batch import fit_scurve_batch, prepare_curve
+
+__all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "relative_sharpness", "median_ci", "scurve_json",
            "MIN_JUMP"]
 
 MIN_JUMP = 0.05
+BOOT_BATCH_VALUES = 1_000_000   # median_ci: resampled values held at once (8 MB)
 _COLUMNS = ["onset", "sharpness", "a", "b", "onset_se", "rmse", "n_points", "reason"]
 
 
@@ -84,28 +98,10 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
     """
     if not min_jump >= 0:
         raise ValueError(f"min_jump must be >= 0, got {min_jump!r}")
-    t = np.asarray(t, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(t) & np.isfinite(y) & ((t > 0) if log_time else True)
-    t, y = t[ok], y[ok]
-    order = np.argsort(t, kind="stable")
-    t, y = t[order], y[order]
-    n = int(t.size)
-    if n < 5:
-        return _fail("too_few_points", n)
-    x = np.log10(t) if log_time else t
-    lo, span = float(x[0]), float(x[-1] - x[0])
-    if span <= 0:
-        return _fail("too_few_points", n)
-    k = max(1, n // 10)
-    first, last = float(np.mean(y[:k])), float(np.mean(y[-k:]))
-    if abs(last - first) < min_jump:
-        return _fail("no_transition", n)
-    u = (x - lo) / span
-    mid = 0.5 * (first + last)
-    crossed = np.nonzero((y - mid) * np.sign(last - first) >= 0)[0]
-    u0 = float(u[crossed[0]]) if crossed.size else 0.5
-    p0 = np.array([u0, 10.0, 0.5 * (last - first), mid])
+    why, prep = prepare_curve(t, y, min_jump, log_time)
+    if why is not None:
+        return _fail(why, prep)
+    u, y, p0, lo, span, n = prep
     res = least_squares(lambda p: scurve(u, p[0], p[1], p[2], p[3]) - y, p0,
                         bounds=([-0.5, 1e-3, -np.inf, -np.inf], [1.5, 1e4, np.inf, np.inf]), method="trf")
     if not res.success:
@@ -129,19 +125,24 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
 
 def fit_scurves(curves: pd.DataFrame, column: str, *, run: str = "run", time: str = "t",
                 min_jump: float = MIN_JUMP, log_time: bool = False) -> pd.DataFrame:
-    """Eq. (S1) fitted to ``column`` of every run; one row per run (index: run ids).
+    """Eq. (S1) fitted to ``column`` of every run; one row per run (index: run ids, sorted).
 
+    All runs at once (:func:`~comparison.estimate.scurve_batch.fit_scurve_batch`: one batched
+    Levenberg-Marquardt, the same optimum as :func:`fit_scurve` run by run).
     Columns: onset, sharpness, a, b, onset_se, rmse, n_points, reason (None when the fit is good).
     """
     for c in (run, time, column):
         if c not in curves.columns:
             raise ValueError(f"column {c!r} not in the curves; available: {', '.join(map(str, curves.columns))}")
-    rows = {}
-    for r, g in curves.groupby(run, sort=True):
-        rows[r] = fit_scurve(g[time].to_numpy(float), g[column].to_numpy(float), min_jump=min_jump,
-                             log_time=log_time)
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=_COLUMNS)
-    out.index.name = run
+    codes, ids = pd.factorize(curves[run], sort=True)
+    t_all, y_all = curves[time].to_numpy(float), curves[column].to_numpy(float)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    bounds = np.searchsorted(codes[order], np.arange(len(ids) + 1))
+    pieces = [(t_all[order[a:b]], y_all[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    cols = fit_scurve_batch(pieces, min_jump=min_jump, log_time=log_time)
+    out = pd.DataFrame({k: cols[k] for k in _COLUMNS}, index=pd.Index(ids, name=run))
+    out["reason"] = out["reason"].astype(object)
     return out
 
 
@@ -153,11 +154,27 @@ def relative_gap(test: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
     return m.where(np.isfinite(m)).rename("relative_gap")
 
 
+def relative_sharpness(test: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
+    """Eq. (S4) per run present in both fits: s_test / s_train (NaN where either failed).
+
+    >>> relative_sharpness(pd.DataFrame({"sharpness": [1.0, 3.0]}), pd.DataFrame({"sharpness": [2.0, np.nan]}))
+    0    0.5
+    1    NaN
+    Name: relative_sharpness, dtype: float64
+    """
+    a, b = test["sharpness"].astype(float).align(train["sharpness"].astype(float), join="inner")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a / b
+    return r.where(np.isfinite(r) & (b > 0)).rename("relative_sharpness")
+
+
 def median_ci(values: np.ndarray, *, seed: int, level: float = 0.95,
               n_resamples: int = 2000) -> dict[str, Any]:
     """Median over runs with a percentile bootstrap CI (``scipy.stats.bootstrap``), strict-JSON dict.
 
-    Fewer than 2 finite values give ``{"median": value or None, "ci": None, "n": n}``.
+    Fewer than 2 finite values give ``{"median": value or None, "ci": None, "n": n}``. The
+    resamples are drawn in batches of about :data:`BOOT_BATCH_VALUES` values (bounded memory
+    over thousands of runs).
 
     >>> median_ci(np.array([1., 2., 3., 4., 5.]), seed=0)["median"]
     3.0
@@ -174,7 +191,8 @@ def median_ci(values: np.ndarray, *, seed: int, level: float = 0.95,
     if v.size < 2 or np.all(v == v[0]):
         return {"median": med, "ci": None, "n": int(v.size), "level": level}
     b = bootstrap((v,), np.median, confidence_level=level, n_resamples=n_resamples, method="percentile",
-                  random_state=np.random.default_rng(seed), vectorized=True)
+                  random_state=np.random.default_rng(seed), vectorized=True,
+                  batch=max(1, BOOT_BATCH_VALUES // v.size))   # at most ~1e6 resampled values at once
     return {"median": med, "ci": [float(b.confidence_interval.low), float(b.confidence_interval.high)],
             "n": int(v.size), "level": level}
 
@@ -187,10 +205,12 @@ def _num(x: Any) -> float | None:
 def scurve_json(fits: pd.DataFrame, *, column: str, seed: int, log_time: bool = False) -> dict[str, Any]:
     """Strict-JSON summary of :func:`fit_scurves`: per-run values (None + reason on failure) and CIs."""
     runs = {}
-    for r, row in fits.iterrows():
-        runs[str(r)] = {k: _num(row[k]) for k in _COLUMNS if k not in ("reason", "n_points")}
-        runs[str(r)].update(n_points=int(row["n_points"]),
-                            reason=row["reason"] if isinstance(row["reason"], str) else None)
+    num = [k for k in _COLUMNS if k not in ("reason", "n_points")]
+    vals = {k: fits[k].to_numpy(dtype=float) for k in num}
+    npts, why = fits["n_points"].to_numpy(), fits["reason"].to_numpy(dtype=object)
+    for i, r in enumerate(fits.index):   # column arrays, not iterrows: thousands of runs
+        runs[str(r)] = {k: _num(vals[k][i]) for k in num}
+        runs[str(r)].update(n_points=int(npts[i]), reason=why[i] if isinstance(why[i], str) else None)
     good = fits["reason"].isna()
     reasons = fits.loc[~good, "reason"].value_counts()
     return {"column": column, "model": "a*erf(s*(t-t*))+b (Miller et al. 2024, Eq. 1)",

@@ -1,4 +1,4 @@
-"""Per-run transition detection and the aligned average.
+"""Per-run transition detection (the aligned average: :mod:`comparison.estimate.aligned`).
 
 Definitions (perceptron-grokking.md, "Notation"; the contract of common.md):
 t_train is the first time the training error is zero, t_eps the first time the
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["detect_transitions", "aligned_matrix", "grid_step_at_transition", "refine_grid_t_eps",
+__all__ = ["detect_transitions", "sorted_by_run_t",
            "infer_error_quantum", "check_tolerance", "DEFINITIONS"]
 
 FLAGS = {
@@ -82,6 +82,22 @@ def _check_definition(definition: str, sustained: bool) -> str:
     return definition
 
 
+def sorted_by_run_t(curves: pd.DataFrame) -> bool:
+    """True when the rows are already in (run, t) order (ties allowed; a NaN time: False).
+
+    >>> sorted_by_run_t(pd.DataFrame({"run": [0, 0, 1], "t": [0.0, 1.0, 0.0]}))
+    True
+    """
+    r, t = curves["run"].to_numpy(), curves["t"].to_numpy(dtype=float)
+    if r.size < 2:
+        return not np.isnan(t).any()
+    try:
+        nxt_run = r[1:] > r[:-1]
+    except TypeError:   # run ids of mixed types: let the sort decide
+        return False
+    return bool(np.all(nxt_run | ((r[1:] == r[:-1]) & (t[1:] >= t[:-1]))) and not np.isnan(t).any())
+
+
 def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained: bool = False,
                        definition: str = "first", train_missing_ok: bool = False) -> pd.DataFrame:
     """Per-run t_train, t_eps, t_G from tidy error curves.
@@ -126,7 +142,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
         raise ValueError(f"curves is missing columns {missing}")
     if len(curves) == 0:
         raise ValueError("curves is empty")
-    df = curves.sort_values(["run", "t"], kind="mergesort")
+    df = curves if sorted_by_run_t(curves) else curves.sort_values(["run", "t"], kind="mergesort")
     runs = pd.Index(np.sort(df["run"].unique()), name="run")
     has_train = "train_error" in df
     test = df["test_error"].to_numpy(dtype=float)
@@ -135,7 +151,7 @@ def detect_transitions(curves: pd.DataFrame, zero_tol: float = 0.0, *, sustained
         train = df["train_error"].to_numpy(dtype=float)
         bad = bad | (np.isinf(train) if train_missing_ok else ~np.isfinite(train))
     diverged = pd.Series(bad, index=df.index).groupby(df["run"]).any().reindex(runs)
-    ok = df.loc[~bad]
+    ok = df if not bad.any() else df.loc[~bad]   # no copy of a clean table
     t_eps = _first_zero(ok, "test_error", tol, definition).reindex(runs)
     if has_train:
         ok_tr = ok.loc[np.isfinite(ok["train_error"].to_numpy(dtype=float))]
@@ -233,109 +249,3 @@ def _refine_quantum(v: NDArray[np.float64], q: float, rel_tol: float) -> float:
             return q
         m *= 2.0
     return float("nan")
-
-
-def grid_step_at_transition(curves: pd.DataFrame, t_eps: pd.Series) -> float:
-    """Median over runs of ``t_eps`` minus the run's last sample strictly before it.
-
-    This is the time resolution of the aligned average near the transition:
-    closer to t_eps than this the curve is not sampled at all.
-    """
-    steps = []
-    for run, t, _ in _sorted_runs(curves, "t"):
-        te = t_eps.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        before = t[t < te]
-        if before.size:
-            steps.append(te - before.max())
-    return float(np.median(steps)) if steps else float("nan")
-
-
-def aligned_matrix(curves: pd.DataFrame, t_eps: pd.Series, tau: ArrayLike,
-                   column: str = "test_error", *, loglog: bool = True
-                   ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Each run's ``column`` at ``t = t_eps - tau``, linearly interpolated.
-
-    With ``loglog=True`` (default) the interpolation is linear in
-    ``(log tau, log E)`` between samples where both are positive (exact for a
-    power law, so the interpolation does not bias ν), else linear in t.
-
-    Returns ``(M, runs)`` with ``M[i, k]`` the value of run ``runs[i]`` at
-    ``tau[k]`` (NaN where the run's curve does not reach back that far, and for
-    τ closer to t_eps than the run's last sample before t_eps, where the curve
-    is not sampled). Only
-    runs with a finite ``t_eps`` are included.
-    """
-    tau = np.asarray(tau, dtype=float)
-    rows, runs = [], []
-    for run, t, y in _sorted_runs(curves, column):   # numpy slices of one sort: no pandas per run
-        te = t_eps.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        vals = _interp_aligned(t, y, te, tau) if loglog else np.interp(te - tau, t, y, left=np.nan, right=np.nan)
-        # closer to t_eps than the run's last sample before it there is no data: mask
-        before = t[t < te]
-        last = before.max() if before.size else -np.inf
-        vals = np.where(tau < te - last, np.nan, vals)
-        rows.append(vals)
-        runs.append(int(run))
-    if not rows:
-        return np.empty((0, tau.size)), np.empty(0, dtype=np.int64)
-    return np.vstack(rows), np.asarray(runs, dtype=np.int64)
-
-
-def _sorted_runs(curves: pd.DataFrame, column: str) -> Any:
-    """``(run, t, y)`` per run in sorted run order, each run's rows sorted by t (one stable sort)."""
-    run_codes, run_ids = pd.factorize(curves["run"], sort=True)
-    t_all = curves["t"].to_numpy(dtype=float)
-    y_all = curves[column].to_numpy(dtype=float)
-    order = np.lexsort((t_all, run_codes))
-    order = order[run_codes[order] >= 0]   # rows without a run id belong to no run (as in groupby)
-    codes = run_codes[order]
-    bounds = np.flatnonzero(np.diff(codes)) + 1
-    for idx in np.split(order, bounds) if order.size else []:
-        yield run_ids[run_codes[idx[0]]], t_all[idx], y_all[idx]
-
-
-def _interp_aligned(t: NDArray[np.float64], y: NDArray[np.float64], te: float,
-                    tau: NDArray[np.float64]) -> NDArray[np.float64]:
-    x = te - tau
-    lin = np.interp(x, t, y, left=np.nan, right=np.nan)
-    k = np.searchsorted(t, x, side="right")  # t[k-1] <= x < t[k]
-    inside = (k >= 1) & (k < t.size)
-    kk = np.clip(k, 1, t.size - 1)
-    t0, t1 = t[kk - 1], t[kk]
-    y0, y1 = y[kk - 1], y[kk]
-    u0, u1 = te - t0, te - t1  # tau at the two samples (u0 > u1)
-    ok = inside & (y0 > 0) & (y1 > 0) & (u1 > 0) & (u0 > u1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.log(tau / u1) / np.log(u0 / u1)
-        logv = np.log(y1) + w * (np.log(y0) - np.log(y1))
-    return np.where(ok, np.exp(logv), lin)
-
-
-def refine_grid_t_eps(curves: pd.DataFrame, t_eps: pd.Series) -> tuple[pd.Series, float]:
-    """Where a run's t_eps sits on one of its own samples (it was read off the
-    time grid), move it to the midpoint between that sample and the previous one:
-    the true crossing lies in between, and the midpoint removes the one-sided
-    bias of the first-zero time on the aligned power law.
-
-    Returns the refined series and the fraction of runs that were refined.
-    """
-    out = t_eps.copy().astype(float)
-    n_tot = 0
-    moved: dict[Any, float] = {}
-    te_of = out.to_dict()
-    for run, t, _ in _sorted_runs(curves, "t"):
-        te = te_of.get(run, np.nan)
-        if not np.isfinite(te):
-            continue
-        n_tot += 1
-        t = np.unique(t)
-        k = int(np.searchsorted(t, te))
-        if k < t.size and k >= 1 and abs(t[k] - te) <= 1e-12 * max(1.0, abs(te)):
-            moved[run] = 0.5 * (t[k] + t[k - 1])
-    if moved:
-        out.loc[list(moved)] = list(moved.values())
-    return out, (len(moved) / n_tot if n_tot else 0.0)

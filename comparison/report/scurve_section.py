@@ -10,7 +10,7 @@ import pandas as pd
 
 from .style import PALETTE, finish, new_figure
 
-__all__ = ["add_scurve_part", "fig_scurves", "scurve_table"]
+__all__ = ["add_scurve_part", "fig_scurves", "scurve_table", "sharpness_table"]
 
 
 def _ci(e: dict[str, Any] | None) -> str:
@@ -30,6 +30,23 @@ def scurve_table(sc: dict[str, Any]) -> pd.DataFrame:
                          "failures": ", ".join(f"{k} {v}" for k, v in e["failures"].items()) or "none",
                          "onset t* (median, 95% CI)": _ci(e["onset"]),
                          "sharpness s (median, 95% CI)": _ci(e["sharpness"])})
+    return pd.DataFrame(rows)
+
+
+def sharpness_table(sc: dict[str, Any]) -> pd.DataFrame:
+    """Grokking gap and sharpness (Eqs. S2-S4 of :mod:`comparison.estimate.scurve`): one row each,
+    the median over runs with its 95% bootstrap CI and the number of runs.
+
+    >>> sharpness_table({"sharpness_abs": {"median": 0.5, "ci": [0.4, 0.6], "n": 3}})["quantity"].tolist()
+    ['absolute sharpness R_abs']
+    """
+    rows = []
+    for key, name, definition in (("relative_gap", "relative gap m", "(t*_test − t*_train) / t*_train (Eq. S2)"),
+                                  ("sharpness_abs", "absolute sharpness R_abs", "s_test, 1/time (Eq. S3)"),
+                                  ("sharpness_rel", "relative sharpness R_rel", "s_test / s_train (Eq. S4)")):
+        e = sc.get(key)
+        if e:
+            rows.append({"quantity": name, "definition": definition, "median [95% CI]": _ci(e), "runs": e.get("n", 0)})
     return pd.DataFrame(rows)
 
 
@@ -67,9 +84,11 @@ def add_scurve_part(rep: Any, a: Any) -> None:
           "a·erf(s·(t − t*)) + b in linear time (as the paper does); t* is the onset, s the sharpness (1/time). "
           "Runs that never transition or whose fit fails are counted with the reason, not fitted.")
     rep.table(scurve_table(sc))
-    gap = sc.get("relative_gap")
-    if gap and gap.get("median") is not None:
-        rep.p(f"Relative grokking gap m = (t*_test − t*_train)/t*_train (Eq. S2): median {_ci(gap)} over "
-              f"{gap['n']} runs.")
+    sharp = sharpness_table(sc)
+    if len(sharp):
+        rep.p("Grokking gap and sharpness (Miller et al. 2024, Sec. 2, our reading: docs/errata.md): the "
+              "absolute sharpness is the test curve's s, the relative sharpness its ratio to the train curve's; "
+              "medians over runs with percentile-bootstrap 95% CIs over runs.")
+        rep.table(sharp)
     rep.figure(lambda w: fig_scurves(a, width=w), f"{a.name}-scurves",
                f"{a.name}: test curves of up to 4 runs (dots), fitted S-curves (lines), onsets t* (dotted).")

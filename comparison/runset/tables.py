@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import RunSetError, join_problems
 from .logs import ColumnMap, decide_scale, mapped_frame, read_log, run_labels
-from .schema import CURVES_REQUIRED, RunSet, check_frame, content_problems, normalise
+from .schema import CURVES_REQUIRED, RunSet, check_frame, content_problems, has_repeated_run_t, normalise
 from .store import load_runset
 
 __all__ = ["runset_from_curves", "load_table", "load_any", "resolve_tolerance"]
@@ -107,7 +107,7 @@ def _merge_same_step(raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     """Rows logged at the same (run, t) hold different metrics: merge them (conflicts refused)."""
     cols = [c for c in raw if c in ("test", "train", "test_loss", "train_loss") or str(c).startswith("measure:")]
     key = ["run", "t"]
-    if not raw.duplicated(subset=key).any():
+    if not has_repeated_run_t(raw):
         return raw
     g = raw.groupby(key, sort=False, dropna=False)
     conflict = (g[cols].nunique() > 1).any(axis=1)
@@ -126,23 +126,32 @@ def _to_error(test: pd.DataFrame, train: pd.DataFrame | None, cmap: ColumnMap, s
     vals = {}
     for frame, col, name, what in ((test, "test", cmap.test, "test"), (train, "train", cmap.train, "train")):
         if frame is not None:
-            for f, grp in frame.groupby("_file", sort=True):
-                v = grp[col].to_numpy(dtype=float)
+            for f, v in _per_file(frame, col):
                 vals[f"{f}: {name} ({what})"] = v[np.isfinite(v)]
     used, why = decide_scale({k: v for k, v in vals.items() if v.size}, scale, test_is_accuracy=cmap.test_is_accuracy)
     div = 100.0 if used == "percent" else 1.0
     te = np.clip(test["test"].to_numpy(dtype=float) / div, 0.0, 1.0)   # rounding above 1 (checked) is 1
-    curves = pd.DataFrame({"run": test["run"].to_numpy(), "t": test["t"].to_numpy(dtype=float),
+    curves = pd.DataFrame({"run": test["run"].array, "t": test["t"].to_numpy(dtype=float),
                            "test_error": 1.0 - te if cmap.test_is_accuracy else te})
     tr_out = None
     if train is not None:
         tr = np.clip(train["train"].to_numpy(dtype=float) / div, 0.0, 1.0)
-        tr_out = pd.DataFrame({"run": train["run"].to_numpy(), "t": train["t"].to_numpy(dtype=float),
+        tr_out = pd.DataFrame({"run": train["run"].array, "t": train["t"].to_numpy(dtype=float),
                                "test_error": 1.0 - tr if cmap.train_is_accuracy else tr})
     conv = (["percent -> fraction"] if used == "percent" else []) + (
         ["error = 1 - accuracy"] if (cmap.test_is_accuracy or cmap.train_is_accuracy) else [])
     notes.append(f"scale: {used} ({why})" + (f"; {', '.join(conv)}" if conv else ""))
     return curves, tr_out, used
+
+
+def _per_file(frame: pd.DataFrame, col: str) -> list[tuple[str, np.ndarray]]:
+    """``(file, values of col)`` per file in sorted file order, without copying the whole frame
+    per group (one file: the column itself)."""
+    v = frame[col].to_numpy(dtype=float)
+    codes, files = pd.factorize(frame["_file"], sort=True)
+    if len(files) == 1 and (codes == 0).all():
+        return [(files[0], v)]
+    return [(f, v[codes == k]) for k, f in enumerate(files)]
 
 
 def _attach_train(curves: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
@@ -186,11 +195,17 @@ def _record_runs(rs: RunSet, load: dict[str, Any], tol: float, transition: str) 
                 rec[f"onset_{key}"] = entry["onsets"].get(rec["run"], float("nan"))
 
 
+def _finite_rows(raw: pd.DataFrame, col: str) -> pd.DataFrame:
+    """The rows of ``raw`` with a finite ``col`` (``raw`` itself, not a copy, when all are)."""
+    ok = np.isfinite(raw[col].to_numpy(dtype=float))
+    return raw if ok.all() else raw[ok]
+
+
 def _split_rows(raw: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The rows with a test value, and those with a train value (loggers interleave them)."""
-    train = raw[np.isfinite(raw["train"].to_numpy(dtype=float))] if "train" in raw else None
+    train = _finite_rows(raw, "train") if "train" in raw else None
     n0 = len(raw)
-    test = raw[np.isfinite(raw["test"].to_numpy(dtype=float))]
+    test = _finite_rows(raw, "test")
     if n0 > len(test):
         notes.append(f"dropped {n0 - len(test)} of {n0} rows with no test value (NaN: loggers write "
                      "metrics on alternating rows); the train values on them still give t_train")
