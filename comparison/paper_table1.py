@@ -55,7 +55,8 @@ def _p_grok(lr: Any, settings: list[tuple[int, float, float]], n_draws: int, see
 
 def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTINGS, p_grok_draws: int = 2000,
                 n_boot: int = 200, bulk_kwargs: dict[str, Any] | None = None, test_set: Any = None,
-                keep_results: bool = False, progress: bool = False, bulk_runs: int = 200) -> list[dict[str, Any]]:
+                keep_results: bool = False, progress: bool = False, bulk_runs: int = 200,
+                keep_study: bool = False) -> list[dict[str, Any]]:
     """One row per (example, setting), everything of the scenario-B table except ν.
 
     Keys: ``example, lam1, lam2, d_eff`` (per class on the test distribution: the one for Eq. 50),
@@ -70,7 +71,9 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
     ``keep_results`` also ``result`` (the ScenarioBResult, for the ν fitter).  Stable settings (not
     transient, ≥ 2 grokking runs) with ``bulk_runs`` > 0 also get :func:`bulk_nu_fields` (issue 25):
     ``nu_bulk``, ``nu_test_set_periods``, ``nu_corner_pred``, ``nu_pred_bulk``, ``d_eff_bulk``,
-    ``nu_verdicts``, from the first ``bulk_runs`` initialisations on the ξ bulk sample.
+    ``nu_verdicts``, from the first ``bulk_runs`` initialisations on the ξ bulk sample; with
+    ``keep_study`` also ``study`` (:func:`local_rules.corner_study`) and ``test_matrix`` (τ, E[run, τ],
+    N) of the default test set, for re-analysis (benchmarks/study_corner.py).
 
     Examples
     --------
@@ -116,6 +119,9 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
         if bulk_runs > 0 and stat_err <= 0 and n_grok >= 2:
             study = lr.corner_study(A, lam1=l1, lam2=l2, n_init=min(bulk_runs, n_init), seed=seed, contexts=m["bc"])
             row.update(bulk_nu_fields(lr, study, res, tc.weights, row, n_boot=n_boot, seed=seed))
+            if keep_study:
+                row["study"] = study
+                row["test_matrix"] = (*_test_set_matrix(res), 1.0 / float(np.sum(tc.weights ** 2)))
             row["seconds"] = time.perf_counter() - t0
         if keep_results:
             row["result"] = res
