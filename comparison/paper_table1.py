@@ -145,7 +145,8 @@ def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float
     the exit edges, :func:`comparison.estimate.logperiodic.fit_log_periodic`) in the resolved window
     (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``): the two lowest whole
     periods above the first resolved τ (the closest approach to the transition the sample allows).
-    Adds ``plateau`` (2 whole periods whose period-averaged slopes agree), ``resolved_from``,
+    Adds ``plateau`` (2 whole periods and :func:`~comparison.estimate.logperiodic.plateau_decision` says
+    "plateau": the drift of the period-averaged slopes is inside the margin with 95 % confidence), ``resolved_from``,
     ``window_rule`` and ``all_periods`` (every whole period up to ``TAU_HI``, to show the drift)."""
     n_runs = int(np.atleast_2d(E).shape[0])
     base = {"nu": None, "ci": None, "periods": 0, "window": None, "plateau": False, "contraction": contraction,
@@ -163,8 +164,9 @@ def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float
     r = {**base, **fit(n_boot=n_boot, anchor="bottom", max_periods=2)}
     a = fit(n_boot=min(n_boot, 50), anchor="top")
     r.update(contraction=contraction, resolved_from=win["lo"], window_rule=rule, n_points=float(n_points),
-             plateau=bool(r["periods"] >= 2 and r["no_plateau"] is False and r["nu"] is not None),
-             all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "no_plateau")})
+             plateau=bool(r["periods"] >= 2 and r.get("plateau_decision") == "plateau" and r["nu"] is not None),
+             all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "drift_ci",
+                                                "plateau_decision")})
     return r
 
 
@@ -213,7 +215,7 @@ def corner_prediction(lr: Any, study: dict[str, Any], fit: dict[str, Any], *, n_
                           n_boot=n_boot, seed=seed)
         out["groups"][k] = {"share": float(rows.mean()), "n_runs": int(rows.sum()), "nu_corner": nu_k,
                             **{q: g.get(q) for q in ("nu", "ci", "periods", "window", "period_slopes", "plateau",
-                                                     "contraction", "reason")}}
+                                                     "plateau_decision", "drift_ci", "contraction", "reason")}}
     return out
 
 
@@ -247,10 +249,20 @@ def bulk_nu_fields(lr: Any, study: dict[str, Any], res: Any, test_weights: Any, 
     return out
 
 
+def _plateau_text(name: str, f: dict[str, Any]) -> str:
+    """One clause: the population's plateau decision with its drift CI and margin."""
+    d, ci, m = f.get("plateau_decision"), f.get("drift_ci"), f.get("margin")
+    if d is None or ci is None or m is None:
+        return f"{name}: {f.get('periods', 0)} whole period(s), no decision"
+    return f"{name}: {d}, drift CI [{ci[0]:.3g}, {ci[1]:.3g}] vs margin +-{m:.3g}"
+
+
 def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     """Verdicts on the bulk ν: Eq. 50 (per-class D_eff of the bulk, bulk ξ) and the corner law (mixture).
 
-    Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods; the
+    Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods (the
+    margin rule of :func:`~comparison.estimate.logperiodic.plateau_decision`; "undecided" and "drift"
+    are not testable, the reason names the drift CI and the margin of each population); the
     measured ν is always the bulk one (its window and periods in the note); se_sys = half the range of
     its period-averaged slopes (rows built by :class:`~comparison.agreement.Verdict`)."""
     from .agreement import MIN_RUNS, Verdict
@@ -269,8 +281,9 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     for name, (pred, se_pred) in preds.items():
         q = f"nu bulk ({name})"
         if fb.get("nu") is None or fb.get("n_runs", 0) < MIN_RUNS["nu"] or pred is None or not ok:
-            why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population" if not ok
-                                      else "no prediction or too few runs")
+            why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population ("
+                                       f"{_plateau_text('bulk', fb)}; {_plateau_text('test set', ft)})" if not ok
+                                       else "no prediction or too few runs")
             measured = fb["nu"] if fb.get("nu") is not None else float("nan")
             rows.append({**Verdict.not_testable(q, measured, theory=src[name], why=why).row(),
                          "predicted": float("nan") if pred is None else float(pred)})
@@ -278,7 +291,7 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         sl = [s for s in fb["period_slopes"] if np.isfinite(s)]
         note = (f"whole log-periods: {fb['periods']} of ln(1/{fb['contraction']:.3g}) in tau in "
                 f"[{fb['window'][0]:.3g}, {fb['window'][1]:.3g}]; period slopes {', '.join(f'{s:.3f}' for s in sl)}; "
-                f"plateau: {'bulk' if fb.get('plateau') else 'test set only'}")
+                f"plateau: {'bulk' if fb.get('plateau') else 'test set only'} ({_plateau_text('bulk', fb)})")
         rows.append(Verdict.estimate(q, fb["nu"], _se(fb["ci"]), float(pred), float(se_pred),
                                      (max(sl) - min(sl)) / 2 if sl else 0.0, theory=src[name], note=note).row())
     return rows

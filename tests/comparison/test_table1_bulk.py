@@ -26,12 +26,13 @@ def test_population_nu_recovers_a_planted_staircase_and_flags_a_drift():
     assert r["periods"] == 2 and r["window"][0] == pytest.approx(r["resolved_from"])
     assert r["window"][1] == pytest.approx(r["window"][0] * (1 / c) ** 2)
     assert r["all_periods"]["periods"] == 3 and r["all_periods"]["window"][1] == pytest.approx(1.0)
-    assert r["ci"][0] <= 0.3 <= r["ci"][1] and r["plateau"] is True
+    assert r["ci"][0] <= 0.3 <= r["ci"][1] and r["plateau"] is True and r["plateau_decision"] == "plateau"
+    assert -r["margin"] < r["drift_ci"][0] and r["drift_ci"][1] < r["margin"]
     # a drifting exponent (0.2 below tau = 1e-3, 0.8 above) is not a plateau over the periods
     E = np.where(tau < 1e-3, (tau / 1e-3) ** 0.2, (tau / 1e-3) ** 0.8)[None].repeat(4, 0) * 1e-3
     E = E * (1 + 0.01 * np.random.default_rng(1).standard_normal(E.shape))
     d = population_nu(lr, tau, E, 1e9, c, n_boot=50)
-    assert d["periods"] >= 2 and d["plateau"] is False
+    assert d["periods"] >= 2 and d["plateau"] is False and d["plateau_decision"] == "drift"
     # the sample-size rule cuts the window: with N = 2e4 only errors >= 20/N = 1e-3 count (tau >~ 1e-3 here, not 1e-7)
     s = population_nu(lr, tau, _staircase(0.3, c, tau), 2e4, c, n_boot=0)
     assert s["resolved_from"] > 1e-4 and s["periods"] == 1 and s["plateau"] is False
@@ -60,6 +61,11 @@ def test_verdict_rows_follow_the_tolerance_rule_and_the_plateau_condition():
     none = nu_verdict_rows(_row(False, False))
     assert all(r["verdict"] == "not testable" and "either population" in r["note"] for r in none)
     assert none[0]["predicted"] == pytest.approx(0.55)
+    # an undecided plateau (drift CI straddling the margin) is not testable, and the reason says why
+    und = _row(False, False)
+    und["nu_bulk"].update(plateau_decision="undecided", drift_ci=[0.01, 0.05], margin=0.0375)
+    why = nu_verdict_rows(und)[0]["note"]
+    assert "bulk: undecided, drift CI [0.01, 0.05] vs margin +-0.0375" in why
 
 
 def test_table1_rows_gain_bulk_nu_and_corner_fields():
