@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .estimate.context import d_eff_variants, eps_readings, wilson_ci, xi_contexts
-from .estimate.logperiodic import fit_log_periodic
+from .estimate.logperiodic import PLATEAU_MARGIN, fit_log_periodic
 
 __all__ = ["table1_rows", "PAPER_SETTINGS", "TAU_HI", "population_nu", "corner_prediction", "bulk_nu_fields",
            "nu_verdict_rows"]
@@ -140,10 +140,10 @@ def _se(ci: Any) -> float:
 
 
 def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float | None, *, n_boot: int = 200,
-                  seed: int = 0) -> dict[str, Any]:
+                  seed: int = 0, tau_hi: float = TAU_HI, margin: float = PLATEAU_MARGIN) -> dict[str, Any]:
     """ν of an aligned error ``E[run, tau]`` over whole log-periods of ``contraction`` (the staircase of
     the exit edges, :func:`comparison.estimate.logperiodic.fit_log_periodic`) in the resolved window
-    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``): the two lowest whole
+    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``tau_hi``): the two lowest whole
     periods above the first resolved τ (the closest approach to the transition the sample allows).
     Adds ``plateau`` (2 whole periods and :func:`~comparison.estimate.logperiodic.plateau_decision` says
     "plateau": the drift of the period-averaged slopes is inside the margin with 95 % confidence), ``resolved_from``,
@@ -153,13 +153,13 @@ def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float
             "n_runs": n_runs, "n_points": float(n_points)}
     if contraction is None or not 0 < contraction < 1 or n_runs < 2:
         return {**base, "reason": "no one-sided exit edge (no contraction) or fewer than 2 runs"}
-    win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=TAU_HI)
-    rule = f"{win['rule']} (tau_hi = {TAU_HI:g}); the 2 lowest whole log-periods ln(1/c) from lo"
+    win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=tau_hi)
+    rule = f"{win['rule']} (tau_hi = {tau_hi:g}); the 2 lowest whole log-periods ln(1/c) from lo"
     if win["lo"] is None:
-        return {**base, "reason": f"no resolved tau <= {TAU_HI:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
+        return {**base, "reason": f"no resolved tau <= {tau_hi:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
 
     def fit(**kw: Any) -> dict[str, Any]:
-        return fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), seed=seed, **kw)
+        return fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), seed=seed, margin=margin, **kw)
 
     r = {**base, **fit(n_boot=n_boot, anchor="bottom", max_periods=2)}
     a = fit(n_boot=min(n_boot, 50), anchor="top")
