@@ -41,7 +41,7 @@ def _line(r: dict, margins: list[float]) -> str:
     dci = r.get("drift_ci") or [float("nan")] * 2
     return (f"nu {r['nu']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}] periods {r['periods']} window "
             f"[{r['window'][0]:.2g}, {r['window'][1]:.2g}] slopes {np.round(r['period_slopes'], 3).tolist()} "
-            f"drift CI [{dci[0]:.3f}, {dci[1]:.3f}] | {dec}")
+            f"drift CI [{dci[0]:.3f}, {dci[1]:.3f}] share inside 15 % {r.get('plateau_share')} | {dec}")
 
 
 def main(paths: list[str], tau_his: list[float], margins: list[float]) -> None:

@@ -166,7 +166,7 @@ def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float
     r.update(contraction=contraction, resolved_from=win["lo"], window_rule=rule, n_points=float(n_points),
              plateau=bool(r["periods"] >= 2 and r.get("plateau_decision") == "plateau" and r["nu"] is not None),
              all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "drift_ci",
-                                                "plateau_decision")})
+                                                "plateau_decision", "plateau_share")})
     return r
 
 
@@ -215,7 +215,8 @@ def corner_prediction(lr: Any, study: dict[str, Any], fit: dict[str, Any], *, n_
                           n_boot=n_boot, seed=seed)
         out["groups"][k] = {"share": float(rows.mean()), "n_runs": int(rows.sum()), "nu_corner": nu_k,
                             **{q: g.get(q) for q in ("nu", "ci", "periods", "window", "period_slopes", "plateau",
-                                                     "plateau_decision", "drift_ci", "contraction", "reason")}}
+                                                     "plateau_decision", "plateau_share", "drift_ci", "contraction",
+                                                     "reason")}}
     return out
 
 
@@ -254,7 +255,8 @@ def _plateau_text(name: str, f: dict[str, Any]) -> str:
     d, ci, m = f.get("plateau_decision"), f.get("drift_ci"), f.get("margin")
     if d is None or ci is None or m is None:
         return f"{name}: {f.get('periods', 0)} whole period(s), no decision"
-    return f"{name}: {d}, drift CI [{ci[0]:.3g}, {ci[1]:.3g}] vs margin +-{m:.3g}"
+    share = f", {f['plateau_share']:.0%} of bootstrap drifts inside" if f.get("plateau_share") is not None else ""
+    return f"{name}: {d}, drift CI [{ci[0]:.3g}, {ci[1]:.3g}] vs margin +-{m:.3g}{share}"
 
 
 def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:

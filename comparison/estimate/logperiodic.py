@@ -18,7 +18,8 @@ slope minus the bottom period's, with its percentile-bootstrap CI over runs (``c
 m = ``margin`` × |ν| (default :data:`PLATEAU_MARGIN` = 15 %).  The decision is an equivalence test:
 ``"plateau"`` when the whole drift CI lies inside (−m, m) (flat within the margin, shown), ``"drift"``
 when it lies wholly outside [−m, m] (a drift larger than the margin, shown), ``"undecided"`` otherwise
-(the data cannot tell; reported as such, never silently as either).  A test of an *exact* plateau
+(the data cannot tell; reported as such, never silently as either), with ``plateau_share``, the
+share of bootstrap drifts inside the margin, beside it.  A test of an *exact* plateau
 (slopes equal within 1.96 s.e.) is not used: with 10⁵ contexts its s.e. is ≈ 0.01, so any real
 curvature of a corner mixture is "significant" and the answer flips with the seed whenever the
 drift is near the detection limit.  ``no_plateau`` = (decision == "drift").
@@ -85,7 +86,8 @@ def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window
     or from above (``anchor="bottom"``: ``lo`` kept, the periods closest to the transition).  Returns ``nu``, ``ci``, ``periods`` (whole periods
     spanned), ``window`` (used), ``period_slopes`` (+ ``period_slopes_se``), ``drift`` (top minus
     bottom period slope, + ``drift_ci``), ``margin`` (absolute), ``plateau_decision``
-    (:func:`plateau_decision`; None with fewer than 2 periods or no bootstrap), ``no_plateau``,
+    (:func:`plateau_decision`; None with fewer than 2 periods or no bootstrap), ``plateau_share``
+    (the share of bootstrap drifts inside the margin: how firm the decision is), ``no_plateau``,
     ``n_runs``; ``nu = None`` with a ``reason`` when the window holds less than one period.
 
     Examples
@@ -141,5 +143,6 @@ def fit_log_periodic(tau: ArrayLike, E: ArrayLike, contraction: float, *, window
             bd = bd[np.isfinite(bd)]
             out["drift_ci"] = [float(np.quantile(bd, a)), float(np.quantile(bd, 1 - a))] if bd.size >= 10 else None
             out["plateau_decision"] = plateau_decision(out["drift_ci"], nu, margin)
+            out["plateau_share"] = float(np.mean(np.abs(bd) < out["margin"])) if bd.size else None
             out["no_plateau"] = None if out["plateau_decision"] is None else out["plateau_decision"] == "drift"
     return out

@@ -75,6 +75,7 @@ def test_plateau_rule_is_stable_over_seeds_and_rejects_a_planted_drift():
         drift = fit_log_periodic(tau, _drifting_runs(E, tau, 1.0, 100 + seed), c, **kw)
         assert drift["plateau_decision"] == "drift" and drift["no_plateau"] is True, drift
         assert drift["drift_ci"][0] > drift["margin"]  # the drift is upward, as planted
+        assert flat["plateau_share"] > 0.975 and drift["plateau_share"] < 0.025
 
 
 def test_plateau_decision_is_an_equivalence_test_with_three_outcomes():
