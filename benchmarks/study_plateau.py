@@ -6,7 +6,9 @@ Usage: PYTHONPATH=. python benchmarks/study_plateau.py OUT_SEED0.pkl OUT_SEED1.p
 
 Prints, per setting and seed: the local slope of the pooled bulk aligned error per decade of τ, then for
 each τ_hi the two lowest whole log-periods (ν, CI, window, period slopes, drift CI) and the decision at
-each margin, on the bulk and on the default test set.  No simulation: seconds.
+each margin, on the bulk and on the default test set; where OUT_SEED.json (study_corner.py's rows) lies
+beside the .pkl, also the two verdict rows re-derived with the current plateau rule (same windows, same
+predictions).  No simulation: seconds.
 """
 from __future__ import annotations
 
@@ -44,11 +46,26 @@ def _line(r: dict, margins: list[float]) -> str:
             f"drift CI [{dci[0]:.3f}, {dci[1]:.3f}] share inside 15 % {r.get('plateau_share')} | {dec}")
 
 
+def _verdicts(lr, d: dict, row: dict) -> str:
+    """The verdict rows of one setting re-derived from the raw arrays with the current rule."""
+    from comparison.paper_table1 import nu_verdict_rows, population_nu
+
+    fb = population_nu(lr, d["taus"], d["E"], d["n_contexts"], d["contraction"], n_boot=200)
+    ft = population_nu(lr, d["test_taus"], d["test_E"], d["test_n"], d["contraction"], n_boot=200)
+    rows = nu_verdict_rows({**row, "nu_bulk": fb, "nu_test_set_periods": ft})
+    return "; ".join(f"{v['quantity']}: {v['verdict']} (z = {v['z']:.2f}, predicted {v['predicted']:.3f})"
+                     for v in rows) + f" | bulk {fb.get('plateau_decision')} share {fb.get('plateau_share')}"
+
+
 def main(paths: list[str], tau_his: list[float], margins: list[float]) -> None:
     import local_rules as lr
     from comparison.paper_table1 import population_nu
 
+    import json
+    import os
+
     data = {p: pickle.load(open(p, "rb")) for p in paths}
+    rows_json = {p: json.load(open(p[:-4] + ".json")) for p in paths if os.path.exists(p[:-4] + ".json")}
     settings = [d["setting"] for d in next(iter(data.values()))]
     for k, st in enumerate(settings):
         print(f"== Example {st[0]}, lam1 = {st[1]:g}, lam2 = {st[2]:g}")
@@ -61,6 +78,8 @@ def main(paths: list[str], tau_his: list[float], margins: list[float]) -> None:
                                   n_boot=200)
                 print(f"    tau_hi {th:g} bulk: {_line(b, margins)}")
                 print(f"    tau_hi {th:g} test: {_line(t, margins)}")
+            if p in rows_json:
+                print(f"    verdicts (current rule): {_verdicts(lr, d, rows_json[p][k])}")
 
 
 if __name__ == "__main__":
