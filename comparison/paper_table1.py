@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .estimate.context import d_eff_variants, eps_readings, wilson_ci, xi_contexts
-from .estimate.logperiodic import fit_log_periodic
+from .estimate.logperiodic import PLATEAU_MARGIN, fit_log_periodic
 
 __all__ = ["table1_rows", "PAPER_SETTINGS", "TAU_HI", "population_nu", "corner_prediction", "bulk_nu_fields",
            "nu_verdict_rows"]
@@ -55,7 +55,8 @@ def _p_grok(lr: Any, settings: list[tuple[int, float, float]], n_draws: int, see
 
 def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTINGS, p_grok_draws: int = 2000,
                 n_boot: int = 200, bulk_kwargs: dict[str, Any] | None = None, test_set: Any = None,
-                keep_results: bool = False, progress: bool = False, bulk_runs: int = 200) -> list[dict[str, Any]]:
+                keep_results: bool = False, progress: bool = False, bulk_runs: int = 200,
+                keep_study: bool = False) -> list[dict[str, Any]]:
     """One row per (example, setting), everything of the scenario-B table except ν.
 
     Keys: ``example, lam1, lam2, d_eff`` (per class on the test distribution: the one for Eq. 50),
@@ -70,7 +71,9 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
     ``keep_results`` also ``result`` (the ScenarioBResult, for the ν fitter).  Stable settings (not
     transient, ≥ 2 grokking runs) with ``bulk_runs`` > 0 also get :func:`bulk_nu_fields` (issue 25):
     ``nu_bulk``, ``nu_test_set_periods``, ``nu_corner_pred``, ``nu_pred_bulk``, ``d_eff_bulk``,
-    ``nu_verdicts``, from the first ``bulk_runs`` initialisations on the ξ bulk sample.
+    ``nu_verdicts``, from the first ``bulk_runs`` initialisations on the ξ bulk sample; with
+    ``keep_study`` also ``study`` (:func:`local_rules.corner_study`) and ``test_matrix`` (τ, E[run, τ],
+    N) of the default test set, for re-analysis (benchmarks/study_corner.py).
 
     Examples
     --------
@@ -116,6 +119,9 @@ def table1_rows(n_init: int = 300, seed: int = 0, *, settings: Any = PAPER_SETTI
         if bulk_runs > 0 and stat_err <= 0 and n_grok >= 2:
             study = lr.corner_study(A, lam1=l1, lam2=l2, n_init=min(bulk_runs, n_init), seed=seed, contexts=m["bc"])
             row.update(bulk_nu_fields(lr, study, res, tc.weights, row, n_boot=n_boot, seed=seed))
+            if keep_study:
+                row["study"] = study
+                row["test_matrix"] = (*_test_set_matrix(res), 1.0 / float(np.sum(tc.weights ** 2)))
             row["seconds"] = time.perf_counter() - t0
         if keep_results:
             row["result"] = res
@@ -134,31 +140,33 @@ def _se(ci: Any) -> float:
 
 
 def population_nu(lr: Any, tau: Any, E: Any, n_points: float, contraction: float | None, *, n_boot: int = 200,
-                  seed: int = 0) -> dict[str, Any]:
+                  seed: int = 0, tau_hi: float = TAU_HI, margin: float = PLATEAU_MARGIN) -> dict[str, Any]:
     """ν of an aligned error ``E[run, tau]`` over whole log-periods of ``contraction`` (the staircase of
     the exit edges, :func:`comparison.estimate.logperiodic.fit_log_periodic`) in the resolved window
-    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``TAU_HI``): the two lowest whole
+    (:func:`local_rules.resolved_window`: ≥ max(20/N, 2 × floor) up to ``tau_hi``): the two lowest whole
     periods above the first resolved τ (the closest approach to the transition the sample allows).
-    Adds ``plateau`` (2 whole periods whose period-averaged slopes agree), ``resolved_from``,
+    Adds ``plateau`` (2 whole periods and :func:`~comparison.estimate.logperiodic.plateau_decision` says
+    "plateau": the drift of the period-averaged slopes is inside the margin with 95 % confidence), ``resolved_from``,
     ``window_rule`` and ``all_periods`` (every whole period up to ``TAU_HI``, to show the drift)."""
     n_runs = int(np.atleast_2d(E).shape[0])
     base = {"nu": None, "ci": None, "periods": 0, "window": None, "plateau": False, "contraction": contraction,
             "n_runs": n_runs, "n_points": float(n_points)}
     if contraction is None or not 0 < contraction < 1 or n_runs < 2:
         return {**base, "reason": "no one-sided exit edge (no contraction) or fewer than 2 runs"}
-    win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=TAU_HI)
-    rule = f"{win['rule']} (tau_hi = {TAU_HI:g}); the 2 lowest whole log-periods ln(1/c) from lo"
+    win = lr.resolved_window(tau, E, max(1, int(round(n_points))), tau_hi=tau_hi)
+    rule = f"{win['rule']} (tau_hi = {tau_hi:g}); the 2 lowest whole log-periods ln(1/c) from lo"
     if win["lo"] is None:
-        return {**base, "reason": f"no resolved tau <= {TAU_HI:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
+        return {**base, "reason": f"no resolved tau <= {tau_hi:g} (e_min = {win['e_min']:.3g})", "window_rule": rule}
 
     def fit(**kw: Any) -> dict[str, Any]:
-        return fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), seed=seed, **kw)
+        return fit_log_periodic(tau, E, contraction, window=(win["lo"], win["hi"]), seed=seed, margin=margin, **kw)
 
     r = {**base, **fit(n_boot=n_boot, anchor="bottom", max_periods=2)}
     a = fit(n_boot=min(n_boot, 50), anchor="top")
     r.update(contraction=contraction, resolved_from=win["lo"], window_rule=rule, n_points=float(n_points),
-             plateau=bool(r["periods"] >= 2 and r["no_plateau"] is False and r["nu"] is not None),
-             all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "no_plateau")})
+             plateau=bool(r["periods"] >= 2 and r.get("plateau_decision") == "plateau" and r["nu"] is not None),
+             all_periods={k: a.get(k) for k in ("nu", "ci", "periods", "window", "period_slopes", "drift_ci",
+                                                "plateau_decision", "plateau_share")})
     return r
 
 
@@ -207,7 +215,8 @@ def corner_prediction(lr: Any, study: dict[str, Any], fit: dict[str, Any], *, n_
                           n_boot=n_boot, seed=seed)
         out["groups"][k] = {"share": float(rows.mean()), "n_runs": int(rows.sum()), "nu_corner": nu_k,
                             **{q: g.get(q) for q in ("nu", "ci", "periods", "window", "period_slopes", "plateau",
-                                                     "contraction", "reason")}}
+                                                     "plateau_decision", "plateau_share", "drift_ci", "contraction",
+                                                     "reason")}}
     return out
 
 
@@ -241,10 +250,21 @@ def bulk_nu_fields(lr: Any, study: dict[str, Any], res: Any, test_weights: Any, 
     return out
 
 
+def _plateau_text(name: str, f: dict[str, Any]) -> str:
+    """One clause: the population's plateau decision with its drift CI and margin."""
+    d, ci, m = f.get("plateau_decision"), f.get("drift_ci"), f.get("margin")
+    if d is None or ci is None or m is None:
+        return f"{name}: {f.get('periods', 0)} whole period(s), no decision"
+    share = f", {f['plateau_share']:.0%} of bootstrap drifts inside" if f.get("plateau_share") is not None else ""
+    return f"{name}: {d}, drift CI [{ci[0]:.3g}, {ci[1]:.3g}] vs margin +-{m:.3g}{share}"
+
+
 def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     """Verdicts on the bulk ν: Eq. 50 (per-class D_eff of the bulk, bulk ξ) and the corner law (mixture).
 
-    Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods; the
+    Testable when the bulk or the test-set population has a plateau over ≥ 2 whole log-periods (the
+    margin rule of :func:`~comparison.estimate.logperiodic.plateau_decision`; "undecided" and "drift"
+    are not testable, the reason names the drift CI and the margin of each population); the
     measured ν is always the bulk one (its window and periods in the note); se_sys = half the range of
     its period-averaged slopes (rows built by :class:`~comparison.agreement.Verdict`)."""
     from .agreement import MIN_RUNS, Verdict
@@ -263,8 +283,9 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
     for name, (pred, se_pred) in preds.items():
         q = f"nu bulk ({name})"
         if fb.get("nu") is None or fb.get("n_runs", 0) < MIN_RUNS["nu"] or pred is None or not ok:
-            why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population" if not ok
-                                      else "no prediction or too few runs")
+            why = fb.get("reason") or ("no plateau over >= 2 whole log-periods on either population ("
+                                       f"{_plateau_text('bulk', fb)}; {_plateau_text('test set', ft)})" if not ok
+                                       else "no prediction or too few runs")
             measured = fb["nu"] if fb.get("nu") is not None else float("nan")
             rows.append({**Verdict.not_testable(q, measured, theory=src[name], why=why).row(),
                          "predicted": float("nan") if pred is None else float(pred)})
@@ -272,7 +293,7 @@ def nu_verdict_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         sl = [s for s in fb["period_slopes"] if np.isfinite(s)]
         note = (f"whole log-periods: {fb['periods']} of ln(1/{fb['contraction']:.3g}) in tau in "
                 f"[{fb['window'][0]:.3g}, {fb['window'][1]:.3g}]; period slopes {', '.join(f'{s:.3f}' for s in sl)}; "
-                f"plateau: {'bulk' if fb.get('plateau') else 'test set only'}")
+                f"plateau: {'bulk' if fb.get('plateau') else 'test set only'} ({_plateau_text('bulk', fb)})")
         rows.append(Verdict.estimate(q, fb["nu"], _se(fb["ci"]), float(pred), float(se_pred),
                                      (max(sl) - min(sl)) / 2 if sl else 0.0, theory=src[name], note=note).row())
     return rows

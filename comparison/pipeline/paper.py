@@ -81,26 +81,35 @@ def table1_frame(rows: list[dict[str, Any]]) -> Any:
     out = []
     for r in rows:
         win = r.get("nu_windows") or {}
+        bulk = _bulk_columns(r)
+        first = ("nu bulk", "nu bulk CI", "periods", "plateau bulk", "nu_pred bulk", "nu corner", "corner leading",
+                 "Eq. 50 (bulk)", "corner law")
         out.append({"ex": r["example"], "lam1": r["lam1"], "lam2": r["lam2"],
                     "groks": f"{r['n_grok']}/{r['n_init']}" + (" (transient)" if r["transient"] else ""),
                     "nu auto": r["nu"] if r["nu"] is not None else float("nan"), "nu CI": fmt_ci(r["nu_ci"]),
+                    **{k: bulk.pop(k) for k in first},  # the bulk nu beside the default-test-set nu
                     **{f"nu[{k}]": (v["nu"] if v.get("nu") is not None else float("nan")) for k, v in win.items()},
                     "no plateau": "–" if r.get("no_plateau") is None else ("yes" if r["no_plateau"] else "no"),
                     "D_eff": r["d_eff"], "xi": r["xi"], "xi CI": fmt_ci(r["xi_ci"]),
                     "xi closed": r["xi_closed_form"], "nu_pred": r["nu_pred"] if r["nu_pred"] is not None else float("nan"),
-                    "P_grok(A)": r["p_grok_map"], "stat. err": r["stationary_test_error"],
-                    **_bulk_columns(r)})
+                    "P_grok(A)": r["p_grok_map"], "stat. err": r["stationary_test_error"], **bulk})
     return pd.DataFrame(out)
 
 
 def _bulk_columns(r: dict[str, Any]) -> dict[str, Any]:
-    """ν on the bulk (whole log-periods), Eq. 50 on the bulk, the corner law's mixture ν and both verdicts."""
+    """ν on the bulk (whole log-periods, CI, plateau decision), ν on the default test set by the same
+    estimator, Eq. 50 on the bulk, the corner law (mixture ν, leading ν_k, shares) and both verdicts."""
     nan = float("nan")
-    fb, cp = r.get("nu_bulk") or {}, r.get("nu_corner_pred") or {}
+    fb, ft, cp = r.get("nu_bulk") or {}, r.get("nu_test_set_periods") or {}, r.get("nu_corner_pred") or {}
     verdicts = {v["quantity"]: v["verdict"] for v in r.get("nu_verdicts", [])}
-    return {"nu bulk": fb.get("nu") if fb.get("nu") is not None else nan, "periods": fb.get("periods", 0),
-            "nu_pred bulk": r.get("nu_pred_bulk") if r.get("nu_pred_bulk") is not None else nan,
-            "nu corner": cp.get("mixture_nu") if cp.get("mixture_nu") is not None else nan,
+    ci = fb.get("ci")
+    num = lambda x: x if x is not None else nan  # noqa: E731
+    return {"nu bulk": num(fb.get("nu")), "nu bulk CI": "–" if not ci else f"[{ci[0]:.3g}, {ci[1]:.3g}]",
+            "periods": fb.get("periods", 0), "plateau bulk": fb.get("plateau_decision") or "–",
+            "nu test (periods)": num(ft.get("nu")), "plateau test": ft.get("plateau_decision") or "–",
+            "nu_pred bulk": num(r.get("nu_pred_bulk")), "nu corner": num(cp.get("mixture_nu")),
+            "corner leading": num(cp.get("leading")),
+            "corner shares": ", ".join(f"{k} {v:.0%}" for k, v in (cp.get("shares") or {}).items()) or "–",
             "Eq. 50 (bulk)": verdicts.get("nu bulk (Eq. 50)", "–"),
             "corner law": verdicts.get("nu bulk (corner)", "–")}
 

@@ -74,10 +74,14 @@ def draw_table1(rep: Any, rows: list[dict[str, Any]], table: Any) -> None:
           "outside the derivation's 0 < ξ < 1. 'transient': the stationary classifier has test error > 0, so runs "
           "only pass through zero error and ν is not fitted. P_grok(A): fraction of random A whose stationary "
           "classifier has zero test error (Wilson CI in the JSON). 'nu bulk': ν on the bulk contexts (the ξ "
-          "sample, t_eps on it) over the two lowest whole log-periods of the exit edge's contraction ('periods'); "
-          "'nu_pred bulk': Eq. 50 with the bulk per-class D_eff; 'nu corner': the corner law's mixture "
-          "Σ p_k C_k τ^ν_k fitted the same way; the two verdicts are on the bulk ν (docs/local_rules.md).")
-    rep.table(table)
+          "sample, t_eps on it) over the two lowest whole log-periods of the exit edge's contraction ('periods'), "
+          "beside 'nu auto' (the default test set); 'nu test (periods)': the same estimator on the default test "
+          "set. 'plateau': the drift of the two period-averaged slopes against a margin of 15 % of ν (plateau: "
+          "its 95 % CI inside the margin; drift: wholly outside; undecided: neither). 'nu_pred bulk': Eq. 50 "
+          "with the bulk per-class D_eff; 'nu corner': the corner law's mixture Σ p_k C_k τ^ν_k fitted the same "
+          "way, 'corner leading' its smallest ν_k = 2 − ξ_xL − ξ_xR and 'corner shares' the exit edge pairs; "
+          "the two verdicts are on the bulk ν, testable only with a plateau (docs/local_rules.md).")
+    rep.table(table, key=["ex", "lam1", "lam2"])
     rep.figure(_fig_local_slope(rows), "table1-local-slope", "Local slope of the aligned test error against τ")
     rep.figure(lambda w: _fig_t_G(rows, w), "table1-t-G",
                "Grokking-time densities in log t (t·p(t)) per example and setting, settings with ≥ 5 positive "
