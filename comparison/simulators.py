@@ -88,6 +88,20 @@ _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
 
 SIMULATORS: dict[str, SimulatorSpec] = {}
 
+# Which summary fields the curves determine (comparison.runset.curve_transitions; default: the
+# run-format contract). The linear models' times are threshold crossings of exact losses and
+# accuracy levels, and their groks is a limit or a loss target: none is re-derivable from
+# the sampled error curves.
+_NOT_FROM_CURVES: dict[str, Any] = {}
+
+
+def _ball_from_curves(config: dict[str, Any]) -> dict[str, Any]:
+    """The ball's t_train is the samples' first zero error unless ``t_train = "threshold"``."""
+    rule: dict[str, Any] = {"t_eps": "test_error", "groks": ("test_error", 0.0)}
+    if config.get("t_train", "samples") == "samples":
+        rule["t_train"] = "train_error"
+    return rule
+
 
 def register(spec: SimulatorSpec) -> SimulatorSpec:
     """Add ``spec`` to the registry (a test or a plug-in can register its own)."""
@@ -117,7 +131,7 @@ register(SimulatorSpec(
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
                       choices=("exact", "zeroth_order"))),
-    cost=cost_ball))
+    cost=cost_ball, extra={"from_curves": _ball_from_curves}))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
@@ -158,7 +172,9 @@ register(SimulatorSpec(
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",
-           "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
+           "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac",
+           # t_eps, t_train: first zero errors; groks: test accuracy 0.99 reached (modular_rfm._rfm)
+           "from_curves": {"t_eps": "test_error", "t_train": "train_error", "groks": ("test_error", 0.01)}}))
 
 
 register(SimulatorSpec(
@@ -178,7 +194,7 @@ register(SimulatorSpec(
                 _p("device", str, "torch device of the dynamics", validate=check_device),
                 _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
                 _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
-    cost=cost_separability))
+    cost=cost_separability, extra={"from_curves": _NOT_FROM_CURVES}))
 
 
 register(SimulatorSpec(
@@ -202,7 +218,7 @@ register(SimulatorSpec(
                 _opt("t_min", float, "first time of the log grid", lo=0, lo_open=True, hi=1e30),
                 _opt("n_points", int, "log-spaced grid points", lo=2, hi=10 ** 5),
                 _opt("chunk", int, "runs vectorised at once", lo=1, hi=10 ** 5), _COMMON_SEED),
-    cost=cost_linear_estimator))
+    cost=cost_linear_estimator, extra={"from_curves": _NOT_FROM_CURVES}))
 
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""
