@@ -95,12 +95,16 @@ SIMULATORS: dict[str, SimulatorSpec] = {}
 _NOT_FROM_CURVES: dict[str, Any] = {}
 
 
+# (column, exact): exact where the crossing is a curve sample or read off the curve's own grid
+_EXACT_T_EPS: dict[str, Any] = {"t_eps": ("test_error", True), "t_train": ("train_error", False),
+                                "groks": ("test_error", 0.0)}
+_EXACT_BOTH: dict[str, Any] = {**_EXACT_T_EPS, "t_train": ("train_error", True)}
+
+
 def _ball_from_curves(config: dict[str, Any]) -> dict[str, Any]:
     """The ball's t_train is the samples' first zero error unless ``t_train = "threshold"``."""
-    rule: dict[str, Any] = {"t_eps": "test_error", "groks": ("test_error", 0.0)}
-    if config.get("t_train", "samples") == "samples":
-        rule["t_train"] = "train_error"
-    return rule
+    return _EXACT_T_EPS if config.get("t_train", "samples") == "samples" else \
+        {k: v for k, v in _EXACT_T_EPS.items() if k != "t_train"}
 
 
 def register(spec: SimulatorSpec) -> SimulatorSpec:
@@ -118,7 +122,7 @@ register(SimulatorSpec(
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
                    _COMMON_SEED, *_CURVE_OPTS),
-    cost=cost_1d))
+    cost=cost_1d, extra={"from_curves": _EXACT_T_EPS}))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
@@ -140,7 +144,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_b))
+    extra={"nu_fixed_windows": "paper", "from_curves": _EXACT_BOTH}, cost=cost_scenario_b))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -156,7 +160,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_a))
+    extra={"nu_fixed_windows": "paper", "from_curves": _EXACT_T_EPS}, cost=cost_scenario_a))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
@@ -174,7 +178,7 @@ register(SimulatorSpec(
            "onsets": "modular_rfm:measure_onsets",
            "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac",
            # t_eps, t_train: first zero errors; groks: test accuracy 0.99 reached (modular_rfm._rfm)
-           "from_curves": {"t_eps": "test_error", "t_train": "train_error", "groks": ("test_error", 0.01)}}))
+           "from_curves": {**_EXACT_BOTH, "groks": ("test_error", 0.01)}}))
 
 
 register(SimulatorSpec(
