@@ -88,6 +88,25 @@ _CURVE_OPTS = (_opt("record_curves", bool, "record the error curves"),
 
 SIMULATORS: dict[str, SimulatorSpec] = {}
 
+# Which summary fields the curves determine (comparison.runset.curve_transitions; default: the
+# run-format contract). The linear models' times are threshold crossings of exact losses and
+# accuracy levels, and their groks is a limit or a loss target: none is re-derivable from
+# the sampled error curves.
+_NOT_FROM_CURVES: dict[str, Any] = {}
+
+
+# (column, exact): exact where the crossing is a curve sample or read off the curve's own grid
+_EXACT_T_EPS: dict[str, Any] = {"t_eps": ("test_error", True), "t_train": ("train_error", False),
+                                "groks": ("test_error", 0.0)}
+_EXACT_BOTH: dict[str, Any] = {**_EXACT_T_EPS, "t_train": ("train_error", True)}
+
+
+def _ball_from_curves(config: dict[str, Any]) -> dict[str, Any]:
+    """The ball's t_eps and groks. Not its t_train: with ``t_train = "threshold"`` it is another
+    quantity, and with ``"samples"`` the n_grid search can miss a short stretch at zero
+    training error that a curve sample catches (docs/errata.md, "Found by the transition check")."""
+    return {k: v for k, v in _EXACT_T_EPS.items() if k != "t_train"}
+
 
 def register(spec: SimulatorSpec) -> SimulatorSpec:
     """Add ``spec`` to the registry (a test or a plug-in can register its own)."""
@@ -104,7 +123,7 @@ register(SimulatorSpec(
                    _p("n_replicas", int, "number of training sets", "--replicas", lo=1, hi=10 ** 7),
                    _p("b0", float, "initial bias (default: max positive sample + 1)", lo=-1e6, hi=1e6),
                    _COMMON_SEED, *_CURVE_OPTS),
-    cost=cost_1d))
+    cost=cost_1d, extra={"from_curves": _EXACT_T_EPS}))
 register(SimulatorSpec(
     "perceptron-ball", "perceptron_theory:simulate_ball", "D-dimensional uniform-ball perceptron (sec. 3.3)",
     "n_replicas", (_p("D", int, "input dimension", lo=1, hi=10 ** 4), _p("N", int, "samples per class", lo=1, hi=10 ** 6),
@@ -117,7 +136,7 @@ register(SimulatorSpec(
                       "w1/|w| >= 1/sqrt(1+eps^2) of the law's derivation", choices=("samples", "threshold")),
                    _p("dynamics", str, "the real finite-N flow, or the paper's zeroth-order Eqs. 38-39",
                       choices=("exact", "zeroth_order"))),
-    cost=cost_ball))
+    cost=cost_ball, extra={"from_curves": _ball_from_curves}))
 register(SimulatorSpec(
     "scenario-b", "local_rules:run_scenario_b", "tensor-network attention, fixed context tensors (sec. 4.3.1)",
     "n_init", (_p("A", str, "context tensors", choices=("example1", "example2", "example3")),
@@ -126,7 +145,7 @@ register(SimulatorSpec(
                _p("n_init", int, "classifier initialisations", lo=1, hi=10 ** 7), _COMMON_SEED,
                _opt("n_times", int, "time-grid points", lo=2, hi=10 ** 6), _opt("n_tau", int, "tau-grid points", lo=1, hi=10 ** 5),
                _opt("train_M", int, "training input length", lo=1, hi=64)),
-    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_b))
+    extra={"nu_fixed_windows": "paper", "from_curves": _EXACT_BOTH}, cost=cost_scenario_b))
 register(SimulatorSpec(
     "scenario-a", "local_rules:run_scenario_a", "tensor-network attention, full training (sec. 4.3.2)",
     "n_init", (_p("d", int, "bond dimension", lo=1, hi=512), _p("K", int, "locality", lo=1, hi=8),
@@ -142,7 +161,7 @@ register(SimulatorSpec(
                _p("penalty_norm", str, "penalty summed or averaged over entries", choices=("sum", "mean")),
                _p("penalty_on", str, "which tensors the penalty acts on", choices=("AB", "A", "B")),
                _COMMON_SEED),
-    extra={"nu_fixed_windows": "paper"}, cost=cost_scenario_a))
+    extra={"nu_fixed_windows": "paper", "from_curves": _EXACT_T_EPS}, cost=cost_scenario_a))
 register(SimulatorSpec(
     "rfm", "modular_rfm:run_rfm", "recursive feature machine on modular arithmetic",
     "n_runs", (_p("p", int, "prime modulus", lo=2, hi=10 ** 4),
@@ -158,7 +177,9 @@ register(SimulatorSpec(
     extra={"progress_columns": ("test_accuracy", "test_loss", "circ_dev", "circ_dev_circulant", "circ_dev_hankel",
                                 "alignment", "d_eff"),
            "onsets": "modular_rfm:measure_onsets",
-           "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac"}))
+           "run_stats": ("final_test_accuracy", "t_99"), "phase_axis": "train_frac",
+           # t_eps, t_train: first zero errors; groks: test accuracy 0.99 reached (modular_rfm._rfm)
+           "from_curves": {**_EXACT_BOTH, "groks": ("test_error", 0.01)}}))
 
 
 register(SimulatorSpec(
@@ -181,7 +202,7 @@ register(SimulatorSpec(
                 _opt("max_steps", int, "cap on GD steps (runs that hit it are not reached)", lo=1, hi=10 ** 8),
                 _opt("t_min", float, "first record time", lo=0, lo_open=True, hi=1e300),
                 _opt("n_points", int, "log-spaced records", lo=2, hi=10 ** 5), _COMMON_SEED),
-    cost=cost_separability))
+    cost=cost_separability, extra={"from_curves": _NOT_FROM_CURVES}))
 
 
 register(SimulatorSpec(
@@ -205,7 +226,7 @@ register(SimulatorSpec(
                 _opt("t_min", float, "first time of the log grid", lo=0, lo_open=True, hi=1e30),
                 _opt("n_points", int, "log-spaced grid points", lo=2, hi=10 ** 5),
                 _opt("chunk", int, "runs vectorised at once", lo=1, hi=10 ** 5), _COMMON_SEED),
-    cost=cost_linear_estimator))
+    cost=cost_linear_estimator, extra={"from_curves": _NOT_FROM_CURVES}))
 
 def get_spec(name: str) -> SimulatorSpec | None:
     """The registered spec called ``name``, or None (e.g. a custom ``module:function``)."""

@@ -45,7 +45,10 @@ from .analysis import Analysis, AnalysisDraft
 from .rows import Measured, verdict_rows
 from .verdict import VERDICT_COLUMNS, binomial_se
 
-__all__ = ["analyse", "curves_preview", "measured_inputs", "summary_counts"]
+#: the start of the note that explains an analysis without verdict rows (printed by ``fit``)
+UNREGISTERED_NOTE = "no verdicts"
+
+__all__ = ["analyse", "curves_preview", "measured_inputs", "summary_counts", "UNREGISTERED_NOTE"]
 
 
 def summary_counts(s: pd.DataFrame) -> tuple[dict[str, Any], np.ndarray]:
@@ -238,3 +241,10 @@ def _judge(a: AnalysisDraft, extra: tuple[TheorySpec, ...], median_seed: Any, la
         names.append(t.name)
     a.model = ", ".join(names) or "other"
     a.verdicts = pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    gen = str(a.config.get("generator", "unknown"))
+    if not names and gen != "external":
+        from ..simulators import spec_for_generator
+
+        if spec_for_generator(gen) is None:   # a renamed or plug-in generator: say why there are no rows
+            a.notes.append(f"{UNREGISTERED_NOTE}: generator {gen!r} is not a registered simulator, so its "
+                           "parameters are not checked and no registered theory applies (pass --theory)")

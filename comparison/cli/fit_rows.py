@@ -67,11 +67,12 @@ def _verdict_lines(a: Any) -> list[tuple[str, str]]:
     yes/no property is in words; a row that has one ends with what it could have detected
     (:func:`~comparison.agreement.verdict.detectable_sentence`, issue 23 item 7) and, when documented,
     the errata entry's file and id (:func:`~comparison.report.errata.row_erratum`)."""
+    from ..agreement.analyse import UNREGISTERED_NOTE
     from ..agreement.verdict import detectable_sentence
     from ..report.errata import ERRATA_FILE, row_erratum
 
     users = [n for n in a.predictions if n not in ("1d", "ball", "eq50", "margin")]
-    rows = []
+    rows = [("verdicts", n) for n in a.notes if n.startswith(f"{UNREGISTERED_NOTE}: ")]
     for r in a.verdicts.itertuples(index=False):
         z = "" if r.z != r.z else f", z = {r.z:+.2f}"
         who = next((f" [{n}]" for n in users if str(r.theory).startswith(f"{n}: ")), "")

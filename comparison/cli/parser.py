@@ -105,8 +105,8 @@ def _fit_and_report(sub: argparse._SubParsersAction) -> None:
                                      "(one or more files fitted together as one run set).")
     fit.add_argument("input", nargs="+", metavar="RUNSET|SWEEP|LOG")
     fit.add_argument("--out", default=None,
-                     help="where to write the fits (default: RUNSET/fits.json, SWEEP/fits.json, LOG.fits.json "
-                          "next to the first log)")
+                     help="where to write the fits (default: RUNSET/fits.json, SWEEP/fits.json, LOG.fits.json; "
+                          "several logs: FIRST.Nlogs-HASH.fits.json next to the first)")
     fit.add_argument("--window", type=float, nargs=2, metavar=("TAU_LO", "TAU_HI"), help="fixed nu fit window")
     fit.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for the nu CI")
     fit.add_argument("--seed", type=int, default=0, help="bootstrap seed")

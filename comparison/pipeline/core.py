@@ -19,6 +19,7 @@ with other options, is stale and is recomputed, never silently reused.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import replace
@@ -26,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import restore_nonfinite, strict_jsonable, write_json_atomic
+from .._io import restore_nonfinite, short_stem, strict_jsonable, write_json_atomic
 from ..agreement import Analysis, analyse
 from ..errors import ConfigError
 from ..runset import check_replaceable, load_any, write_runset
@@ -69,9 +70,23 @@ def _input_name(path: Paths) -> str:
 
 def default_fits_path(path: Paths) -> Path:
     """Where ``grokcheck fit`` writes by default: inside a run-set or sweep directory, next to a
-    table (next to the first of several logs)."""
+    table; next to the first of several logs fitted together, under a name of its own (the
+    number of logs and 12 hex digits of the sha256 of their resolved paths), so that the fits
+    of ``a.csv b.csv`` never collide with those of ``a.csv`` alone.
+
+    >>> default_fits_path("a.csv").name
+    'a.csv.fits.json'
+    >>> default_fits_path(["a.csv", "b.csv"]).name.startswith("a.csv.2logs-")
+    True
+    """
     p = _first(path)
-    return p / "fits.json" if p.is_dir() else p.with_name(p.name + ".fits.json")
+    if p.is_dir():
+        return p / "fits.json"
+    logs = [] if isinstance(path, (str, os.PathLike)) else [Path(q) for q in path]
+    if len(logs) > 1:
+        key = hashlib.sha256("\0".join(str(q.resolve()) for q in logs).encode("utf-8", "surrogateescape"))
+        return p.with_name(f"{short_stem(p.name)}.{len(logs)}logs-{key.hexdigest()[:12]}.fits.json")
+    return p.with_name(p.name + ".fits.json")
 
 
 def _fit_options(nu_kwargs: dict[str, Any] | None, seed: int, zero_tol: float | None,

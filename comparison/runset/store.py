@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._io import atomic_dir, dumps_strict, plain_jsonable, restore_nonfinite, sha256_file
 from ..errors import RunSetError, join_problems
+from .curve_transitions import rules_for, transition_problems
 from .schema import (CURVES_REQUIRED, DATA_FILES, MANIFEST_REQUIRED, SCHEMA_NAME, SCHEMA_VERSION,
                      SUMMARY_REQUIRED, RunSet, check_frame, content_problems, normalise, seeds_of,
                      summary_problems)
@@ -314,6 +315,9 @@ def _inspect(root: Path) -> tuple[RunSet | None, list[str]]:
     if problems or manifest is None or curves is None or summary is None:
         return None, problems or ["run set is incomplete"]
     curves, summary = normalise(curves, summary)
+    problems = transition_problems(curves, summary, rules_for(manifest["config"]))
+    if problems:
+        return None, problems
     rs = RunSet(config=dict(manifest["config"]), curves=curves, summary=summary,
                 features=features, manifest=manifest, path=root)
     return rs, []

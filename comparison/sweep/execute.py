@@ -40,11 +40,11 @@ from typing import Any
 
 from .._io import recover_stale_in, write_json_atomic
 from ..errors import ConfigError, SweepError
-from ..simulators import check_params, load_simulator
 from .config import Setting, SweepConfig, Task
 from .manifest import (LOCK_NAME, SWEEP_MANIFEST, is_sweep_dir, load_sweep_config, locked, now,
                        prepare_manifest, task_key)
 from .task import run_task, task_done
+from .validate import check_sweep_params
 
 __all__ = ["SweepOutcome", "run_sweep"]
 
@@ -255,16 +255,6 @@ def _dask_client(scheduler: str | None, n_workers: int) -> Iterator[tuple[Any, s
         cluster.close()
 
 
-def _check_simulator(cfg: SweepConfig, settings: list[Setting]) -> None:
-    try:
-        fn = load_simulator(cfg.simulator)
-        for s in settings:
-            # the largest task: its size decides the memory estimate
-            check_params(cfg.simulator, {**s.params, "seed": 0, cfg.size_key: cfg.chunk}, fn=fn)
-    except ConfigError as exc:
-        raise SweepError(f"sweep config: {exc}") from exc
-
-
 def _check_run_args(out: str | os.PathLike[str], n_workers: int | None, retries: int) -> tuple[Path, int]:
     """The output directory and worker count of :func:`run_sweep`, checked before any work."""
     if not isinstance(retries, int) or retries < 0:
@@ -293,8 +283,8 @@ def run_sweep(config: SweepConfig | dict[str, Any] | str | os.PathLike[str], out
     """
     cfg = load_sweep_config(config)
     root, n_workers = _check_run_args(out, n_workers, retries)
+    check_sweep_params(cfg)   # each distinct value once, before the settings and tasks are built
     settings, tasks = cfg.settings(), cfg.tasks()
-    _check_simulator(cfg, settings)
     if scheduler and client is None:
         from .probe import probe_scheduler
 
