@@ -17,7 +17,7 @@ The log-axis ticks (3–6 labelled, no minor labels) are :func:`~comparison.repo
 >>> hist_bins(3), hist_bins(150), hist_bins(10**6)
 (3, 11, 30)
 >>> b, d = rebin_density([1, 2, 3, 4, 5, 6, 7], [0.1, 0.1, 0.2, 0.2, 0.3, 0.1], n=3)
->>> b.tolist(), [round(v, 3) for v in d]
+>>> b.tolist(), [round(float(v), 3) for v in d]
 ([1.0, 3.0, 5.0, 7.0], [0.1, 0.2, 0.2])
 """
 from __future__ import annotations
