@@ -70,7 +70,8 @@ class NuFit:
 
     def describe(self) -> str:
         """``ν [lo, hi]`` with the CI method, and ``weak (flags)`` when flagged."""
-        txt = f"{self.nu:.4f}  [{self.nu_ci[0]:.4f}, {self.nu_ci[1]:.4f}] ({round(100 * self.ci)}% CI, {self.ci_method})"
+        d = self.shown_digits(4)
+        txt = f"{self.nu:.{d}f}  [{self.nu_ci[0]:.{d}f}, {self.nu_ci[1]:.{d}f}] ({round(100 * self.ci)}% CI, {self.ci_method})"
         if self.kind == "single-run":
             txt += "  single-run estimate"
         if self.weak:
@@ -80,6 +81,25 @@ class NuFit:
     def flag_text(self) -> str:
         """``"weak: flag; flag"`` for a weak fit (shown next to every ν), else ``""``."""
         return "weak: " + "; ".join(self.flags or ["flagged"]) if self.weak else ""
+
+    def shown_digits(self, digits: int = 4) -> int:
+        """Decimals that tell ν and its CI bounds apart (at least ``digits``, at most 10): an exact
+        simulator's CI of width 1e-5 is never shown as ``[1.0000, 1.0000]``.
+
+        >>> import pandas as pd
+        >>> f = NuFit(1.000004, (0.999991, 1.000017), 5e-6, 0.95, "BCa", 200, 1.0, (1e-3, 1e-2), "", 1e-4,
+        ...           0.0, float("nan"), 0.1, {}, 40, {}, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+        ...           pd.Series(dtype=float))
+        >>> f.shown_digits(4), f.value_text()
+        (5, 'ν = 1.00000, 95 % CI [0.99999, 1.00002]')
+        """
+        vals = [self.nu, *self.nu_ci]
+        if not all(np.isfinite(vals)) or len(set(vals)) < 3:
+            return digits
+        for d in range(digits, 11):
+            if len({f"{v:.{d}f}" for v in vals}) == 3:
+                return d
+        return 10
 
     def value_text(self, digits: int = 4) -> str:
         """``ν, 95 % CI [lo, hi]`` followed by its flags when weak — a weak ν is never shown bare.
@@ -91,6 +111,7 @@ class NuFit:
         >>> f.value_text(3)
         'ν = 3.740, 95 % CI [3.320, 4.540] — weak: < 10 runs'
         """
+        digits = self.shown_digits(digits)
         txt = (f"ν = {self.nu:.{digits}f}, {round(100 * self.ci)} % CI [{self.nu_ci[0]:.{digits}f}, "
                f"{self.nu_ci[1]:.{digits}f}]")
         return f"{txt} — {self.flag_text()}" if self.weak else txt

@@ -237,9 +237,9 @@ def fig_nu_fit(nu: Any, *, title: str | None = None, width: str = "single", unit
     low = np.minimum(sem, err * 0.999)
     a1.errorbar(tau, err, yerr=[low, sem], fmt="o", ms=2.5, mfc="none", mec=SIMULATION, ecolor="0.55",
                 elinewidth=0.7, color=SIMULATION, zorder=2, label=r"aligned mean $\pm$ s.e.")
-    tt = np.geomspace(lo, hi, 50)
+    tt, dg = np.geomspace(lo, hi, 50), nu.shown_digits(4)
     a1.plot(tt, nu.predict(tt), color=THEORY, lw=1.6, zorder=3,
-            label=rf"fit $\nu$ = {nu.nu:.4f}, 95 % CI [{nu.nu_ci[0]:.4f}, {nu.nu_ci[1]:.4f}]"
+            label=rf"fit $\nu$ = {nu.nu:.{dg}f}, 95 % CI [{nu.nu_ci[0]:.{dg}f}, {nu.nu_ci[1]:.{dg}f}]"
             + (f"\n{_weak_label(nu)}" if nu.weak else ""))
     a1.set_xscale("log")
     a1.set_yscale("log")

@@ -210,7 +210,8 @@ def _nu_section(rep: Report, a: Any) -> None:
         return
     f = a.nu
     weak = f" — **weak**: {markdown_safe('; '.join(f.flags))}." if f.weak else ""
-    rep.p(f"ν = {f.nu:.4f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.4f}, {f.nu_ci[1]:.4f}]{weak} "
+    dg = f.shown_digits(4)
+    rep.p(f"ν = {f.nu:.{dg}f}, {int(round(100 * f.ci))} % CI [{f.nu_ci[0]:.{dg}f}, {f.nu_ci[1]:.{dg}f}]{weak} "
           f"({f.ci_method}; {f.n_runs_used} runs), window sensitivity ±{f.window_spread:.3g}. "
           f"Window τ ∈ [{f.window[0]:.4g}, {f.window[1]:.4g}]: {markdown_safe(f.window_rule)}. "
           f"Goodness of fit: R² = {f.gof['r2']:.6f}, rms log-residual {f.gof['rmse_log']:.3g}, "
