@@ -59,3 +59,18 @@ def test_fit_output_is_strict_json_with_null_reasons() -> None:
     assert doc["null_reasons"]["verdict/measured"].startswith("nan")
     ok = fit_delay_divergence(LAMS, _planted(1.0, 20, 1), n_boot=50, seed=0)
     assert isinstance(_strict_loads(json.dumps(ok, allow_nan=False))["exponent"], float)
+
+
+def test_wide_ci_or_out_of_regime_is_underpowered_not_agrees() -> None:
+    """A CI wider than ±0.15 that covers p = 1, or a window outside Eq. 39's regime, is 'underpowered'."""
+    from comparison.pipeline.separability_delay import TARGET_HALF_WIDTH
+
+    wide = fit_delay_divergence(LAMS, _planted(1.0, 6, 2, noise=0.5), n_boot=300, seed=0)
+    assert wide["power"]["half_width"] > TARGET_HALF_WIDTH and wide["verdict"]["verdict"] == "underpowered"
+    assert wide["power"]["required_runs_per_lam"] > 6 and "agrees" in wide["verdict"]["note"]
+    tight = fit_delay_divergence(LAMS, _planted(1.0, 40, 1), n_boot=300, seed=0)
+    assert tight["power"]["powered"] and tight["verdict"]["verdict"] == "agrees"
+    far = fit_delay_divergence(LAMS, _planted(1.0, 40, 1), n_boot=300, sigma=1.0, seed=0)
+    assert far["power"]["in_regime"] is False and far["verdict"]["verdict"] == "underpowered"
+    wrong = fit_delay_divergence(LAMS, _planted(0.8, 40, 3), n_boot=300, sigma=1.0, seed=0)
+    assert wrong["verdict"]["verdict"] == "disagrees"   # a rejection stays a rejection

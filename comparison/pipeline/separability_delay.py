@@ -32,11 +32,39 @@ from .._io import strict_jsonable
 from ..agreement.verdict import Verdict
 from ..estimate.powerlaw import fit_power_law
 
-__all__ = ["delay_population", "fit_delay_divergence", "delay_study", "bootstrap_se_of_mean", "THEORY_EXPONENT",
-           "MIN_RUNS_PER_LAM"]
+__all__ = ["delay_population", "fit_delay_divergence", "delay_study", "bootstrap_se_of_mean", "eq39_in_regime",
+           "THEORY_EXPONENT", "MIN_RUNS_PER_LAM", "TARGET_HALF_WIDTH"]
 
 THEORY_EXPONENT = 1.0   # Eq. 39: sqrt(log(t*_gen/t*_tr)) ∝ |log(1 - 2λ)|^1
 MIN_RUNS_PER_LAM = 3
+TARGET_HALF_WIDTH = 0.15   # a test of p = 1 worth the name: 95 % CI half-width at most this
+# Eq. 39's regime (two-point model, App. E): 1 - 2λ small and σ²(1 - 2λ) log²(1 - 2λ) >> 1 (here: <= 0.1, >= 10)
+REGIME_EPS_MAX, REGIME_SIGMA_MIN = 0.1, 10.0
+
+
+def eq39_in_regime(lam: float, sigma: float) -> bool:
+    """Whether (λ, σ) is inside Eq. 39's regime: ``1 - 2λ <= 0.1`` and ``σ² (1-2λ) log²(1-2λ) >= 10``.
+
+    >>> eq39_in_regime(0.45, 4.0), eq39_in_regime(0.495, 20.0), eq39_in_regime(0.3, 20.0)
+    (False, True, False)
+    """
+    e = 1.0 - 2.0 * float(lam)
+    return 0 < e <= REGIME_EPS_MAX and sigma ** 2 * e * np.log(e) ** 2 >= REGIME_SIGMA_MIN
+
+
+def _power(window: list[float], n_runs: list[int], half_width: float, sigma: float | None) -> dict[str, Any]:
+    """Whether the fit can test Eq. 39: CI half-width against :data:`TARGET_HALF_WIDTH`, regime, runs needed."""
+    regime = None if sigma is None else all(eq39_in_regime(l, sigma) for l in window)
+    need = int(np.ceil(max(n_runs) * (half_width / TARGET_HALF_WIDTH) ** 2))
+    powered = half_width <= TARGET_HALF_WIDTH and regime is not False
+    why = [] if half_width <= TARGET_HALF_WIDTH else [
+        f"CI half-width {half_width:.2g} > {TARGET_HALF_WIDTH:g} (about {need} timed runs per λ would be needed "
+        "in this window)"]
+    if regime is False:
+        why.append("window outside Eq. 39's regime (1 - 2λ <= 0.1 and σ²(1-2λ)log²(1-2λ) >= 10 at every λ)")
+    return {"target_half_width": TARGET_HALF_WIDTH, "half_width": half_width, "in_regime": regime,
+            "powered": powered, "required_runs_per_lam": need,
+            "statement": "powered" if powered else "underpowered: " + "; ".join(why)}
 
 
 def delay_population(summary: Any) -> np.ndarray:
@@ -74,7 +102,7 @@ def _slope(*samples: np.ndarray, x: np.ndarray) -> float:
 
 
 def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_boot: int = 1000,
-                         confidence: float = 0.95, seed: int) -> dict[str, Any]:
+                         confidence: float = 0.95, sigma: float | None = None, seed: int) -> dict[str, Any]:
     """Fit ``y = c x^p`` (``x = -log(1 - 2λ)``, y per run from :func:`delay_population`) and judge p.
 
     Returns a JSON-ready dict: ``window`` (λ used), ``n_runs`` per λ, ``exponent``, ``exponent_ci``,
@@ -83,6 +111,12 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
     "not testable" with the reason when fewer than 3 λ have ``MIN_RUNS_PER_LAM`` runs). Strict JSON
     (:func:`comparison._io.strict_jsonable`): a non-finite number (the not-testable row's
     measured, z, p, ...) is ``null`` with its reason under ``null_reasons`` (e.g. ``verdict/z``).
+
+    ``power`` (:func:`_power`): the CI half-width against :data:`TARGET_HALF_WIDTH`, whether every λ
+    is inside Eq. 39's regime at ``sigma`` (None when ``sigma`` is not given), ``powered``, the
+    timed runs per λ the half-width asks for, and a ``statement``. A fit that is not powered and
+    whose test would agree gets the verdict ``"underpowered"`` (the z-test's word is in the note):
+    a wide CI that covers 1 is not agreement with Eq. 39.
     """
     from scipy import stats
 
@@ -93,7 +127,7 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
                            "theory_exponent": THEORY_EXPONENT, "population": "not separable, t*_gen > t*_tr reached"}
     if len(keep) < 3:
         why = f"need >= 3 lambda values with >= {MIN_RUNS_PER_LAM} timed runs, got {len(keep)}"
-        out.update(exponent=None, exponent_ci=None, exponent_se=None, prefactor=None, detectable=None,
+        out.update(exponent=None, exponent_ci=None, exponent_se=None, prefactor=None, detectable=None, power=None,
                    verdict=Verdict.not_testable("delay exponent", float("nan"), theory="Eq. 39", why=why).row())
         return strict_jsonable(out)
     x = -np.log1p(-2.0 * np.array([l for l, _ in keep]))
@@ -105,8 +139,12 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
     se = float(bs.standard_error)
     v = Verdict.estimate("delay exponent", line.slope, se, THEORY_EXPONENT, theory="Eq. 39",
                          note=f"window lam in [{min(out['window']):g}, {max(out['window']):g}]")
+    power = _power(out["window"], out["n_runs"], (hi - lo) / 2, sigma)
+    row = v.row()
+    if not power["powered"] and row["verdict"] == "agrees":
+        row.update(verdict="underpowered", note=f"{row['note']}; z-test: |z| < 4 (agrees), but {power['statement']}")
     out.update(exponent=line.slope, exponent_ci=[lo, hi], exponent_se=se, prefactor=float(np.exp(line.intercept)),
-               detectable=(hi - lo) / 2, verdict=v.row())
+               detectable=(hi - lo) / 2, power=power, verdict=row)
     return strict_jsonable(out)
 
 
@@ -133,7 +171,7 @@ def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma:
                                               "seed": s})
         ys.append(delay_population(res.summary))
     eff = [d / N for d in ds]
-    fit = fit_delay_divergence(eff, ys, n_boot=n_boot, seed=seed)
+    fit = fit_delay_divergence(eff, ys, n_boot=n_boot, sigma=float(sigma), seed=seed)
     pts = [{"lam": l, "x": float(-np.log1p(-2 * l)), "n": int(y.size),
             "y_mean": float(np.mean(y)) if y.size else None,
             "y_se": bootstrap_se_of_mean(y, n_boot=n_boot, seed=seed + i)}

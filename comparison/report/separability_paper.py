@@ -130,7 +130,8 @@ def draw_separability_delay(rep: Any, study: dict[str, Any]) -> None:
            if study.get("exponent") is not None else "no fit")
     rep.p(f"N = {study['N']}, σ = {study['sigma']:g}, clock to t = {study['t_max']:g}; population: runs not separable "
           f"with t*_gen > t*_tr both reached; y = √log(t*_gen/t*_tr) = c·x^p, theory p = 1, c = 1/√2; {fit}; "
-          f"verdict: {study['verdict']['verdict']} ({study['verdict']['note']}).")
+          f"verdict: {study['verdict']['verdict']} ({study['verdict']['note']})."
+          + (f" Power: {study['power']['statement']}." if study.get("power") else ""))
     rep.table(pd.DataFrame(study["points"]))
     solid = "solid, the fitted power law; " if study.get("exponent") is not None else ""
     rep.figure(_fig_delay(study), "separability-delay",
