@@ -155,12 +155,19 @@ def _per_file(frame: pd.DataFrame, col: str) -> list[tuple[str, np.ndarray]]:
 
 
 def _attach_train(curves: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
-    """The training error at each test row: the last value logged at or before it (NaN before any)."""
-    parts = []
-    for run, grp in curves.groupby("run", sort=False):
-        tr = train[train["run"] == run].sort_values("t")[["t", "test_error"]].rename(columns={"test_error": "train_error"})
-        parts.append(pd.merge_asof(grp.sort_values("t"), tr, on="t", direction="backward"))
-    return pd.concat(parts, ignore_index=True)
+    """The training error at each test row: the last value logged at or before it (NaN before any).
+
+    One ``merge_asof`` over all runs (``by="run"``), rows then grouped by run in order of first
+    appearance and sorted by t within each run (what merging run by run gave, without one scan
+    of the train rows per run: 20 000 runs x 2 million rows was quadratic).
+    """
+    curves = curves[curves["run"].notna()]   # rows without a run belong to no run (as in groupby)
+    tr = train.loc[train["run"].notna(), ["run", "t", "test_error"]].rename(columns={"test_error": "train_error"})
+    left = curves.sort_values("t", kind="mergesort")
+    right = tr.sort_values("t", kind="mergesort")
+    out = pd.merge_asof(left, right, on="t", by="run", direction="backward")
+    rank = pd.Index(pd.factorize(curves["run"])[1]).get_indexer(out["run"])   # first appearance in curves
+    return out.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
 def _train_times(rs: RunSet, train: pd.DataFrame, tol: float, transition: str) -> None:

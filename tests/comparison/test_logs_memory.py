@@ -100,3 +100,25 @@ def test_planted_log_same_fit_in_order_and_shuffled(tmp_path):
     fb, _ = fit_runset(b, write=False, nu_kwargs={"n_boot": 30})
     assert fa.nu.nu == fb.nu.nu and list(fa.nu.nu_ci) == list(fb.nu.nu_ci)
     assert fa.counts == fb.counts and fa.counts["n_groks"] == 40
+
+
+def _attach_train_loop(curves, train):   # the per-run merge it replaced (reference)
+    parts = []
+    for run, grp in curves.groupby("run", sort=False):
+        tr = train[train["run"] == run].sort_values("t")[["t", "test_error"]].rename(columns={"test_error": "train_error"})
+        parts.append(pd.merge_asof(grp.sort_values("t"), tr, on="t", direction="backward"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_train_error_attached_as_run_by_run():
+    from comparison.runset.tables import _attach_train
+
+    rng = np.random.default_rng(7)
+    names = np.array([f"r{i}" for i in range(40)] + [None], dtype=object)
+    c = pd.DataFrame({"run": pd.array(rng.choice(names, 2000), dtype="str"), "t": rng.permutation(2000).astype(float),
+                      "test_error": rng.random(2000)})
+    tr = pd.DataFrame({"run": pd.array(rng.choice(names, 1200), dtype="str"), "t": rng.permutation(1200) + 0.5,
+                       "test_error": rng.random(1200)})
+    got, ref = _attach_train(c, tr), _attach_train_loop(c, tr)
+    pd.testing.assert_frame_equal(got, ref)
+    assert got["train_error"].notna().sum() > 1000

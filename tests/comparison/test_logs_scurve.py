@@ -99,3 +99,20 @@ def test_grokking_sharpness_recovers_planted_values(tmp_path, capsys):
                "train_acc", "--run-col", "run", "--time-unit", "step", "--scale", "fraction"])
     text = capsys.readouterr().out
     assert "sharpness R_abs = s_test" in text and "per step" in text and "sharpness R_rel = s_test/s_train" in text
+
+
+def test_report_part_carries_the_sharpness_table(tmp_path):
+    from types import SimpleNamespace
+
+    from comparison.report.scurve_section import add_scurve_part
+
+    f = _log(tmp_path / "log.csv")
+    rs = load_table(f, columns={"time": "step", "accuracy": "test_acc", "train_accuracy": "train_acc",
+                                "run": "run"})
+    calls = []
+    rep = SimpleNamespace(p=lambda text: calls.append(("p", text)), table=lambda t: calls.append(("table", t)),
+                          figure=lambda *a: calls.append(("figure", a)))
+    add_scurve_part(rep, SimpleNamespace(config=rs.config, name="log"))
+    tables = [c[1] for c in calls if c[0] == "table"]
+    assert len(tables) == 2 and "relative sharpness R_rel" in list(tables[1]["quantity"])
+    assert any("Miller et al. 2024, Sec. 2" in c[1] for c in calls if c[0] == "p")
