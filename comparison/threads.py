@@ -25,9 +25,11 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["THREADS_ENV", "available_cores", "free_cores", "resolve_threads", "set_threads"]
+__all__ = ["THREADS_ENV", "MAX_THREADS", "available_cores", "free_cores", "resolve_threads", "set_threads"]
 
 THREADS_ENV = "GROKCHECK_THREADS"
+#: more threads than any machine has cores: a pool of 10⁹ threads is refused, not attempted
+MAX_THREADS = 4096
 _LIB_ENVS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _limiter = None   # the threadpoolctl limiter in force (kept alive: the limit holds until the next call)
 
@@ -65,7 +67,7 @@ def resolve_threads(threads: int | str | None = None) -> int:
     """The thread count to use: ``threads``, else ``$GROKCHECK_THREADS``, else :func:`free_cores`.
 
     Raises ValueError (naming the parameter and the allowed range) for a count that is not an
-    integer >= 1.
+    integer in [1, :data:`MAX_THREADS`].
     """
     src, value = ("threads", threads) if threads is not None else (THREADS_ENV, os.environ.get(THREADS_ENV))
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -75,9 +77,9 @@ def resolve_threads(threads: int | str | None = None) -> int:
         if isinstance(value, float) and value != n:
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError(f"{src} must be an integer >= 1, got {value!r}") from None
-    if n < 1:
-        raise ValueError(f"{src} must be an integer >= 1, got {n}")
+        raise ValueError(f"{src} must be an integer in [1, {MAX_THREADS}], got {value!r}") from None
+    if not 1 <= n <= MAX_THREADS:
+        raise ValueError(f"{src} must be an integer in [1, {MAX_THREADS}], got {n}")
     return n
 
 

@@ -274,7 +274,7 @@ def _check(sub: argparse._SubParsersAction) -> None:
     ck.add_argument("--param", action="append", default=[], metavar="NAME=LO:HI",
                     help="narrow a parameter to [LO, HI] or fix it (NAME=VALUE); repeatable; inside the "
                          "declared range")
-    ck.add_argument("--max-examples", type=int, default=20, help="points hypothesis draws (default 20)")
+    ck.add_argument("--max-examples", type=int, default=20, help="points hypothesis draws (default 20, at most 10000)")
     ck.add_argument("--replicas", type=int, default=None,
                     help="runs per point (default: P_grok by the power rule for --detect; times 400)")
     ck.add_argument("--detect", type=float, default=None,

@@ -34,7 +34,11 @@ from .._io import strict_jsonable
 from ..errors import ConfigError
 from ..simulators import SIMULATORS
 
-__all__ = ["check_formula", "load_formula", "parse_param_ranges", "DEFAULT_DETECT", "DEFAULT_TIME_REPLICAS"]
+__all__ = ["check_formula", "load_formula", "parse_param_ranges", "DEFAULT_DETECT", "DEFAULT_TIME_REPLICAS",
+           "MAX_EXAMPLES"]
+
+#: examples one ``grokcheck check`` may draw (each is a simulation at the point's replicas)
+MAX_EXAMPLES = 10_000
 
 #: Without --replicas, a P_grok check chooses replicas to see |ΔP| >= this with 80 % power per example.
 DEFAULT_DETECT = 0.05
@@ -175,8 +179,8 @@ def check_formula(ref: str, *, simulator: str, quantity: str = "P_grok", param_r
     from ..testing.measurement import spec_for
 
     spec_for(simulator, quantity)
-    if not int(max_examples) >= 1:
-        raise ConfigError(f"--max-examples must be an integer >= 1, got {max_examples!r}")
+    if not 1 <= int(max_examples) <= MAX_EXAMPLES:   # each example is a whole simulation
+        raise ConfigError(f"--max-examples must be an integer in [1, {MAX_EXAMPLES}], got {max_examples!r}")
     if replicas is not None and not int(replicas) >= 1:
         raise ConfigError(f"--replicas must be an integer >= 1, got {replicas!r}")
     if detect is not None and not (0 < detect < 1 and math.isfinite(detect)):

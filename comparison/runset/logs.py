@@ -170,6 +170,8 @@ def read_log(path: str | Path) -> pd.DataFrame:
         return read_array_log(p, max_bytes=max_bytes, max_rows=max_rows)
     if suf not in _CSV and suf not in (".json", ".jsonl", ".ndjson"):
         raise ValueError(f"unknown table type {suf!r}; use .csv, .tsv, .parquet, .json, .jsonl, .npy or .npz")
+    if suf in _CSV:
+        _check_header(p, _CSV[suf], max_bytes)
     with _Bounded(p, max_bytes) as fh:
         if suf in _CSV:
             df = pd.read_csv(fh, sep=_CSV[suf], nrows=max_rows + 1)
@@ -181,6 +183,19 @@ def read_log(path: str | Path) -> pd.DataFrame:
         raise ValueError(f"{str(p)!r} has more than {max_rows:,} rows, the limit for one table (raise it with "
                          "GROKCHECK_MAX_MEM_GB, or split the log)")
     return df
+
+
+def _check_header(p: Path, sep: str, max_bytes: int) -> None:
+    """Refuse a delimited log whose header names a column twice (pandas would rename the second
+    ``x.1`` and the first would be read silently)."""
+    import csv
+
+    with _Bounded(p, max_bytes) as raw:
+        text = io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8-sig", errors="replace", newline="")
+        header = next(csv.reader(text, delimiter=sep), [])
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise ValueError(f"{str(p)!r} names the column(s) {dup} more than once; give every column its own name")
 
 
 def input_limits() -> tuple[int, int]:

@@ -24,7 +24,7 @@ def test_resolution_order(monkeypatch):
         monkeypatch.setenv(THREADS_ENV, bad)
         with pytest.raises(ValueError, match=THREADS_ENV + " must be an integer >= 1"):
             resolve_threads()
-    with pytest.raises(ValueError, match="threads must be an integer >= 1, got -2"):
+    with pytest.raises(ValueError, match="threads must be an integer in \[1, 4096\], got -2"):
         resolve_threads(-2)
 
 
@@ -64,7 +64,7 @@ def test_set_threads_limits_loaded_pools_and_torch(monkeypatch):
 
 def test_cli_option_and_bad_value(capsys):
     assert main(["--threads", "0", "theory", "ball", "--json"]) == 2
-    assert "threads must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert "threads must be an integer in [1, 4096], got 0" in capsys.readouterr().err
 
 
 def test_cli_start_does_not_import_torch():
