@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -22,9 +23,9 @@ def test_resolution_order(monkeypatch):
     assert resolve_threads() == 3 and resolve_threads(1) == 1
     for bad in ("0", "two", "1.5"):
         monkeypatch.setenv(THREADS_ENV, bad)
-        with pytest.raises(ValueError, match=THREADS_ENV + " must be an integer >= 1"):
+        with pytest.raises(ValueError, match=re.escape(THREADS_ENV + " must be an integer in [1, 4096]")):
             resolve_threads()
-    with pytest.raises(ValueError, match="threads must be an integer in \[1, 4096\], got -2"):
+    with pytest.raises(ValueError, match=re.escape("threads must be an integer in [1, 4096], got -2")):
         resolve_threads(-2)
 
 
