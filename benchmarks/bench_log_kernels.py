@@ -4,6 +4,10 @@
   the code at ``GROKCHECK_BENCH_OLD_REF`` (default: the merge base of HEAD and ``main``)
   against the vectorised one of this tree, on the same curves (2 000 and 20 000 runs x
   100 steps of ``bench_log_scale.write_log``), 60 tau points; the matrices must be equal.
+* the train error attached to each test row (``runset.tables._attach_train``): the old
+  run-by-run ``merge_asof`` (its text is copied here as ``_attach_train_loop``: it lived in a
+  module with relative imports) against one ``merge_asof(by="run")``, on 1 000 runs with 50
+  test and 30 train rows each, interleaved; the frames must be equal.
 * the S-curve fits (Eq. S1 of ``comparison.estimate.scurve``): the old run-by-run scipy
   fit against the batched Levenberg-Marquardt, on 300 planted noisy erf curves of 200
   points; the onsets must agree within 1 % of their standard error. The batched fit alone
@@ -76,6 +80,35 @@ def _aligned_rows(old: types.ModuleType, rounds: int) -> list[str]:
     return rows
 
 
+def _attach_train_loop(curves: pd.DataFrame, train: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for run, grp in curves.groupby("run", sort=False):
+        tr = train[train["run"] == run].sort_values("t")[["t", "test_error"]].rename(columns={"test_error": "train_error"})
+        parts.append(pd.merge_asof(grp.sort_values("t"), tr, on="t", direction="backward"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _attach_rows(rounds: int) -> list[str]:
+    from comparison.runset.tables import _attach_train
+
+    rng = np.random.default_rng(2)
+    names = np.array([f"r{i}" for i in range(1000)])
+    c = pd.DataFrame({"run": pd.array(rng.choice(names, 50_000), dtype="str"),
+                      "t": rng.permutation(50_000).astype(float), "test_error": rng.random(50_000)})
+    tr = pd.DataFrame({"run": pd.array(rng.choice(names, 30_000), dtype="str"), "t": rng.permutation(30_000) + 0.5,
+                       "test_error": rng.random(30_000)})
+    to, tn = [], []
+    for _ in range(rounds):
+        a, fo = _timed(_attach_train_loop, c, tr)
+        b, fn = _timed(_attach_train, c, tr)
+        to.append(a)
+        tn.append(b)
+    same = fo.equals(fn)
+    mo, mn = statistics.median(to), statistics.median(tn)
+    return [f"| train error attached to test rows, 1,000 runs (50 + 30 rows each) | {mo:.2f} | {mn:.3f} | "
+            f"**{mo / mn:.0f}x** | identical: {same} (the old loop is quadratic in runs) |"]
+
+
 def _planted_scurves(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(1)
     t = np.arange(0, 10000, 50.0)
@@ -113,7 +146,7 @@ def run(rounds: int = 3) -> str:
         check=True).stdout.strip()[:12]
     old_t = _old_module(ref, "comparison/estimate/transitions.py", "old_transitions")
     old_s = _old_module(ref, "comparison/estimate/scurve.py", "old_scurve")
-    rows = _aligned_rows(old_t, rounds) + _scurve_rows(old_s, rounds)
+    rows = _aligned_rows(old_t, rounds) + _attach_rows(rounds) + _scurve_rows(old_s, rounds)
     load = os.getloadavg()[0]
     return ("### Per-run loops of a log's fit: old (run by run) vs new (all runs at once)\n\n"
             f"| kernel | `{ref}` (s) | this tree (s) | ratio old/new | check |\n|---|---|---|---|---|\n"

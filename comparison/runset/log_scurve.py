@@ -1,15 +1,18 @@
 """S-curve onsets of a log's curves (Eq. S1 of :mod:`comparison.estimate.scurve`), for ``fit``/``report``.
 
 :func:`scurve_onsets` fits the erf S-curve to the test curve (error or accuracy,
-in the log's own scale), the train curve and each loss column of every run
-(at most ``max_runs`` runs, :data:`SCURVE_MAX_RUNS` = 5000 by default, evenly chosen
-by sorted label; the note says so). The rule: all runs are fitted at once by a batched
-Levenberg-Marquardt (:mod:`comparison.estimate.scurve_batch`, about 1 ms per run of 100
-points on a loaded 2-core machine, against about 12 ms for the run-by-run fit that was
-capped at 200 runs), so 5000 runs cost a few seconds per curve; beyond that the median
-and its CI over 5000 evenly chosen runs are already far tighter than the spread of onsets, and records per-run onset t*, sharpness s and,
-where both test and train fits succeed, the relative gap m (Eq. S2), each with a
-bootstrap CI of the median over runs. Recorded in ``config["load"]["scurve"]``.
+in the log's own scale), the train curve and each loss column of every run, and
+records per-run onset t*, sharpness s and, where both test and train fits succeed,
+the relative gap m (Eq. S2) and the grokking sharpness R_abs, R_rel (Eqs. S3-S4),
+each with a bootstrap CI of the median over runs, in ``config["load"]["scurve"]``.
+
+Cap (:data:`SCURVE_MAX_RUNS` = 5000 runs, evenly chosen by sorted label beyond it; a
+note says so). The rule: all runs are fitted at once by a batched Levenberg-Marquardt
+(:mod:`comparison.estimate.scurve_batch`, 0.2-0.8 ms per run of 200 points on a loaded
+2-core machine, against 6-10 ms for the run-by-run fit that was capped at 200 runs:
+BENCHMARKS.md, log_kernels), so 5000 runs cost a few seconds per curve; beyond that, a
+median over 5000 evenly chosen runs is already known to a small fraction of the spread
+of onsets between runs.
 """
 from __future__ import annotations
 
