@@ -103,8 +103,10 @@ def _curves(out: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
             "test_error": 1.0 - out["test_acc"].ravel(), "train_error": 1.0 - out["train_acc"].ravel()}
     cols.update({k: out[k].ravel() for k in CURVES if k not in ("test_acc", "train_acc")})
     cur = pd.DataFrame(cols)
-    recorded = np.isfinite(cur["t"].to_numpy())
     vals = cur[["test_error", "train_error"]].to_numpy()
+    # a run that hit max_steps before t_max has NaN records past its clock: unrecorded, not diverged
+    stalled = ~np.asarray(out["reached"], dtype=bool)[cur["run"].to_numpy()] & ~np.isfinite(vals).all(1)
+    recorded = np.isfinite(cur["t"].to_numpy()) & ~stalled
     bad = recorded & ~np.isfinite(vals).all(1)
     diverged = np.bincount(cur["run"].to_numpy()[bad], minlength=R) > 0
     keep = recorded & (np.isfinite(vals).all(1) | diverged[cur["run"].to_numpy()])
