@@ -126,7 +126,8 @@ def _summary(out: dict[str, Any], diverged: np.ndarray, groks_by: str) -> pd.Dat
     return pd.DataFrame({
         "run": np.arange(sep.size, dtype=np.int64), "t_train": np.where(diverged, np.nan, t_tr),
         "t_eps": np.where(diverged, np.nan, t_gen), "t_G": t_G, "groks": groks, "diverged": diverged,
-        "status": status, "separable": sep, "n_minority": out["n_minority"], "margin": out["margin"], "a_gen": out["a_gen"],
+        "status": status, "separable": sep, "n_minority": out["n_minority"], "margin": out["margin"],
+        "a_gen": out["a_gen"],
         "final_test_acc": out["final_test_acc"], "t_star_tr": t_tr, "t_star_gen": t_gen,
         "reached": np.asarray(out["reached"], dtype=bool)})
 
