@@ -49,7 +49,7 @@ def eq39_in_regime(lam: float, sigma: float) -> bool:
     (False, True, False)
     """
     e = 1.0 - 2.0 * float(lam)
-    return 0 < e <= REGIME_EPS_MAX and sigma ** 2 * e * np.log(e) ** 2 >= REGIME_SIGMA_MIN
+    return bool(0 < e <= REGIME_EPS_MAX and sigma ** 2 * e * np.log(e) ** 2 >= REGIME_SIGMA_MIN)
 
 
 def _power(window: list[float], n_runs: list[int], half_width: float, sigma: float | None) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def bootstrap_se_of_mean(y: np.ndarray, *, n_boot: int, seed: int) -> float | No
     """Bootstrap s.d. of the mean of ``y`` over resampled runs (as the fit's CI resamples them); None below 2 runs.
 
     >>> se = bootstrap_se_of_mean(np.arange(100.0), n_boot=2000, seed=0)
-    >>> abs(se / (np.std(np.arange(100.0)) / 10) - 1) < 0.1
+    >>> bool(abs(se / (np.std(np.arange(100.0)) / 10) - 1) < 0.1)
     True
     """
     y = np.asarray(y, dtype=float)
