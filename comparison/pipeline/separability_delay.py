@@ -49,7 +49,7 @@ def eq39_in_regime(lam: float, sigma: float) -> bool:
     (False, True, False)
     """
     e = 1.0 - 2.0 * float(lam)
-    return 0 < e <= REGIME_EPS_MAX and sigma ** 2 * e * np.log(e) ** 2 >= REGIME_SIGMA_MIN
+    return bool(0 < e <= REGIME_EPS_MAX and sigma ** 2 * e * np.log(e) ** 2 >= REGIME_SIGMA_MIN)
 
 
 def _power(window: list[float], n_runs: list[int], half_width: float, sigma: float | None) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def bootstrap_se_of_mean(y: np.ndarray, *, n_boot: int, seed: int) -> float | No
     """Bootstrap s.d. of the mean of ``y`` over resampled runs (as the fit's CI resamples them); None below 2 runs.
 
     >>> se = bootstrap_se_of_mean(np.arange(100.0), n_boot=2000, seed=0)
-    >>> abs(se / (np.std(np.arange(100.0)) / 10) - 1) < 0.1
+    >>> bool(abs(se / (np.std(np.arange(100.0)) / 10) - 1) < 0.1)
     True
     """
     y = np.asarray(y, dtype=float)
@@ -149,14 +149,16 @@ def fit_delay_divergence(lams: Sequence[float], ys: Sequence[np.ndarray], *, n_b
 
 
 def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma: float = 4.0, n_sets: int = 16,
-                t_max: float = 1e8, n_points: int = 24, n_boot: int = 500, seed: int) -> dict[str, Any]:
+                t_max: float = 1e8, n_points: int = 24, n_boot: int = 500, device: str = "cpu",
+                seed: int) -> dict[str, Any]:
     """Simulate ``n_sets`` training sets at each ``d = round(λN)`` and fit :func:`fit_delay_divergence`.
 
     Returns the fit's dict (strict JSON) plus ``N``, ``sigma``, ``t_max``, ``seed`` and ``points``:
     per λ ``lam``, ``x = -log(1 - 2λ)``, ``y_mean``, ``y_se`` (bootstrap s.d. of the mean over runs,
     ``n_boot`` resamples, :func:`bootstrap_se_of_mean`, as the fit's CI resamples runs; None below
     2 runs), ``n``.
-    Each λ has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`).
+    Each λ has its own child seed of ``seed`` (:func:`comparison.seeds.child_seeds`); ``device``
+    is the torch device of the dynamics (a powered, in-regime study needs a GPU: docs/linear_grokking.md).
     """
     from ..seeds import child_seeds
     from ..simulators import call_simulator
@@ -168,7 +170,7 @@ def delay_study(N: int = 20, lams: Sequence[float] = (0.3, 0.4, 0.45), *, sigma:
     for d, s in zip(ds, child_seeds(seed, len(ds))):
         res = call_simulator("separability", {"N": N, "d": d, "sigma": float(sigma), "t_max": float(t_max),
                                               "n_points": int(n_points), "n_seeds": int(n_sets), "groks_by": "limit",
-                                              "seed": s})
+                                              "device": device, "seed": s})
         ys.append(delay_population(res.summary))
     eff = [d / N for d in ds]
     fit = fit_delay_divergence(eff, ys, n_boot=n_boot, sigma=float(sigma), seed=seed)

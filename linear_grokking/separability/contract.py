@@ -103,8 +103,10 @@ def _curves(out: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
             "test_error": 1.0 - out["test_acc"].ravel(), "train_error": 1.0 - out["train_acc"].ravel()}
     cols.update({k: out[k].ravel() for k in CURVES if k not in ("test_acc", "train_acc")})
     cur = pd.DataFrame(cols)
-    recorded = np.isfinite(cur["t"].to_numpy())
     vals = cur[["test_error", "train_error"]].to_numpy()
+    # a run that hit max_steps before t_max has NaN records past its clock: unrecorded, not diverged
+    stalled = ~np.asarray(out["reached"], dtype=bool)[cur["run"].to_numpy()] & ~np.isfinite(vals).all(1)
+    recorded = np.isfinite(cur["t"].to_numpy()) & ~stalled
     bad = recorded & ~np.isfinite(vals).all(1)
     diverged = np.bincount(cur["run"].to_numpy()[bad], minlength=R) > 0
     keep = recorded & (np.isfinite(vals).all(1) | diverged[cur["run"].to_numpy()])
@@ -124,7 +126,8 @@ def _summary(out: dict[str, Any], diverged: np.ndarray, groks_by: str) -> pd.Dat
     return pd.DataFrame({
         "run": np.arange(sep.size, dtype=np.int64), "t_train": np.where(diverged, np.nan, t_tr),
         "t_eps": np.where(diverged, np.nan, t_gen), "t_G": t_G, "groks": groks, "diverged": diverged,
-        "status": status, "separable": sep, "n_minority": out["n_minority"], "margin": out["margin"], "a_gen": out["a_gen"],
+        "status": status, "separable": sep, "n_minority": out["n_minority"], "margin": out["margin"],
+        "a_gen": out["a_gen"],
         "final_test_acc": out["final_test_acc"], "t_star_tr": t_tr, "t_star_gen": t_gen,
         "reached": np.asarray(out["reached"], dtype=bool)})
 

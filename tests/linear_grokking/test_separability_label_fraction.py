@@ -94,3 +94,12 @@ def test_registry_param_and_theory():
     pred = get_theory("separability").predict({"N": 10, "d": 3, "label_fraction": 0.9}, {})[0]
     assert not pred.testable and "label_fraction = 0.9" in pred.not_testable
     assert get_theory("separability").predict({"N": 10, "d": 3, "label_fraction": 1.0}, {})[0].testable
+
+
+def test_runs_stopped_by_max_steps_are_unreached_not_diverged():
+    from linear_grokking.separability import simulate_separability
+
+    res = simulate_separability(12, 3, 1.0, n_seeds=8, t_max=1e6, n_points=8, max_steps=30, seed=0)
+    s = res.summary
+    assert (~s["reached"]).all() and not s["diverged"].any()
+    assert np.isfinite(res.curves[["test_error", "train_error"]].to_numpy()).all()
