@@ -20,7 +20,12 @@ Recorded: training loss and error at every step (free from the forward pass);
 test error/loss and D_eff of the left context vectors at log-spaced checkpoints;
 for every run whose test error first vanishes between two checkpoints, that
 interval is replayed from the saved state and every step is recorded (rows with
-``dense = True``), which fixes t_eps to the step.  D_eff is also sampled every
+``dense = True``), which fixes t_eps to the step.  The replay runs the run alone (other
+array shapes, other rounding), so it is checked against the training error the ensemble
+recorded at every step: where the two differ (a chaotic run, e.g. ``lr = 0.1`` with the
+pad boundary, leaves the ensemble's trajectory), the replayed rows are dropped, t_eps is
+the checkpoint's (its resolution is the checkpoint interval) and the summary's
+``replay_drifted`` is True.  D_eff is also sampled every
 ``deff_every`` steps to measure the D_eff step that accompanies a loss spike.
 A run whose loss or parameters become non-finite is flagged ``diverged``, frozen,
 and excluded from averages.

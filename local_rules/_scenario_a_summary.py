@@ -101,7 +101,7 @@ def assemble(outs: list[dict[str, Any]], chunk: int, n_init: int, lr: float, ckp
     """Merge the chunks' arrays into a :class:`ScenarioAResult` (curves, summary, features)."""
     cat = {k: np.concatenate([o[k] for o in outs]) for k in ("step_loss", "step_data_loss", "step_err",
                                                              "step_flip", "step_deff", "step_limit", "alive",
-                                                             "t_eps_step")}
+                                                             "t_eps_step", "replay_drifted")}
     deff_steps = outs[0]["deff_steps"]
     curves = _curves(outs, chunk, lr)
     diverged = ~cat["alive"]
@@ -123,7 +123,8 @@ def assemble(outs: list[dict[str, Any]], chunk: int, n_init: int, lr: float, ckp
                             "final_train_error": ck_last["train_error"].reindex(range(n_init)).values,
                             "final_d_eff": ck_last["d_eff"].reindex(range(n_init)).values,
                             "n_spikes": n_sp, "n_spikes_total_loss": _first_spike(ev_tot, n_init, lr)[0],
-                            "t_first_spike": first_sp, "first_spike_d_eff_step": first_dd})
+                            "t_first_spike": first_sp, "first_spike_d_eff_step": first_dd,
+                            "replay_drifted": cat["replay_drifted"].astype(bool)})
     jr = jump_runs(curves, summary, lr, opts["jump_threshold"])
     summary["error_before_t_eps"] = jr["error_before_t_eps"].to_numpy()
     summary["jump"] = jr["jump"].to_numpy()

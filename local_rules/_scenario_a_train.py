@@ -246,6 +246,7 @@ def train_ensemble(p0: dict[str, Any], s: Setup, n_steps: int, ckpts: np.ndarray
     ck_rows: list[dict[str, np.ndarray]] = []
     dense_rows: list[pd.DataFrame] = []
     t_eps_step = np.full(R, -1, dtype=np.int64)
+    drifted = np.zeros(R, dtype=bool)
     prev_state, prev_ck = None, 0
     zero_seen = np.zeros(R, dtype=bool)
     ck_set = set(int(c) for c in ckpts)
@@ -262,7 +263,9 @@ def train_ensemble(p0: dict[str, Any], s: Setup, n_steps: int, ckpts: np.ndarray
             elif new.any() and prev_state is not None:
                 idx = np.nonzero(new)[0]
                 t_eps_step[idx], df = _replay(prev_state, idx, s, prev_ck, it)
-                dense_rows.append(df)
+                bad = idx[~replay_faithful(df, arrs["err"], idx)]
+                t_eps_step[bad], drifted[bad] = it, True   # the checkpoint's zero stands
+                dense_rows.append(df[~df["run_local"].isin(bad)])
             zero_seen |= te <= 0
             prev_state, prev_ck = tr.state(), it
         want = it % deff_every == 0
@@ -288,8 +291,28 @@ def train_ensemble(p0: dict[str, Any], s: Setup, n_steps: int, ckpts: np.ndarray
             step_deff[:, it // deff_every] = out["deff"].cpu().numpy()
     return {"step_loss": arrs["loss"], "step_data_loss": arrs["data"], "step_err": arrs["err"],
             "step_flip": arrs["flip"], "deff_steps": deff_steps, "step_deff": step_deff, "step_limit": step_limit,
-            "ck_rows": ck_rows, "dense": dense_rows, "t_eps_step": t_eps_step, "alive": tr.alive.cpu().numpy(),
+            "ck_rows": ck_rows, "dense": dense_rows, "t_eps_step": t_eps_step, "replay_drifted": drifted,
+            "alive": tr.alive.cpu().numpy(),
             "final": {k: v.detach().cpu().numpy() for k, v in tr.p.items()}}
+
+
+def replay_faithful(df: pd.DataFrame, step_err: np.ndarray, idx: np.ndarray, atol: float = 1e-6) -> np.ndarray:
+    """Per run of ``idx``: whether its replayed rows ``df`` follow the ensemble's own trajectory.
+
+    A sub-batch replays the same steps with other array shapes, so rounding differs; in a
+    chaotic run (a large ``lr``) the replay then leaves the trajectory the ensemble took
+    (the training error of the replay reached 0 at a step where the ensemble's was 0.49).
+    The ensemble recorded its training error at every step (``step_err``, runs × steps, the
+    error of the state after that many steps): a run whose replayed training error differs
+    from it at any replayed step by more than ``atol`` is not faithful.
+    """
+    ok = np.ones(idx.size, dtype=bool)
+    if len(df) == 0:
+        return ok
+    run, step = df["run_local"].to_numpy(dtype=np.int64), df["step"].to_numpy(dtype=np.int64)
+    diff = np.abs(df["train_error"].to_numpy(dtype=float) - step_err[run, step].astype(float))
+    bad_runs = np.unique(run[~(diff <= atol)])
+    return ~np.isin(idx, bad_runs)
 
 
 def _replay(state: dict[str, Any], idx: np.ndarray, s: Setup, start: int, stop: int

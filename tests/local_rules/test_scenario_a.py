@@ -44,8 +44,9 @@ def test_replay_rows_do_not_conflict_and_round_trip(grokking_pad, tmp_path):
 
 
 def test_t_eps_is_the_first_zero_to_the_step(grokking_pad):
-    res = grokking_pad
-    for _, row in res.summary[res.summary.groks & (res.summary.t_eps > 0)].iterrows():
+    res = grokking_pad   # a run whose replay drifted has the checkpoint's resolution (test below)
+    s = res.summary
+    for _, row in s[s.groks & (s.t_eps > 0) & ~s.replay_drifted].iterrows():
         cur = res.curves[res.curves.run == row.run].set_index("step")
         k = int(round(row.t_eps / LR))
         assert cur.test_error[k] == 0 and cur.test_error[k - 1] > 0
@@ -69,10 +70,12 @@ def test_jump_runs_planted():
 
 def test_jump_column_matches_the_curves(grokking_pad):
     s, c = grokking_pad.summary, grokking_pad.curves
-    for _, row in s[s.groks & (s.t_eps > 0)].iterrows():
+    for _, row in s[s.groks & (s.t_eps > 0) & ~s.replay_drifted].iterrows():
         k = int(round(row.t_eps / LR))
         e = c[(c.run == row.run) & (c.step == k - 1)].test_error.iloc[0]
         assert e == row.error_before_t_eps and row.jump == (e > 1e-3)
+    drifted = s[s.groks & s.replay_drifted]     # no row one step before t_eps: unknown, not 0
+    assert drifted.error_before_t_eps.isna().all() and not drifted.jump.any()
 
 
 @pytest.mark.parametrize("boundary", ["pad", "trainable"])
@@ -206,3 +209,29 @@ def test_device_is_checked_before_any_work():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             lr.run_scenario_a(d=2, n_init=1, n_steps=2, device="cuda", progress=False)
+
+
+def test_replayed_rows_follow_the_ensemble_trajectory(grokking_pad):
+    """Dense rows come from a replay of the run alone; they must be the ensemble's own trajectory
+    (its training error recorded at every step), else they are dropped and t_eps falls back to the
+    checkpoint (``replay_drifted``)."""
+    res = grokking_pad
+    c, s = res.curves, res.summary
+    per_step = res.features["train_error_per_step"]
+    ck = set(res.config["checkpoint_steps"])
+    dense = c[c.dense]
+    assert len(dense) > 0
+    rec = per_step[dense.run.to_numpy(), dense.step.to_numpy()].astype(float)
+    assert np.abs(dense.train_error.to_numpy() - rec).max() <= 1e-6
+    for _, row in s[s.replay_drifted].iterrows():
+        assert not dense.run.eq(row.run).any()
+        assert int(round(row.t_eps / LR)) in ck
+
+
+def test_replay_faithful_planted():
+    from local_rules._scenario_a_train import replay_faithful
+    step_err = np.array([[0.5, 0.4, 0.3, 0.0], [0.5, 0.5, 0.5, 0.0]], dtype=np.float32)
+    df = pd.DataFrame({"run_local": [0, 0, 1, 1], "step": [1, 2, 1, 2],
+                       "train_error": [0.4, 0.3, 0.5, 0.25]})   # run 1 left the trajectory at step 2
+    assert replay_faithful(df, step_err, np.array([0, 1])).tolist() == [True, False]
+    assert replay_faithful(df.iloc[:0], step_err, np.array([0, 1])).tolist() == [True, True]
