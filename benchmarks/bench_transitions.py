@@ -67,4 +67,4 @@ def run() -> str:
     return ("### Summary transitions re-derived from the curves\n\n"
             "`make bench ONLY=transitions`: a 5000-run set loaded (`load_runset`) and fitted (`grokcheck fit RS "
             "--json - --n-boot 20`, in process) with the check and with its rules replaced by none, alternately in ABBA order, "
-            "best of 10 (load) / 6 (fit); CPU seconds of the process (`time.process_time`).\n\n" + "\n".join(lines) + "\n")
+            "best of 5 (load) / 3 (fit) each; CPU seconds of the process (`time.process_time`).\n\n" + "\n".join(lines) + "\n")

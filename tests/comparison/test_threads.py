@@ -21,10 +21,13 @@ def test_resolution_order(monkeypatch):
     assert resolve_threads() == 3 and resolve_threads(1) == 1
     for bad in ("0", "two", "1.5"):
         monkeypatch.setenv(THREADS_ENV, bad)
-        with pytest.raises(ValueError, match=THREADS_ENV + " must be an integer >= 1"):
+        with pytest.raises(ValueError, match=THREADS_ENV + r" must be an integer in \[1, 4096\]"):
             resolve_threads()
-    with pytest.raises(ValueError, match="threads must be an integer in \[1, 4096\], got -2"):
+    with pytest.raises(ValueError, match=r"threads must be an integer in \[1, 4096\], got -2"):
         resolve_threads(-2)
+    with pytest.raises(ValueError, match=r"threads must be an integer in \[1, 4096\], got 4097"):
+        resolve_threads(4097)
+    assert resolve_threads(4096) == 4096
 
 
 def test_set_threads_limits_loaded_pools_and_torch(monkeypatch):
