@@ -83,13 +83,15 @@ def _fits_cases() -> list[Case]:
         return None if "not a registered simulator" in line else "no note says why the verdict rows are missing"
 
     return [
-        Case("fits.json with a bare NaN: refused, not printed", "file", "refuse", nan_fits, ("fits.json",)),
+        Case("fits.json with a bare NaN: refused, not printed", "file", "refuse", nan_fits, ("fits.json",),
+             timeout=120),
         Case("fits.json a link to a forged file outside: never followed", "file", "refuse", linked_fits,
-             ("fits.json", "not a regular file")),
+             ("fits.json", "not a regular file"), timeout=120),
         Case("report of an edited log: its fits are stale", "file", "accept", edited_log,
-             check=lambda v, tmp: None if v == 6 else f"{v} runs reported, the log has 6"),
+             check=lambda v, tmp: None if v == 6 else f"{v} runs reported, the log has 6", timeout=120),
         Case("report a.csv b.csv after fit a.csv: b.csv is used, a.csv's fits kept", "file", "accept", two_logs,
-             check=lambda v, tmp: None if v == (19, True) else f"runs, a's fits unchanged = {v} (want (19, True))"),
+             check=lambda v, tmp: None if v == (19, True) else f"runs, a's fits unchanged = {v} (want (19, True))",
+             timeout=120),
         Case("run set of an unregistered generator: the missing verdicts are noted", "file", "accept",
              unknown_generator, check=noted),
     ]
