@@ -153,7 +153,7 @@ def _scale_cases() -> list[Case]:
     return [
         Case("sweep: 10^6-setting grid with one bad value is refused quickly", "config", "refuse", grid,
              ("lam2", "-1.0"), absent=("sw",), timeout=30),
-        Case("fit of a 5000-run log with a train column", "cli", "accept", big_log, timeout=60),
+        Case("fit of a 5000-run log with a train column", "cli", "accept", big_log, timeout=180),
     ]
 
 
