@@ -183,6 +183,12 @@ def check_formula(ref: str, *, simulator: str, quantity: str = "P_grok", param_r
         raise ConfigError(f"--max-examples must be an integer in [1, {MAX_EXAMPLES}], got {max_examples!r}")
     if replicas is not None and not int(replicas) >= 1:
         raise ConfigError(f"--replicas must be an integer >= 1, got {replicas!r}")
+    size = SIMULATORS[simulator].param(SIMULATORS[simulator].size_key)
+    if replicas is not None and size is not None:   # before the progress bar: a refusal is one line
+        try:
+            size.check(int(replicas))
+        except ValueError as exc:
+            raise ConfigError(f"--replicas: {exc}") from None
     if detect is not None and not (0 < detect < 1 and math.isfinite(detect)):
         raise ConfigError(f"--detect must lie in (0, 1), got {detect!r}")
     if replicas is None and detect is None:

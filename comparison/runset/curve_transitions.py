@@ -64,7 +64,14 @@ def rules_for(config: Mapping[str, Any]) -> Mapping[str, Any]:
     """The fields of this run set's summary that its curves determine (see the module docstring).
 
     The registry's ``extra["from_curves"]`` is a mapping like :data:`CONTRACT` or a callable
-    ``config -> mapping`` (a rule that depends on a parameter, e.g. the ball's ``t_train``).
+    ``config -> mapping`` (a rule that depends on a parameter).
+
+    Examples
+    --------
+    >>> rules_for({"generator": "modular_rfm.run_rfm"})["groks"]
+    ('test_error', 0.01)
+    >>> rules_for({"generator": "someone.elses"}) == CONTRACT
+    True
     """
     from ..simulators import spec_for_generator
 
@@ -125,7 +132,7 @@ def _time_problems(field: str, col: str, exact: bool, v: np.ndarray, run: np.nda
     _one(out, late, lambda i: f"summary {field} of run {run[i]} is {v[i]:.6g} but its curve's {col} "
                               f"is 0 already at t = {z[i]:.6g}")
     _one(out, early, lambda i: f"summary {field} of run {run[i]} is {v[i]:.6g} but its curve's {col} "
-                               f"is still {'positive'} at t = {b[i]:.6g}")
+                               f"is still positive at t = {b[i]:.6g}")
     _one(out, inside, lambda i: f"summary {field} of run {run[i]} is {v[i]:.6g} but its curve's {col} "
                                 f"never reaches 0 (curve recorded up to t = {t_end[i]:.6g})")
     return out

@@ -195,8 +195,10 @@ def test_round_trip_property(n_runs, n_t, seed):
     t = np.unique(t)
     curves = pd.concat([pd.DataFrame({"run": r, "t": t, "test_error": rng.uniform(0, 1, t.size)})
                         for r in range(n_runs)], ignore_index=True)
+    # random errors never reach 0: no run groks (a summary saying so is refused since the
+    # loader re-derives the transitions from the curves, issue 26)
     summary = pd.DataFrame({"run": range(n_runs), "t_train": np.nan, "t_eps": rng.uniform(0, 10, n_runs),
-                            "t_G": np.nan, "groks": True, "diverged": False})
+                            "t_G": np.nan, "groks": False, "diverged": False})
     with tempfile.TemporaryDirectory() as d:
         rs = load_runset(write_runset(Result({"generator": "prop", "seed": seed}, curves, summary), Path(d) / "x"))
         np.testing.assert_array_equal(rs.curves["test_error"].to_numpy(), curves["test_error"].to_numpy())

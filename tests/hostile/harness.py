@@ -205,10 +205,10 @@ def classify(case: Case, tmp: Path) -> tuple[str, str]:
 
 
 def all_cases() -> list[Case]:
-    from . import cases_api, cases_cli, cases_config, cases_files, cases_round3
+    from . import cases_api, cases_cli, cases_config, cases_files, cases_round3, cases_round4
 
     out: list[Case] = []
-    for mod in (cases_cli, cases_api, cases_files, cases_config, cases_round3):
+    for mod in (cases_cli, cases_api, cases_files, cases_config, cases_round3, cases_round4):
         out.extend(mod.cases())
     ids = [c.id for c in out]
     dup = {i for i in ids if ids.count(i) > 1}
