@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from comparison.pipeline.separability_delay import delay_population, fit_delay_divergence
+from tests.strict_json import strict_loads
 
 LAMS = [0.3, 0.4, 0.45, 0.48, 0.49]
 
@@ -46,19 +47,13 @@ def test_lambda_range_error() -> None:
         fit_delay_divergence([0.3, 0.5, 0.6], _planted(1.0, 5, 0)[:3], seed=0)
 
 
-def _strict_loads(text: str):
-    def no_constant(c):
-        raise ValueError(f"non-strict JSON constant {c}")
-    return json.loads(text, parse_constant=no_constant)
-
-
 def test_fit_output_is_strict_json_with_null_reasons() -> None:
     nt = fit_delay_divergence(LAMS[:2], _planted(1.0, 10, 3)[:2], n_boot=50, seed=0)
-    doc = _strict_loads(json.dumps(nt, allow_nan=False))
+    doc = strict_loads(json.dumps(nt, allow_nan=False))
     assert doc["verdict"]["measured"] is None and doc["verdict"]["z"] is None
     assert doc["null_reasons"]["verdict/measured"].startswith("nan")
     ok = fit_delay_divergence(LAMS, _planted(1.0, 20, 1), n_boot=50, seed=0)
-    assert isinstance(_strict_loads(json.dumps(ok, allow_nan=False))["exponent"], float)
+    assert isinstance(strict_loads(json.dumps(ok, allow_nan=False))["exponent"], float)
 
 
 def test_wide_ci_or_out_of_regime_is_underpowered_not_agrees() -> None:

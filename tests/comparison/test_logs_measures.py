@@ -11,6 +11,7 @@ from scipy.special import erf
 
 from comparison import load_table
 from comparison.cli import main
+from tests.strict_json import strict_loads
 
 LEAD, STEP = 1000.0, 50.0
 
@@ -36,7 +37,7 @@ def _fit(f, *extra):
 def test_measure_lead_recovered_in_fit_json(tmp_path, capsys):
     f = _log(tmp_path / "log.csv")
     assert _fit(f, "--measure-col", "wnorm") == 0
-    d = json.loads(capsys.readouterr().out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    d = strict_loads(capsys.readouterr().out)
     m = d["measures"]["wnorm"]
     lo, hi = m["lead"]["ci"]
     # t_f is up to one logged step late: the lead of the log lies in [LEAD - STEP, LEAD]

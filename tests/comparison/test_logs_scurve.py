@@ -9,6 +9,7 @@ from scipy.special import erf
 
 from comparison import load_table
 from comparison.cli import main
+from tests.strict_json import strict_loads
 
 ONSETS = 4000.0 + 300.0 * np.arange(6)
 TRAIN_ONSET = 1000.0
@@ -32,7 +33,7 @@ def test_fit_json_has_scurve_onsets_and_relative_gap(tmp_path, capsys):
                "train_acc", "--run-col", "run", "--json", "-"])
     assert rc == 0
     out = capsys.readouterr().out
-    d = json.loads(out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    d = strict_loads(out)
     sc = d["scurve"]
     assert sc["test"]["n_fitted"] == 6 and sc["train"]["n_fitted"] == 6
     for r, o in enumerate(ONSETS):
@@ -86,7 +87,7 @@ def test_grokking_sharpness_recovers_planted_values(tmp_path, capsys):
     rc = main(["fit", str(f), "--time-col", "step", "--accuracy-col", "test_acc", "--train-accuracy-col",
                "train_acc", "--run-col", "run", "--json", "-", "--scale", "fraction"])
     assert rc == 0
-    sc = json.loads(capsys.readouterr().out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))["scurve"]
+    sc = strict_loads(capsys.readouterr().out)["scurve"]
     ra, rr = sc["sharpness_abs"], sc["sharpness_rel"]
     assert ra["n"] == 20 and rr["n"] == 20
     assert ra["ci"][0] <= 1.5e-3 <= ra["ci"][1] and abs(ra["median"] / 1.5e-3 - 1) < 0.05

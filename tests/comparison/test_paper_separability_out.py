@@ -1,7 +1,6 @@
 """``grokcheck paper separability --out``: the report, its figures and the data they draw (issue 22 item 4)."""
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 from comparison.cli import main
 from comparison.pipeline.paper_separability import figure_data, paper_separability
+from tests.strict_json import strict_loads
 
 ARGS = ["paper", "separability", "--N", "10", "20", "--lam", "0.3", "0.7", "--n-sets", "30", "--t-max", "1e2",
         "--seed", "5", "--no-progress", "--label-fraction"]
@@ -18,12 +18,6 @@ ARGS = ["paper", "separability", "--N", "10", "20", "--lam", "0.3", "0.7", "--n-
 def _wendel_p_grok(N: int, d: int) -> float:
     """Independent form: P(not separable) = 2^{1-N} sum_{k=d}^{N-1} C(N-1, k) (0 when d >= N)."""
     return sum(math.comb(N - 1, k) for k in range(d, N)) / 2 ** (N - 1)
-
-
-def _strict(text: str):
-    def no_constant(c):
-        raise ValueError(f"non-strict JSON constant {c}")
-    return json.loads(text, parse_constant=no_constant)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def test_out_writes_report_figures_and_strict_json(tmp_path, capsys):
             f = out / "figures" / f"{stem}.{ext}"
             assert f.stat().st_size > 1000 and f"figures/{stem}.png" in md
     assert (out / "report.html").exists() and "Clopper-Pearson" in md
-    rows = _strict(js.read_text())
+    rows = strict_loads(js.read_text())
     assert [(r["N"], r["d"]) for r in rows] == [(10, 3), (10, 7), (20, 6), (20, 14)]
     # a second run may replace what grokcheck wrote; a user's own report.md only with --overwrite
     assert main([*ARGS, "--out", str(out)]) == 0
@@ -83,7 +77,7 @@ def test_delay_json_is_strict_and_drawn(tmp_path, capsys):
     assert main(["paper", "separability", "--N", "10", "--lam", "0.4", "--n-sets", "6", "--t-max", "1e2",
                  "--no-progress", "--label-fraction", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4", "--delay-sets", "4",
                  "--delay-t-max", "1e4", "--delay-sigma", "2", "--delay-json", str(js), "--out", str(out)]) == 0
-    doc = _strict(js.read_text())
+    doc = strict_loads(js.read_text())
     assert doc["verdict"]["quantity"] == "delay exponent" and doc["theory_exponent"] == 1.0
     assert [p["lam"] for p in doc["points"]] == [0.2, 0.3, 0.4]
     for p in doc["points"]:
@@ -111,7 +105,7 @@ def test_asymmetric_rows_json_delay_row_and_one_heading(tmp_path, capsys):
                  "--seed", "2", "--no-progress", "--label-fraction", "0.9", "--label-N", "10", "--json", "-",
                  "--out", str(out), "--delay", "--delay-N", "10", "--delay-lam", "0.2", "0.3", "0.4",
                  "--delay-sets", "4", "--delay-t-max", "1e4", "--delay-sigma", "2"]) == 0
-    doc = _strict(capsys.readouterr().out)
+    doc = strict_loads(capsys.readouterr().out)
     assert [r["kind"] for r in doc] == ["p_grok"] * 4 + ["delay"]
     assert doc[-1]["verdict"]["quantity"] == "delay exponent" and len(doc[-1]["points"]) == 3
     sym, asym = doc[:2], doc[2:4]
