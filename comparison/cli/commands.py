@@ -131,7 +131,7 @@ def _cmd_fit_sweep(args: argparse.Namespace) -> int:
     if args.json == "-":
         print(dumps_strict(digest))
     else:
-        say(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(table.to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
         say(f"wrote {out}")
     return 0
 

@@ -66,7 +66,7 @@ def _cmd_paper_scenario_a(args: argparse.Namespace) -> int:
                       "jump runs": r.get("jump_runs"), "t_G mean": r.get("t_G_mean"), "t_G median": r.get("t_G_median"),
                       "spikes/run (data)": r.get("spikes_per_run_data"), "flips/run": r.get("sign_flips_per_run"),
                       "min D_eff grok": r.get("min_d_eff_grok_tau"), "test_parity": r.get("test_parity")})
-    say(pd.DataFrame(table).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(pd.DataFrame(table).to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.3g}"))
     return 0
 
 
@@ -91,7 +91,7 @@ def _cmd_paper_separability(args: argparse.Namespace) -> int:
     doc = [{"kind": "p_grok", **r} for r in rows] + ([{"kind": "delay", **delay}] if delay is not None else [])
     quiet = _emit_json(args.json, doc, overwrite=args.overwrite)
     if not quiet:
-        say(separability_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(separability_frame(rows).to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
         if delay is not None:
             v = delay["verdict"]
             say(f"delay exponent (Eq. 39: 1): {v['measured']} CI {delay['exponent_ci']} -> {v['verdict']} "
@@ -133,15 +133,15 @@ def _cmd_paper_linear(args: argparse.Namespace) -> int:
     study = _linear_divergence(args) if args.divergence or args.divergence_json else None
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
-    say(linear_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    say(linear_frame(rows).to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
     if study is not None:
         import pandas as pd
 
         from ..pipeline.linear_divergence import divergence_frame
 
-        say(divergence_frame(study).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        say(divergence_frame(study).to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
         say(pd.DataFrame(study["verdicts"])[["quantity", "measured", "se_meas", "predicted", "z", "verdict"]]
-            .to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+            .to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
     if args.out:
         from ..pipeline.paper_linear import write_linear_report
 
@@ -183,7 +183,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
                         progress=not args.no_progress, bulk_runs=min(args.bulk_runs, args.n_init))
     if _emit_json(args.json, rows, overwrite=args.overwrite):
         return 0
-    say(table1_frame(rows).to_string(index=False, float_format=lambda x: f"{x:.3g}"))
+    say(table1_frame(rows).to_string(index=False, na_rep="–", float_format=lambda x: f"{x:.3g}"))
     if args.out:
         from ..pipeline.paper import write_table1_report
 

@@ -151,7 +151,7 @@ def separability_frame(rows: list[dict[str, Any]]) -> Any:
                           "acc>=level": r["p_threshold"],
                           "acc CI": "[{:.3f}, {:.3f}]".format(*r["p_threshold_ci"]) if r.get("p_threshold_ci") else "",
                           "Fisher p vs r=1": (r.get("vs_constant_label") or {}).get("fisher_p")}
-                         for r in rows])
+                         for r in rows]).fillna(value=float("nan")).infer_objects()
 
 
 def figure_data(rows: list[dict[str, Any]], runs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
