@@ -158,7 +158,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
         check_figure_targets(args.figures, list(FIT_FIGURES), overwrite=args.overwrite)
     a, target = fit_runset(path, out=args.out, nu_kwargs=_nu_kwargs(args), seed=args.seed,
-                           load=_load_options(args), theories=args.theory)
+                           load=_load_options(args), theories=args.theory, overwrite=args.overwrite)
     if args.figures:
         _write_fit_figures(a, args.figures, overwrite=args.overwrite)
     if args.json is not None and args.json != "-":
@@ -180,7 +180,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
-                                   load=_load_options(args), theories=args.theory)
+                                   load=_load_options(args), theories=args.theory, overwrite=args.overwrite)
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,

@@ -112,29 +112,48 @@ def _source_of(rs: Any) -> dict[str, Any]:
             "n_runs": int(rs.n_runs)}
 
 
-def _check_fits_target(target: Path, fp: dict[str, Any], input_path: str) -> None:
+def _check_fits_target(target: Path, fp: dict[str, Any], input_path: str, *, overwrite: bool = False,
+                       own_place: bool = False) -> None:
     """Refuse to replace a file that is not a grokcheck fits file of the same input (by resolved
-    path or file contents: :func:`~comparison.pipeline.identity.belongs`)."""
+    path or file contents: :func:`~comparison.pipeline.identity.belongs`), unless ``overwrite``
+    (``grokcheck fit --overwrite``: the user's explicit choice; still never a link, a directory
+    or another file of a run set; ``own_place``: ``target`` is the input's own fits path)."""
     if not os.path.lexists(target):
         return
     if target.is_symlink() or not target.is_file():
         raise ConfigError(f"refusing to write fits to {str(target)!r}: it exists and is not a regular file")
+    why = "another input's fits"
     try:
         old = read_fits_document(target)
-    except ConfigError:
-        old = None
-    if not (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
+    except ConfigError as e:
+        old, why = None, f"unreadable: {e}"
+    if (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
             and belongs(old.get("source"), fp)):
-        raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
-                          f"{input_path!r}; choose another --out")
+        return
+    if old is not None and not str(old.get("schema", "") if isinstance(old, dict) else "").startswith(FITS_SCHEMA):
+        why = "not a grokcheck fits file"
+    if overwrite and own_place:
+        return
+    if overwrite:
+        from .._written import check_may_write
+
+        try:
+            check_may_write([target], overwrite=True)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        return
+    raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
+                      f"{input_path!r} ({why}); run 'grokcheck fit {input_path} --overwrite' to replace it, "
+                      f"or choose another --out")
 
 
 def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
                nu_kwargs: dict[str, Any] | None = None, seed: int = 0, zero_tol: float | None = None,
                write: bool = True, load: dict[str, Any] | None = None,
-               theories: Sequence[str] = ()) -> tuple[Analysis, Path | None]:
+               theories: Sequence[str] = (), overwrite: bool = False) -> tuple[Analysis, Path | None]:
     """Analyse the run set, table or logs at ``path`` (one path or several log files fitted
-    together); write ``fits.json`` (see :func:`default_fits_path`). ``load`` holds the
+    together); write ``fits.json`` (see :func:`default_fits_path`; an existing file there that is
+    not this input's fits file needs ``overwrite``). ``load`` holds the
     :func:`~comparison.runset.load_table` options for logs (columns, scale, transition,
     tolerance, time_unit); the load notes lead the analysis' notes. ``theories``: user
     theories to judge beside the registered ones (see :func:`resolve_theories`)."""
@@ -155,7 +174,8 @@ def fit_runset(path: Paths, *, out: str | os.PathLike[str] | None = None,
     target = None
     if write:
         target = Path(out) if out is not None else default_fits_path(path)
-        _check_fits_target(target, fp, doc["source"]["path"])
+        own = out is None or target.resolve() == default_fits_path(path).resolve()
+        _check_fits_target(target, fp, doc["source"]["path"], overwrite=overwrite, own_place=own)
         write_json_atomic(target, doc)
     return Analysis.from_dict(_canonical(doc)), target
 
