@@ -180,7 +180,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
     check_report_out(args.out, formats, overwrite=args.overwrite)
     analyses, hooks = analyses_for(args.inputs, seed=args.seed, progress=not args.no_progress,
-                                   load=_load_options(args), theories=args.theory, overwrite=args.overwrite)
+                                   load=_load_options(args), theories=args.theory)
     paper = None
     if args.paper:
         paper = paper_data_cached(args.out, n_replicas=args.paper_replicas, seed=args.seed,
