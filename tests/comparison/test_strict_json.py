@@ -15,12 +15,9 @@ from tests.strict_json import strict_loads
 
 
 
-@pytest.fixture(scope="module")
-def runset(tmp_path_factory):
-    out = tmp_path_factory.mktemp("strict") / "lin"
-    assert main(["simulate", "linear-estimator", "--no-progress", "--out", str(out), "--set", "n_points=16",
-                 "--n-test", "200", "--d-in", "300", "--lam", "0.9", "--n-seeds", "6", "--seed", "1"]) == 0
-    return out
+@pytest.fixture
+def runset(linear_runset):
+    return linear_runset
 
 
 def test_fit_json_is_strict_and_carries_fits_json(runset, capsys):

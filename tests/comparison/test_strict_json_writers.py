@@ -109,12 +109,9 @@ def test_a_reason_naming_nothing_is_refused():
 
 
 # ---------------------------------------------------------------- every JSON-producing CLI command
-@pytest.fixture(scope="module")
-def runset(tmp_path_factory):
-    out = tmp_path_factory.mktemp("json2w") / "lin"
-    assert main(["simulate", "linear-estimator", "--no-progress", "--out", str(out), "--set", "n_points=16",
-                 "--n-test", "200", "--d-in", "300", "--lam", "0.9", "--n-seeds", "4", "--seed", "1"]) == 0
-    return out
+@pytest.fixture
+def runset(linear_runset):
+    return linear_runset
 
 
 def _sweep(tmp):
