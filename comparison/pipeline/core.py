@@ -122,25 +122,23 @@ def _check_fits_target(target: Path, fp: dict[str, Any], input_path: str, *, ove
         return
     if target.is_symlink() or not target.is_file():
         raise ConfigError(f"refusing to write fits to {str(target)!r}: it exists and is not a regular file")
-    why = "another input's fits"
     try:
         old = read_fits_document(target)
     except ConfigError as e:
-        old, why = None, f"unreadable: {e}"
-    if (isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
-            and belongs(old.get("source"), fp)):
-        return
-    if old is not None and not str(old.get("schema", "") if isinstance(old, dict) else "").startswith(FITS_SCHEMA):
-        why = "not a grokcheck fits file"
-    if overwrite and own_place:
-        return
-    if overwrite:
+        why = f"unreadable: {e}"
+    else:
+        ours = isinstance(old, dict) and str(old.get("schema", "")).startswith(FITS_SCHEMA)
+        if ours and belongs(old.get("source"), fp):
+            return
+        why = "another input's fits" if ours else "not a grokcheck fits file"
+    if overwrite and not own_place:
         from .._written import check_may_write
 
         try:
             check_may_write([target], overwrite=True)
         except ValueError as e:
             raise ConfigError(str(e)) from None
+    if overwrite:
         return
     raise ConfigError(f"refusing to overwrite {str(target)!r}: it is not the grokcheck fits file of "
                       f"{input_path!r} ({why}); run 'grokcheck fit {input_path} --overwrite' to replace it, "
