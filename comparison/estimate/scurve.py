@@ -60,7 +60,7 @@ import pandas as pd
 from scipy.optimize import least_squares
 from scipy.special import erf
 
-from .scurve_batch import fit_scurve_batch, prepare_curve
+from .scurve_batch import BOUNDS, fit_scurve_batch, prepare_curve, to_time_units
 
 __all__ = ["scurve", "fit_scurve", "fit_scurves", "relative_gap", "relative_sharpness", "median_ci", "scurve_json",
            "MIN_JUMP"]
@@ -102,8 +102,7 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
     if why is not None:
         return _fail(why, prep)
     u, y, p0, lo, span, n = prep
-    res = least_squares(lambda p: scurve(u, p[0], p[1], p[2], p[3]) - y, p0,
-                        bounds=([-0.5, 1e-3, -np.inf, -np.inf], [1.5, 1e4, np.inf, np.inf]), method="trf")
+    res = least_squares(lambda p: scurve(u, p[0], p[1], p[2], p[3]) - y, p0, bounds=BOUNDS, method="trf")
     if not res.success:
         return _fail("fit_failed", n)
     uo, su, a, b = (float(v) for v in res.x)
@@ -116,10 +115,8 @@ def fit_scurve(t: np.ndarray, y: np.ndarray, *, min_jump: float = MIN_JUMP,
         se_u = float(np.sqrt(max(cov[0, 0], 0.0)))
     except np.linalg.LinAlgError:
         se_u = float("inf")
-    xo = lo + uo * span
-    onset = float(10 ** xo) if log_time else xo
-    se = se_u * span * (onset * np.log(10) if log_time else 1.0)
-    return dict(onset=onset, sharpness=su / span, a=a, b=b, onset_se=se,
+    onset, sharpness, se = to_time_units(uo, su, se_u, lo, span, log_time)
+    return dict(onset=onset, sharpness=sharpness, a=a, b=b, onset_se=se,
                 rmse=float(np.sqrt(sigma2)), n_points=n, reason=None)
 
 

@@ -29,12 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import erf
 
-__all__ = ["fit_scurve_batch", "prepare_curve", "CHUNK_POINTS", "MAX_ITER"]
+__all__ = ["fit_scurve_batch", "prepare_curve", "to_time_units", "BOUNDS", "CHUNK_POINTS", "MAX_ITER"]
 
 CHUNK_POINTS = 200_000   # padded points per chunk (1.6 MB per float64 array, 6.4 MB for J)
 MAX_ITER = 200
 _LO = np.array([-0.5, 1e-3, -np.inf, -np.inf])
 _HI = np.array([1.5, 1e4, np.inf, np.inf])
+BOUNDS = (_LO, _HI)   # (onset u, sharpness in 1/u, a, b): shared with the per-run fit_scurve
 _C = 2.0 / np.sqrt(np.pi)
 
 
@@ -160,6 +161,19 @@ def _fail(reason: str, n: int) -> dict[str, Any]:
     return dict(reason=reason, n_points=n)
 
 
+def to_time_units(uo: float, su: float, se_u: float, lo: float, span: float,
+                  log_time: bool) -> tuple[float, float, float]:
+    """``(onset, sharpness, onset_se)`` in the curve's own time from the fit on u in [0, 1]
+    (u = (x - lo) / span, x = t or log10 t).
+
+    >>> to_time_units(0.5, 10.0, 0.01, 0.0, 200.0, False)
+    (100.0, 0.05, 2.0)
+    """
+    xo = lo + uo * span
+    onset = float(10 ** xo) if log_time else xo
+    return onset, su / span, se_u * span * (onset * np.log(10) if log_time else 1.0)
+
+
 def fit_scurve_batch(curves: Sequence[tuple[NDArray[np.float64], NDArray[np.float64]]], *,
                      min_jump: float = 0.05, log_time: bool = False) -> dict[str, NDArray[Any]]:
     """Eq. (S1) fitted to every ``(t, y)`` curve; arrays ``onset, sharpness, a, b, onset_se, rmse,
@@ -213,13 +227,12 @@ def _columns(rows: list[dict[str, Any]], log_time: bool) -> dict[str, NDArray[An
             for k in ("onset", "sharpness", "a", "b", "onset_se", "rmse"):
                 out[k].append(np.nan)
         else:
-            xo = r["lo"] + r["uo"] * r["span"]
-            onset = float(10 ** xo) if log_time else xo
+            onset, sharpness, onset_se = to_time_units(r["uo"], r["su"], r["se_u"], r["lo"], r["span"], log_time)
             out["onset"].append(onset)
-            out["sharpness"].append(r["su"] / r["span"])
+            out["sharpness"].append(sharpness)
             out["a"].append(r["a"])
             out["b"].append(r["b"])
-            out["onset_se"].append(r["se_u"] * r["span"] * (onset * np.log(10) if log_time else 1.0))
+            out["onset_se"].append(onset_se)
             out["rmse"].append(r["rmse"])
         out["n_points"].append(int(r["n_points"]))
         out["reason"].append(r.get("reason"))
