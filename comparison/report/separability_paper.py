@@ -62,15 +62,16 @@ def draw_separability_paper(rep: Any, rows: list[dict[str, Any]], table: Any, da
           "symmetric data only); verdict: exact binomial test (two-sided mid-p) under the single rule; CI: exact "
           "Clopper-Pearson at the 4σ level (1 − 6.3·10⁻⁵). 'acc>=level': fraction whose test accuracy reached the "
           "threshold by the end of the clock.")
-    rep.table(table)
+    rep.table(table, key=[c for c in ("N", "d", "lam", "r") if c in table.columns])   # parts keep the setting
     asym = [r for r in rows if r.get("label_fraction", 1.0) != 1.0]
     if asym:
         rep.h(2, "Label fraction r < 1 (App. I)")
         rep.p(_asymmetric_text(asym))
     rep.figure(_fig_p_grok(data["p_grok"]), "separability-p-grok-lambda",
                "P_grok against λ: markers, the simulated fraction of non-separable training sets with its exact "
-               "Clopper-Pearson interval (4σ level); lines, the exact finite-N law (Prop. 3.3) at integer d; "
-               "dotted, λ_c = 1/2.")
+               "Clopper-Pearson interval (4σ level); lines, the exact finite-N law (Prop. 3.3) at integer d"
+               + ("; dashed, the exact law r^N (1 − P_sep) of the label fraction r < 1" if asym else "")
+               + "; dotted, λ_c = 1/2.")
     if data.get("a_gen"):
         rep.figure(_fig_a_gen(data["a_gen"]), "separability-a-gen-margin",
                    f"Separable runs: test accuracy at the end of the clock (t = {data['a_gen']['t_max']:g}) against "

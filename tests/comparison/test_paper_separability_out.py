@@ -36,6 +36,8 @@ def test_out_writes_report_figures_and_strict_json(tmp_path, capsys):
             f = out / "figures" / f"{stem}.{ext}"
             assert f.stat().st_size > 1000 and f"figures/{stem}.png" in md
     assert (out / "report.html").exists() and "Clopper-Pearson" in md
+    heads = [ln for ln in md.splitlines() if ln.startswith("| N |")]   # every part of a split table
+    assert len(heads) >= 2 and all(h.startswith("| N | d | lam | r |") for h in heads)  # names its setting
     rows = strict_loads(js.read_text())
     assert [(r["N"], r["d"]) for r in rows] == [(10, 3), (10, 7), (20, 6), (20, 14)]
     # a second run may replace what grokcheck wrote; a user's own report.md only with --overwrite
